@@ -1,0 +1,97 @@
+"""The systems under test, and how the harness reaches any builder by ``package.module:attr``.
+
+A builder is a plain callable ``build(inputs) -> manifest``. It may return a dict, a Hera
+``Workflow``, a YAML string or a kubernetes model; ``coerce_manifest`` turns each into plain
+JSON-ready data so that everything after this stage sees one shape.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import yaml
+
+from harness.errors import ParityInputError
+
+Builder = Callable[[dict[str, Any]], Any]
+Manifest = dict[str, Any]
+
+LEGACY_REF = "harness.builders.legacy:build"
+HERA_REF = "harness.builders.hera:build"
+
+
+def resolve_builder(reference: str, *, option: str = "builder") -> Builder:
+    """Import ``package.module:attr`` (attr may be dotted) and check that it is callable."""
+    module_name, sep, attr_path = reference.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise ParityInputError(
+            f"builder reference {reference!r} must look like 'package.module:function'", field=option
+        )
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ParityInputError(f"cannot import {module_name!r}: {exc}", field=option) from None
+    for part in attr_path.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise ParityInputError(f"{module_name!r} has no attribute {attr_path!r}", field=option) from None
+    if not callable(target):
+        raise ParityInputError(f"{reference!r} is not callable", field=option)
+    return target  # type: ignore[no-any-return]
+
+
+class NotAManifestError(TypeError):
+    """A builder returned something that is not a Kubernetes object."""
+
+
+def coerce_manifest(obj: Any) -> Manifest:
+    """Plain JSON-ready dict from whatever a builder returned."""
+    if isinstance(obj, str | bytes):
+        return _from_yaml(obj)
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict) and type(obj).__module__.startswith("hera."):
+        # Hera's Workflow.to_dict() already produces Argo's camelCase with empties dropped.
+        return _json_ready(to_dict())
+    if type(obj).__module__.startswith("kubernetes.") and hasattr(obj, "openapi_types"):
+        from kubernetes.client import ApiClient  # a kubernetes model: only then pay the import
+
+        return _json_ready(ApiClient().sanitize_for_serialization(obj))
+    if isinstance(obj, Mapping):
+        return _json_ready(obj)
+    raise NotAManifestError(
+        f"builder returned {type(obj).__name__}; expected a dict, a Hera Workflow, YAML text or a kubernetes model"
+    )
+
+
+def _from_yaml(text: str | bytes) -> Manifest:
+    try:
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        raise NotAManifestError(f"builder returned text that is not YAML: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise NotAManifestError(f"builder returned YAML holding a {type(data).__name__}, not a mapping")
+    return _json_ready(data)
+
+
+def _json_ready(data: Any) -> Manifest:
+    """A deep copy through JSON: the harness must never hold a reference into a builder's own
+    state, and non-JSON values (dates, sets, objects) must surface here rather than in a report."""
+    try:
+        result: Manifest = json.loads(json.dumps(data, default=_reject))
+    except (TypeError, ValueError) as exc:
+        raise NotAManifestError(f"manifest is not JSON-serialisable: {exc}") from None
+    return result
+
+
+def _reject(value: Any) -> Any:
+    # YAML 1.1 reads unquoted timestamps (creationTimestamp in a live object) as datetimes.
+    if isinstance(value, datetime.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} value {value!r}")

@@ -1,0 +1,103 @@
+"""``parity run``: every scenario through both builders, gated, reported."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from harness.builders import HERA_REF, LEGACY_REF
+from harness.engine import ParitySession, RunConfig, RunResult
+from harness.execute import EXECUTORS
+from harness.phases import Phase
+from harness.report import write_reports
+from harness.report.document import build_document
+from harness.scenarios import load_scenarios
+
+
+@click.command()
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(path_type=Path),
+    default=Path("scenarios"),
+    show_default=True,
+    help="Folder (or file) of scenario fixtures.",
+)
+@click.option("--legacy", default=LEGACY_REF, show_default=True, help="Legacy builder, package.module:attr.")
+@click.option("--new", default=HERA_REF, show_default=True, help="New builder, package.module:attr.")
+@click.option(
+    "--phase",
+    type=click.Choice([p.value for p in Phase]),
+    default=Phase.DEV.value,
+    show_default=True,
+    help="Rollout phase whose gate decides the verdict.",
+)
+@click.option(
+    "--execute",
+    type=click.Choice(EXECUTORS),
+    default="none",
+    show_default=True,
+    help="Also run both workflows and compare results.",
+)
+@click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@click.option(
+    "--waivers",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Waiver file [default: scenarios/waivers.yaml when present].",
+)
+@click.option(
+    "--rules", type=click.Path(path_type=Path), default=None, help="User rules marking paths semantic or cosmetic."
+)
+@click.option("-n", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--no-noise-calibration", is_flag=True, help="Do not build the legacy side twice to detect noise.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar [default: on a terminal].")
+def run(
+    scenarios_dir: Path,
+    legacy: str,
+    new: str,
+    phase: str,
+    execute: str,
+    report_dir: Path,
+    waivers: Path | None,
+    rules: Path | None,
+    jobs: int,
+    no_noise_calibration: bool,
+    progress: bool | None,
+) -> None:
+    """Run scenarios through both builders and write the rollout-readiness report.
+
+    Exit codes: 0 READY, 1 NOT READY, 3 INCONCLUSIVE, 2 bad input.
+    """
+    scenarios = load_scenarios(scenarios_dir)
+    config = RunConfig(
+        legacy=legacy,
+        new=new,
+        phase=Phase(phase),
+        execute=execute,
+        jobs=jobs,
+        waivers=waivers,
+        rules=rules,
+        calibrate_noise=not no_noise_calibration,
+    )
+    session = ParitySession(config)
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    if show_progress:
+        from harness.cli._progress import ScenarioProgress
+
+        with ScenarioProgress(total=len(scenarios)) as bar:
+            result = session.run(scenarios, progress=bar.advance)
+    else:
+        result = session.run(scenarios)
+    document = build_document(result)
+    paths = write_reports(document, report_dir)
+    _print_summary(result, paths)
+    sys.exit(result.verdict.verdict.exit_code)
+
+
+def _print_summary(result: RunResult, paths: list[Path]) -> None:
+    from harness.cli._summary import print_summary
+
+    print_summary(result, paths)

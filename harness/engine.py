@@ -1,0 +1,246 @@
+"""The engine behind both front doors: scenarios x builders -> outcomes -> verdict.
+
+``parity run`` and the pytest plugin each create one ``ParitySession`` and feed it scenarios;
+the session never raises for a scenario: whatever goes wrong is recorded in that scenario's
+outcome, so one crash never hides the others.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.builders import HERA_REF, LEGACY_REF, Builder, coerce_manifest, resolve_builder
+from harness.diff import Category, Comparison, Difference, calibrate_noise, compare
+from harness.diff.waivers import WaiverSet, load_waivers
+from harness.errors import ParityInputError
+from harness.execute import EXECUTORS
+from harness.outcomes import BuilderError, ScenarioOutcome, SideResult, Status
+from harness.phases import Phase
+from harness.redact import Redactor
+from harness.rollout import Evidence, PhaseVerdict, evaluate
+from harness.scenarios import Scenario
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WAIVERS = Path("scenarios/waivers.yaml")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    legacy: str = LEGACY_REF
+    new: str = HERA_REF
+    phase: Phase = Phase.DEV
+    execute: str = "none"
+    jobs: int = 1
+    waivers: Path | None = None
+    rules: Path | None = None
+    # Build the legacy side twice and treat what differs between its own builds as noise.
+    calibrate_noise: bool = True
+    today: datetime.date = field(default_factory=datetime.date.today)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    config: RunConfig
+    outcomes: tuple[ScenarioOutcome, ...]
+    verdict: PhaseVerdict
+    waivers_used: tuple[str, ...]
+    waivers_stale: tuple[str, ...]
+    waivers_expired: tuple[str, ...]
+    started_at: datetime.datetime
+    duration_s: float
+    redactor: Redactor
+
+
+ProgressCallback = Callable[[ScenarioOutcome], None]
+
+
+class ParitySession:
+    """Owns the builders, waivers and rules for one run; turns scenarios into outcomes."""
+
+    def __init__(self, config: RunConfig) -> None:
+        if config.execute not in EXECUTORS:
+            raise ParityInputError(f"unknown executor {config.execute!r}; choose from {', '.join(EXECUTORS)}")
+        self.config = config
+        self.legacy: Builder = resolve_builder(config.legacy, option="--legacy")
+        self.new: Builder = resolve_builder(config.new, option="--new")
+        self.waivers: WaiverSet | None = _load_waivers(config.waivers)
+        self.rules = _load_rules(config.rules)
+
+    def run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
+        try:
+            return self._run_scenario(scenario)
+        except Exception as exc:  # a harness bug must cost one scenario, not the run
+            log.exception("scenario %s crashed", scenario.name)
+            return ScenarioOutcome(
+                name=scenario.name,
+                kind=scenario.kind,
+                description=scenario.description,
+                source=scenario.source,
+                status=Status.CRASHED,
+                crash="".join(traceback.format_exception_only(exc)).strip(),
+                inputs=scenario.inputs.for_builder(),
+            )
+
+    def _run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
+        legacy = _build(self.legacy, self.config.legacy, scenario)
+        new = _build(self.new, self.config.new, scenario)
+        base = {
+            "name": scenario.name,
+            "kind": scenario.kind,
+            "description": scenario.description,
+            "source": scenario.source,
+            "legacy": legacy,
+            "new": new,
+            "inputs": scenario.inputs.for_builder(),
+        }
+        if legacy.manifest is None or new.manifest is None:
+            status = Status.BOTH_REJECTED if legacy.error and new.error else Status.BUILDER_ERROR
+            return ScenarioOutcome(status=status, problems=_expectation_problems(scenario, ()), **base)
+
+        noise = self._noise_paths(scenario, legacy.manifest) if self.config.calibrate_noise else frozenset()
+        comparison: Comparison = compare(
+            legacy.manifest,
+            new.manifest,
+            rules=self.rules,
+            waivers=self.waivers,
+            scenario=scenario.name,
+            noise_paths=noise,
+        )
+        used = tuple(sorted({d.waiver for d in comparison.differences if d.waiver}))
+        status = _parity_status(comparison.differences)
+        return ScenarioOutcome(
+            status=status,
+            differences=tuple(comparison.differences),
+            waivers_used=used,
+            problems=_expectation_problems(scenario, used),
+            **base,
+        )
+
+    def _noise_paths(self, scenario: Scenario, first: dict[str, Any]) -> frozenset[str]:
+        second = _build(self.legacy, self.config.legacy, scenario)
+        if second.manifest is None:
+            return frozenset()
+        return calibrate_noise(first, second.manifest)
+
+    def run(self, scenarios: Sequence[Scenario], progress: ProgressCallback | None = None) -> RunResult:
+        started_at = datetime.datetime.now(datetime.UTC)
+        clock = time.perf_counter()
+        outcomes = list(self._outcomes(scenarios, progress))
+        return self.finish(outcomes, started_at=started_at, duration_s=time.perf_counter() - clock)
+
+    def _outcomes(self, scenarios: Sequence[Scenario], progress: ProgressCallback | None) -> Iterable[ScenarioOutcome]:
+        jobs = min(max(1, self.config.jobs), len(scenarios) or 1)
+        if jobs == 1:
+            for scenario in scenarios:
+                outcome = self.run_scenario(scenario)
+                if progress:
+                    progress(outcome)
+                yield outcome
+            return
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(self.config,)) as pool:
+            for outcome in pool.map(_run_in_worker, scenarios, chunksize=max(1, len(scenarios) // (jobs * 4))):
+                if progress:
+                    progress(outcome)
+                yield outcome
+
+    def finish(
+        self,
+        outcomes: Sequence[ScenarioOutcome],
+        *,
+        started_at: datetime.datetime | None = None,
+        duration_s: float = 0.0,
+    ) -> RunResult:
+        """Gate and summarise outcomes gathered by ``run`` or one by one (the pytest plugin)."""
+        ordered = tuple(sorted(outcomes, key=lambda outcome: outcome.name))
+        used = tuple(sorted({waiver for outcome in ordered for waiver in outcome.waivers_used}))
+        expired = tuple(sorted(w.id for w in self.waivers.expired(self.config.today))) if self.waivers else ()
+        stale = tuple(sorted(w.id for w in self.waivers.stale(used))) if self.waivers else ()
+        evidence = Evidence(
+            outcomes=ordered,
+            execute=self.config.execute,
+            expired_waivers=expired,
+            stale_waivers=stale,
+            execution_unavailable=(
+                None if self.config.execute == "none" else f"executor {self.config.execute!r} is not available"
+            ),
+        )
+        redactor = Redactor()
+        for outcome in ordered:
+            redactor.learn_from(outcome.inputs)
+            for side in (outcome.legacy, outcome.new):
+                if side and side.manifest:
+                    redactor.learn_from(side.manifest)
+        return RunResult(
+            config=self.config,
+            outcomes=ordered,
+            verdict=evaluate(self.config.phase, evidence),
+            waivers_used=used,
+            waivers_stale=stale,
+            waivers_expired=expired,
+            started_at=started_at or datetime.datetime.now(datetime.UTC),
+            duration_s=duration_s,
+            redactor=redactor,
+        )
+
+
+def _build(builder: Builder, reference: str, scenario: Scenario) -> SideResult:
+    clock = time.perf_counter()
+    try:
+        manifest = coerce_manifest(builder(scenario.inputs.for_builder()))
+    except Exception as exc:  # any builder failure is a result to report, not a harness error
+        return SideResult(
+            builder=reference, error=BuilderError.from_exception(exc), duration_s=time.perf_counter() - clock
+        )
+    return SideResult(builder=reference, manifest=manifest, duration_s=time.perf_counter() - clock)
+
+
+def _parity_status(differences: Sequence[Difference]) -> Status:
+    categories = {d.category for d in differences}
+    if Category.SEMANTIC in categories:
+        return Status.DIFFERENT
+    if Category.WAIVED in categories:
+        return Status.WAIVED
+    return Status.EQUIVALENT
+
+
+def _expectation_problems(scenario: Scenario, used: Sequence[str]) -> tuple[str, ...]:
+    missing = [waiver for waiver in scenario.expect.waiver_ids if waiver not in used]
+    return tuple(f"expected waiver {waiver!r} matched no difference" for waiver in missing)
+
+
+def _load_waivers(path: Path | None) -> WaiverSet | None:
+    if path is None:
+        return load_waivers(DEFAULT_WAIVERS) if DEFAULT_WAIVERS.is_file() else None
+    if not path.is_file():
+        raise ParityInputError("waiver file not found", file=str(path), field="--waivers")
+    return load_waivers(path)
+
+
+def _load_rules(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from harness.diff.rules import load_rules
+
+    return load_rules(path)
+
+
+_worker_session: ParitySession | None = None
+
+
+def _init_worker(config: RunConfig) -> None:
+    global _worker_session  # noqa: PLW0603 - one session per worker process, built once
+    _worker_session = ParitySession(config)
+
+
+def _run_in_worker(scenario: Scenario) -> ScenarioOutcome:
+    assert _worker_session is not None, "worker used before its initializer ran"
+    return _worker_session.run_scenario(scenario)

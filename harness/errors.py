@@ -1,0 +1,44 @@
+"""Errors that carry where bad input came from, so the CLI can say it in one line and exit 2."""
+
+from __future__ import annotations
+
+
+class ParityInputError(Exception):
+    """Input the harness cannot use: a fixture, a manifest, a waiver file, a builder reference.
+
+    The message always names the file, and where known the scenario and the field, because the
+    person reading it has to find the line to fix without a traceback.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        scenario: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.scenario = scenario
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.scenario:
+            where.append(f"scenario '{self.scenario}'")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        prefix = ": ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class BuilderInputError(ValueError):
+    """Raised by a builder that refuses an input it cannot turn into a valid workflow.
+
+    Builders raise this (or any ``ValueError``) instead of emitting a broken manifest; when both
+    builders refuse the same input the harness counts it as agreement.
+    """

@@ -1,0 +1,180 @@
+"""pytest front door: one test per scenario, and a session that fails unless the phase is READY.
+
+Each hook is a few lines over ``ParitySession``, the same engine ``parity run`` uses, so a
+verdict in CI and a verdict on a laptop cannot disagree. The plugin stays inert unless a
+``--parity-*`` option turns it on, so installing argo-parity changes no other test suite.
+
+    pytest --parity-phase=staging --parity-report-dir=reports
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from harness.builders import HERA_REF, LEGACY_REF
+from harness.errors import ParityInputError
+from harness.execute import EXECUTORS
+from harness.phases import Phase
+
+if TYPE_CHECKING:
+    # The engine (pydantic, deepdiff, builders) is imported only when a --parity-* option turns
+    # the plugin on: every pytest run in an environment with argo-parity installed loads this
+    # module, and must not pay for, or break on, what it does not use.
+    from harness.engine import RunConfig
+    from harness.outcomes import ScenarioOutcome
+    from harness.scenarios import Scenario
+
+_SCENARIO_SUFFIXES = frozenset({".yaml", ".yml"})
+
+_SESSION = pytest.StashKey["ParityPytestState"]()
+
+
+class ParityPytestState:
+    """What one pytest run knows about parity: the engine session and the outcomes so far."""
+
+    def __init__(self, config: RunConfig, scenarios_dir: Path, report_dir: Path) -> None:
+        from harness.engine import ParitySession
+
+        self.engine = ParitySession(config)
+        self.scenarios_dir = scenarios_dir.resolve()
+        self.report_dir = report_dir
+        self.outcomes: dict[str, ScenarioOutcome] = {}
+        self.verdict_line: str | None = None
+
+    def owns(self, path: Path) -> bool:
+        from harness.scenarios import NOT_SCENARIO_FILES
+
+        return (
+            path.suffix in _SCENARIO_SUFFIXES
+            and path.name not in NOT_SCENARIO_FILES
+            and path.resolve().is_relative_to(self.scenarios_dir)
+        )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("argo-parity", "argo-parity: builder migration gates")
+    group.addoption(
+        "--parity-phase",
+        choices=[p.value for p in Phase],
+        default=None,
+        help="run the scenarios as tests and fail the session unless this phase is READY",
+    )
+    group.addoption("--parity-scenarios", default=None, help="scenario folder (default: scenarios)")
+    group.addoption("--parity-legacy", default=LEGACY_REF, help="legacy builder, package.module:attr")
+    group.addoption("--parity-new", default=HERA_REF, help="new builder, package.module:attr")
+    group.addoption("--parity-execute", choices=EXECUTORS, default="none", help="executor for result parity")
+    group.addoption("--parity-report-dir", default="reports", help="where the parity reports are written")
+    group.addoption("--parity-waivers", default=None, help="waiver file (default: scenarios/waivers.yaml)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    phase = config.getoption("--parity-phase")
+    scenarios_option = config.getoption("--parity-scenarios")
+    if phase is None and scenarios_option is None:
+        return
+    from harness.engine import RunConfig
+
+    waivers = config.getoption("--parity-waivers")
+    run_config = RunConfig(
+        legacy=config.getoption("--parity-legacy"),
+        new=config.getoption("--parity-new"),
+        phase=Phase(phase or Phase.DEV.value),
+        execute=config.getoption("--parity-execute"),
+        waivers=Path(waivers) if waivers else None,
+    )
+    scenarios_dir = Path(scenarios_option or "scenarios")
+    try:
+        state = ParityPytestState(run_config, scenarios_dir, Path(config.getoption("--parity-report-dir")))
+    except ParityInputError as exc:
+        raise pytest.UsageError(f"argo-parity: {exc}") from None
+    config.stash[_SESSION] = state
+    if not any(state.owns(Path(arg)) or Path(arg).resolve() == state.scenarios_dir for arg in config.args):
+        config.args.append(str(scenarios_dir))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    state = parent.config.stash.get(_SESSION, None)
+    if state is not None and state.owns(file_path):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = session.config.stash.get(_SESSION, None)
+    if state is None or not state.outcomes:
+        return
+    from harness.report import write_reports
+    from harness.report.document import build_document
+
+    result = state.engine.finish(list(state.outcomes.values()))
+    write_reports(build_document(result), state.report_dir)
+    verdict = result.verdict
+    state.verdict_line = f"argo-parity: {verdict.verdict.value} for phase {verdict.phase.value}"
+    if verdict.verdict.exit_code and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = verdict.verdict.exit_code
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = config.stash.get(_SESSION, None)
+    if state is not None and state.verdict_line:
+        terminalreporter.write_sep("=", state.verdict_line)
+        for outcome in state.outcomes.values():
+            if not outcome.passed:
+                terminalreporter.write_line(f"  {outcome.name}: {outcome.status.value}")
+
+
+class ScenarioFile(pytest.File):
+    def collect(self) -> Iterator[ScenarioItem]:
+        from harness.scenarios import load_scenario_file
+
+        for scenario in load_scenario_file(self.path):
+            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ParityInputError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+
+    def runtest(self) -> None:
+        state = self.config.stash[_SESSION]
+        outcome = state.engine.run_scenario(self.scenario)
+        state.outcomes[outcome.name] = outcome
+        if not outcome.passed:
+            raise ScenarioFailed(describe_failure(outcome))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"scenario: {self.name}"
+
+
+def describe_failure(outcome: ScenarioOutcome) -> str:
+    lines = [f"scenario {outcome.name} ({outcome.source}): {outcome.status.value}"]
+    if outcome.crash:
+        lines.append(f"  harness crash: {outcome.crash}")
+    for label, side in (("legacy", outcome.legacy), ("new", outcome.new)):
+        if side and side.error:
+            lines.append(f"  {label} builder raised {side.error.type}: {side.error.message}")
+    for difference in outcome.semantic_differences:
+        lines.append(f"  {difference.path}: {difference.message} [{difference.rule}]")
+        lines.append(f"      legacy: {difference.left!r}")
+        lines.append(f"      new:    {difference.right!r}")
+    lines.extend(f"  expectation: {problem}" for problem in outcome.problems)
+    return "\n".join(lines)

@@ -1,0 +1,115 @@
+"""Keep secrets out of everything the harness writes.
+
+Two layers, because either alone leaks. By *name*: an env var or a mapping key that looks
+secret (``DB_PASSWORD``, ``apiToken``) has its value replaced wherever it appears as a value.
+By *value*: every secret value learned that way (and any value an executor resolved from a
+``secretKeyRef``) is scrubbed from every string in the report, so it cannot escape through a
+script body, a diff message, stdout, or a difference's left/right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "<redacted>"
+
+# Matched against env var names and mapping keys. "key" alone is matched only as a whole word
+# so that MONKEY or KEYBOARD_LAYOUT are left alone.
+_SECRET_NAME = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|credential|private|api[-_]?key|access[-_]?key|auth"
+    r"|cookie|session[-_]?id|signature|(^|[-_.])key($|[-_.])",
+    re.IGNORECASE,
+)
+# A secretKeyRef names a Secret and a key inside it; those names are not secret themselves.
+_REFERENCE_KEYS = frozenset({"secretKeyRef", "secretRef", "secretName"})
+# Shorter values would scrub innocent text everywhere ("1", "yes").
+_MIN_SCRUB_LENGTH = 4
+
+
+def looks_secret(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name))
+
+
+class Redactor:
+    """Learns secret values from inputs and manifests, then scrubs any JSON-like structure."""
+
+    def __init__(self, secret_values: Iterable[str] = ()) -> None:
+        self._values: set[str] = set()
+        for value in secret_values:
+            self.learn(value)
+
+    def learn(self, value: object) -> None:
+        if isinstance(value, str) and len(value) >= _MIN_SCRUB_LENGTH:
+            self._values.add(value)
+
+    def learn_from(self, data: Any) -> None:
+        """Find values held under secret-looking names anywhere in ``data``."""
+        for name, value in _named_values(data):
+            if looks_secret(name):
+                self.learn(value)
+
+    def scrub(self, data: Any) -> Any:
+        """A copy of ``data`` with secret-named values and every learned value replaced."""
+        return self._scrub(data, inside_reference=False)
+
+    def scrub_text(self, text: str) -> str:
+        # Longest first, so a value that contains another is replaced whole.
+        for value in sorted(self._values, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def _scrub(self, data: Any, *, inside_reference: bool) -> Any:
+        if isinstance(data, str):
+            return self.scrub_text(data)
+        if isinstance(data, list):
+            return [self._scrub(item, inside_reference=inside_reference) for item in data]
+        if not isinstance(data, dict):
+            return data
+        env_name = data.get("name") if isinstance(data.get("name"), str) else None
+        holds_secret_ref = isinstance(data.get("valueFrom"), dict) and "secretKeyRef" in data["valueFrom"]
+        result: dict[Any, Any] = {}
+        for key, value in data.items():
+            is_env_value = key == "value" and (holds_secret_ref or (env_name and looks_secret(env_name)))
+            is_secret_field = (
+                not inside_reference
+                and isinstance(key, str)
+                and key not in _REFERENCE_KEYS
+                and looks_secret(key)
+                and _is_scalar(value)
+            )
+            if (is_env_value or is_secret_field) and value not in (None, ""):
+                result[key] = REDACTED
+            else:
+                result[key] = self._scrub(value, inside_reference=inside_reference or key in _REFERENCE_KEYS)
+        return result
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _named_values(data: Any) -> Iterable[tuple[str, Any]]:
+    """(name, value) pairs: mapping entries, and env-style items ``{name: N, value: V}``."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if isinstance(item.get("name"), str) and "value" in item:
+                yield item["name"], item["value"]
+                value_from = item.get("valueFrom")
+                if isinstance(value_from, dict) and "secretKeyRef" in value_from:
+                    # a value resolved from a Secret (an executor's or a live object's) is secret
+                    # whatever the variable is called
+                    yield "secretKeyRef", item["value"]
+            for key, value in item.items():
+                if key in _REFERENCE_KEYS:
+                    continue
+                if isinstance(key, str) and _is_scalar(value):
+                    yield key, value
+                else:
+                    stack.append(value)

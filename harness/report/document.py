@@ -1,0 +1,48 @@
+"""The report document: one JSON-ready dict that every writer renders.
+
+Writers never look at engine objects, only at this document, so ``parity report saved.json``
+re-renders exactly what ``parity run`` wrote. Secrets are scrubbed here, once, before any
+writer sees the data.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections import Counter
+from typing import Any
+
+from harness import __version__
+from harness.engine import RunResult
+from harness.outcomes import Status
+
+SCHEMA_VERSION = "1.0"
+
+
+def build_document(result: RunResult) -> dict[str, Any]:
+    config = result.config
+    statuses = Counter(outcome.status for outcome in result.outcomes)
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "argo-parity", "version": __version__},
+        "generated_at": result.started_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "duration_s": round(result.duration_s, 3),
+        "machine": {"python": platform.python_version(), "platform": platform.platform(terse=True)},
+        "phase": config.phase.value,
+        "verdict": result.verdict.verdict.value,
+        "reasons": [reason.to_dict() for reason in result.verdict.reasons],
+        "builders": {"legacy": config.legacy, "new": config.new},
+        "execute": config.execute,
+        "summary": {
+            "scenarios": len(result.outcomes),
+            "passed": sum(1 for outcome in result.outcomes if outcome.passed),
+            **{status.value: statuses.get(status, 0) for status in Status},
+        },
+        "waivers": {
+            "used": list(result.waivers_used),
+            "stale": list(result.waivers_stale),
+            "expired": list(result.waivers_expired),
+        },
+        "scenarios": [outcome.to_dict() for outcome in result.outcomes],
+    }
+    scrubbed: dict[str, Any] = result.redactor.scrub(document)
+    return scrubbed

@@ -1,0 +1,70 @@
+"""The pytest front door: one test per scenario, and a session verdict."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    shutil.copytree(ROOT / "scenarios", pytester.path / "scenarios")
+    # tests.planted must import in the pytest subprocess
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    return pytester
+
+
+def run(project: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "--parity-report-dir=out", *args)
+    report_path = project.path / "out" / "parity-report.json"
+    return result, json.loads(report_path.read_text()) if report_path.exists() else {}
+
+
+def test_ready_session_has_one_passing_test_per_scenario(project: pytest.Pytester) -> None:
+    result, report = run(project, "--parity-phase=dev")
+    assert result.ret == 0, result.stdout.str()
+    result.assert_outcomes(passed=len(report["scenarios"]))
+    assert report["verdict"] == "READY"
+    result.stdout.fnmatch_lines(["*argo-parity: READY for phase dev*"])
+
+
+def test_failing_scenario_is_named_and_the_session_is_not_ready(project: pytest.Pytester) -> None:
+    result, report = run(project, "--parity-phase=dev", "--parity-new=tests.planted:raises_on_unicode", "-rf")
+    assert result.ret == 1
+    result.assert_outcomes(passed=len(report["scenarios"]) - 1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*FAILED scenarios/plain.yaml::plain-unicode*",
+            "*argo-parity: NOT READY for phase dev*",
+        ]
+    )
+    assert "new builder raised RuntimeError: planted: cannot encode non-ASCII code" in result.stdout.str()
+
+
+def test_missing_evidence_fails_the_session_as_inconclusive(project: pytest.Pytester) -> None:
+    result, report = run(project, "--parity-phase=staging")
+    result.assert_outcomes(passed=len(report["scenarios"]))
+    assert report["verdict"] == "INCONCLUSIVE"
+    assert result.ret == 3
+    result.stdout.fnmatch_lines(["*argo-parity: INCONCLUSIVE for phase staging*"])
+
+
+def test_bad_fixture_is_a_collection_error_naming_the_field(project: pytest.Pytester) -> None:
+    (project.path / "scenarios" / "broken.yaml").write_text("- name: broken\n  kind: plain\n  inputs: {code: x}\n")
+    result, _ = run(project, "--parity-phase=dev")
+    assert result.ret != 0
+    result.stdout.fnmatch_lines(["*broken.yaml: scenario 'broken': field 'inputs.code': unknown key*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_plugin_is_inert_without_parity_options(project: pytest.Pytester) -> None:
+    project.makepyfile(test_plain="def test_ok():\n    assert True\n")
+    result = project.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert not (project.path / "reports").exists()
