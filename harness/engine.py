@@ -173,12 +173,6 @@ class ParitySession:
                 None if self.config.execute == "none" else f"executor {self.config.execute!r} is not available"
             ),
         )
-        redactor = Redactor()
-        for outcome in ordered:
-            redactor.learn_from(outcome.inputs)
-            for side in (outcome.legacy, outcome.new):
-                if side and side.manifest:
-                    redactor.learn_from(side.manifest)
         return RunResult(
             config=self.config,
             outcomes=ordered,
@@ -188,8 +182,17 @@ class ParitySession:
             waivers_expired=expired,
             started_at=started_at or datetime.datetime.now(datetime.UTC),
             duration_s=duration_s,
-            redactor=redactor,
+            redactor=redactor_for(ordered),
         )
+
+
+def redactor_for(outcomes: Iterable[ScenarioOutcome]) -> Redactor:
+    """A redactor that knows every secret value in these outcomes' inputs and manifests."""
+    redactor = Redactor()
+    for outcome in outcomes:
+        manifests = [side.manifest for side in (outcome.legacy, outcome.new) if side and side.manifest]
+        redactor.learn_from(outcome.inputs, *manifests)
+    return redactor
 
 
 def _build(builder: Builder, reference: str, scenario: Scenario) -> SideResult:

@@ -154,7 +154,9 @@ class ScenarioItem(pytest.Item):
         outcome = state.engine.run_scenario(self.scenario)
         state.outcomes[outcome.name] = outcome
         if not outcome.passed:
-            raise ScenarioFailed(describe_failure(outcome))
+            from harness.engine import redactor_for
+
+            raise ScenarioFailed(redactor_for([outcome]).scrub_text(describe_failure(outcome)))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):

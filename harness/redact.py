@@ -18,7 +18,7 @@ REDACTED = "<redacted>"
 # Matched against env var names and mapping keys. "key" alone is matched only as a whole word
 # so that MONKEY or KEYBOARD_LAYOUT are left alone.
 _SECRET_NAME = re.compile(
-    r"pass(word|wd|phrase)?|secret|token|credential|private|api[-_]?key|access[-_]?key|auth"
+    r"passw(or)?d|passphrase|(^|[-_.])pass($|[-_.])|secret|token|credential|private|api[-_]?key|access[-_]?key|auth"
     r"|cookie|session[-_]?id|signature|(^|[-_.])key($|[-_.])",
     re.IGNORECASE,
 )
@@ -44,15 +44,34 @@ class Redactor:
         if isinstance(value, str) and len(value) >= _MIN_SCRUB_LENGTH:
             self._values.add(value)
 
-    def learn_from(self, data: Any) -> None:
-        """Find values held under secret-looking names anywhere in ``data``."""
-        for name, value in _named_values(data):
-            if looks_secret(name):
-                self.learn(value)
+    def learn_from(self, *data: Any) -> None:
+        """Find secret values anywhere in ``data``: values under secret-looking names, and values
+        of env vars that any of the given objects takes from a Secret.
+
+        Pass related objects together (a scenario's inputs and both manifests): a builder that
+        inlines a Secret as a literal value betrays itself only next to the other side's
+        ``secretKeyRef`` for the same variable.
+        """
+        from_secrets = {name for item in data for name in _names_from_secret_refs(item)}
+        for item in data:
+            for name, value in _named_values(item):
+                if looks_secret(name) or name in from_secrets:
+                    self.learn(value)
 
     def scrub(self, data: Any) -> Any:
         """A copy of ``data`` with secret-named values and every learned value replaced."""
         return self._scrub(data, inside_reference=False)
+
+    def scrub_strings(self, data: Any) -> Any:
+        """A copy of ``data`` with every learned value replaced inside every string; keys and
+        structure untouched (for report documents, whose own field names must survive)."""
+        if isinstance(data, str):
+            return self.scrub_text(data)
+        if isinstance(data, list):
+            return [self.scrub_strings(item) for item in data]
+        if isinstance(data, dict):
+            return {key: self.scrub_strings(value) for key, value in data.items()}
+        return data
 
     def scrub_text(self, text: str) -> str:
         # Longest first, so a value that contains another is replaced whole.
@@ -113,3 +132,21 @@ def _named_values(data: Any) -> Iterable[tuple[str, Any]]:
                     yield key, value
                 else:
                     stack.append(value)
+
+
+def _names_from_secret_refs(data: Any) -> Iterable[str]:
+    """Env var names whose value comes from a Secret: ``valueFrom.secretKeyRef`` in a manifest,
+    ``{secretKeyRef: ...}`` in scenario inputs."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            value_from = item.get("valueFrom")
+            if isinstance(item.get("name"), str) and isinstance(value_from, dict) and "secretKeyRef" in value_from:
+                yield item["name"]
+            for key, value in item.items():
+                if isinstance(value, dict) and "secretKeyRef" in value and isinstance(key, str):
+                    yield key
+                stack.append(value)

@@ -187,7 +187,9 @@ def _validate(raw: Any, index: int, source: str) -> Scenario:
         errors = exc.errors()
         # With unions pydantic reports one error per member; the one that got deepest into the
         # value is the member the author meant (a dict env value meant a secretKeyRef).
-        error = max(errors, key=lambda item: len(_field_path(item["loc"])))
+        # An unknown key comes first: it is usually a typo, and the "missing field" beside it
+        # is its consequence.
+        error = max(errors, key=lambda item: (item["type"] == "extra_forbidden", len(_field_path(item["loc"]))))
         chosen = _field_path(error["loc"])
         more = len({path for item in errors if not chosen.startswith(path := _field_path(item["loc"]))})
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""

@@ -40,8 +40,8 @@ def test_failing_scenario_is_named_and_the_session_is_not_ready(project: pytest.
     result.assert_outcomes(passed=len(report["scenarios"]) - 1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*FAILED scenarios/plain.yaml::plain-unicode*",
             "*argo-parity: NOT READY for phase dev*",
+            "*FAILED scenarios/plain.yaml::plain-unicode*",
         ]
     )
     assert "new builder raised RuntimeError: planted: cannot encode non-ASCII code" in result.stdout.str()
@@ -68,3 +68,13 @@ def test_plugin_is_inert_without_parity_options(project: pytest.Pytester) -> Non
     result = project.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert not (project.path / "reports").exists()
+
+
+def test_failure_output_and_reports_never_show_secret_values(project: pytest.Pytester) -> None:
+    result, _ = run(project, "--parity-phase=dev", "--parity-new=tests.planted:inlines_secrets")
+    assert result.ret == 1
+    assert "env[API_TOKEN]" in result.stdout.str()
+    outputs = [result.stdout.str(), *(p.read_text() for p in (project.path / "out").iterdir())]
+    for text in outputs:
+        assert "0xC0FFEE" not in text
+        assert "plain-text-password-do-not-leak" not in text

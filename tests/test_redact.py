@@ -50,3 +50,17 @@ def test_short_and_boolean_values_are_not_scrubbed_from_text() -> None:
     redactor = Redactor(["yes", "hunter2-long"])
     assert redactor.scrub_text("yes, hunter2-long") == f"yes, {REDACTED}"
     assert redactor.scrub({"automountServiceAccountToken": True}) == {"automountServiceAccountToken": True}
+
+
+def test_a_secret_inlined_under_an_innocent_name_is_learned_from_the_other_side() -> None:
+    legacy = {"env": [{"name": "CONFIG", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]}
+    new = {"env": [{"name": "CONFIG", "value": "inlined-secret-42"}]}
+    redactor = Redactor()
+    redactor.learn_from(new, legacy)  # order must not matter
+    assert redactor.scrub_text("x inlined-secret-42 y") == f"x {REDACTED} y"
+
+
+def test_scrub_strings_keeps_report_field_names() -> None:
+    redactor = Redactor(["hunter2-abc"])
+    report = {"passed": 3, "tokens": "hunter2-abc", "summary": {"password_checks": 1}}
+    assert redactor.scrub_strings(report) == {"passed": 3, "tokens": REDACTED, "summary": {"password_checks": 1}}

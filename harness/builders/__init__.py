@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import importlib
 import json
+import os
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,6 +33,10 @@ def resolve_builder(reference: str, *, option: str = "builder") -> Builder:
         raise ParityInputError(
             f"builder reference {reference!r} must look like 'package.module:function'", field=option
         )
+    # Like uvicorn and gunicorn: a reference is resolved from the working directory too, so
+    # `parity run --new myapp.jobs:build` works from a project's root without installing it.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as exc:

@@ -12,7 +12,8 @@ from harness.report._atomic import write_atomic
 
 Renderer = Callable[[dict[str, Any]], str]
 
-FILE_NAMES = {"json": "parity-report.json", "md": "parity-report.md"}
+FILE_NAMES = {"json": "parity-report.json", "md": "parity-report.md", "junit": "junit.xml"}
+DEFAULT_FORMATS = ("json", "md", "junit")
 
 
 def render_json(document: dict[str, Any]) -> str:
@@ -26,10 +27,14 @@ def renderer(fmt: str) -> Renderer:
         from harness.report.markdown import render_markdown
 
         return render_markdown
+    if fmt == "junit":
+        from harness.report.junit import render_junit
+
+        return render_junit
     raise ValueError(f"unknown report format {fmt!r}")
 
 
-def write_reports(document: dict[str, Any], report_dir: Path, formats: Iterable[str] = ("json", "md")) -> list[Path]:
+def write_reports(document: dict[str, Any], report_dir: Path, formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
     written = []
     for fmt in formats:
         path = report_dir / FILE_NAMES[fmt]

@@ -14,6 +14,7 @@ from typing import Any
 from harness import __version__
 from harness.engine import RunResult
 from harness.outcomes import Status
+from harness.redact import Redactor
 
 SCHEMA_VERSION = "1.0"
 
@@ -42,7 +43,20 @@ def build_document(result: RunResult) -> dict[str, Any]:
             "stale": list(result.waivers_stale),
             "expired": list(result.waivers_expired),
         },
-        "scenarios": [outcome.to_dict() for outcome in result.outcomes],
+        "scenarios": [_scenario(outcome.to_dict(), result.redactor) for outcome in result.outcomes],
     }
-    scrubbed: dict[str, Any] = result.redactor.scrub(document)
+    scrubbed: dict[str, Any] = result.redactor.scrub_strings(document)
     return scrubbed
+
+
+def _scenario(scenario: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """Redact the scenario's data by name (inputs, manifests, differing values); the report's
+    own fields are left to the value scrub, since "passed" or "tokens" are not secrets."""
+    scenario["inputs"] = redactor.scrub(scenario["inputs"])
+    for side in ("legacy", "new"):
+        if scenario[side] and scenario[side]["manifest"]:
+            scenario[side]["manifest"] = redactor.scrub(scenario[side]["manifest"])
+    for difference in scenario["differences"]:
+        for key in ("left", "right"):
+            difference[key] = redactor.scrub(difference[key])
+    return scenario

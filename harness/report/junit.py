@@ -1,0 +1,103 @@
+"""JUnit XML: one test case per scenario and check, plus one per gate criterion, so any CI
+that reads JUnit shows which scenario broke and why the gate said what it said."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+# XML 1.0 cannot carry most control characters, even escaped; program output may contain them.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def render_junit(document: dict[str, Any]) -> str:
+    root = ET.Element("testsuites", name="argo-parity")
+    root.append(_scenario_suite(document))
+    root.append(_gate_suite(document))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _scenario_suite(document: dict[str, Any]) -> ET.Element:
+    suite = ET.Element("testsuite", name="argo-parity.scenarios")
+    for scenario in document["scenarios"]:
+        for check, failure in _checks(scenario):
+            seconds = sum((scenario[side] or {}).get("duration_ms", 0) for side in ("legacy", "new")) / 1000
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"parity.{scenario['kind']}",
+                name=f"{scenario['name']}[{check}]",
+                time=f"{seconds:.3f}",
+                file=_clean(scenario["source"]),
+            )
+            if failure is None:
+                continue
+            kind, message, body = failure
+            element = ET.SubElement(case, kind, message=_clean(message), type=scenario["status"])
+            element.text = _clean(body)
+    _count(suite)
+    return suite
+
+
+def _checks(scenario: dict[str, Any]) -> list[tuple[str, tuple[str, str, str] | None]]:
+    status = scenario["status"]
+    if status == "crashed":
+        return [("manifest", ("error", "harness crashed on this scenario", scenario["crash"] or ""))]
+    checks: list[tuple[str, tuple[str, str, str] | None]] = []
+    failure = None
+    if status in {"different", "builder-error"}:
+        failure = ("failure", _failure_message(scenario), _failure_body(scenario))
+    checks.append(("manifest", failure))
+    if scenario["problems"]:
+        checks.append(("expectations", ("failure", scenario["problems"][0], "\n".join(scenario["problems"]))))
+    return checks
+
+
+def _failure_message(scenario: dict[str, Any]) -> str:
+    for side in ("legacy", "new"):
+        error = (scenario[side] or {}).get("error")
+        if error:
+            return f"{side} builder raised {error['type']}: {error['message']}"
+    semantic = [d for d in scenario["differences"] if d["category"] == "semantic"]
+    return f"{len(semantic)} semantic differences, first at {semantic[0]['path']}" if semantic else scenario["status"]
+
+
+def _failure_body(scenario: dict[str, Any]) -> str:
+    lines = []
+    for difference in scenario["differences"]:
+        if difference["category"] == "semantic":
+            lines.append(f"{difference['path']}: {difference['message']} [{difference['rule']}]")
+            lines.append(f"    legacy: {difference['left']!r}")
+            lines.append(f"    new:    {difference['right']!r}")
+    return "\n".join(lines)
+
+
+def _gate_suite(document: dict[str, Any]) -> ET.Element:
+    suite = ET.Element("testsuite", name=f"argo-parity.gate.{document['phase']}")
+    for reason in document["reasons"]:
+        case = ET.SubElement(suite, "testcase", classname="parity.gate", name=reason["criterion"], time="0")
+        if reason["verdict"] == "NOT READY":
+            ET.SubElement(case, "failure", message=_clean(reason["message"]), type="NOT READY").text = "\n".join(
+                reason["scenarios"]
+            )
+        elif reason["verdict"] == "INCONCLUSIVE":
+            # JUnit has no "inconclusive"; an error (not a skip) keeps CI from reading it as a pass.
+            ET.SubElement(case, "error", message=_clean(reason["message"]), type="INCONCLUSIVE").text = "\n".join(
+                reason["scenarios"]
+            )
+    _count(suite)
+    return suite
+
+
+def _count(suite: ET.Element) -> None:
+    cases = suite.findall("testcase")
+    suite.set("tests", str(len(cases)))
+    suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+    suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+    suite.set("skipped", "0")
+
+
+def _clean(text: str) -> str:
+    return _INVALID_XML.sub("\N{REPLACEMENT CHARACTER}", text)
