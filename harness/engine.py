@@ -13,7 +13,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,35 +76,27 @@ class ParitySession:
         self.rules = _load_rules(config.rules)
 
     def run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
+        blank = ScenarioOutcome(
+            name=scenario.name,
+            kind=scenario.kind,
+            description=scenario.description,
+            source=scenario.source,
+            status=Status.CRASHED,
+            inputs=scenario.inputs.for_builder(),
+        )
         try:
-            return self._run_scenario(scenario)
+            return self._run_scenario(scenario, blank)
         except Exception as exc:  # a harness bug must cost one scenario, not the run
             log.exception("scenario %s crashed", scenario.name)
-            return ScenarioOutcome(
-                name=scenario.name,
-                kind=scenario.kind,
-                description=scenario.description,
-                source=scenario.source,
-                status=Status.CRASHED,
-                crash="".join(traceback.format_exception_only(exc)).strip(),
-                inputs=scenario.inputs.for_builder(),
-            )
+            return replace(blank, crash="".join(traceback.format_exception_only(exc)).strip())
 
-    def _run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
+    def _run_scenario(self, scenario: Scenario, blank: ScenarioOutcome) -> ScenarioOutcome:
         legacy = _build(self.legacy, self.config.legacy, scenario)
         new = _build(self.new, self.config.new, scenario)
-        base = {
-            "name": scenario.name,
-            "kind": scenario.kind,
-            "description": scenario.description,
-            "source": scenario.source,
-            "legacy": legacy,
-            "new": new,
-            "inputs": scenario.inputs.for_builder(),
-        }
+        outcome = replace(blank, legacy=legacy, new=new)
         if legacy.manifest is None or new.manifest is None:
             status = Status.BOTH_REJECTED if legacy.error and new.error else Status.BUILDER_ERROR
-            return ScenarioOutcome(status=status, problems=_expectation_problems(scenario, ()), **base)
+            return replace(outcome, status=status, problems=_expectation_problems(scenario, ()))
 
         noise = self._noise_paths(scenario, legacy.manifest) if self.config.calibrate_noise else frozenset()
         comparison: Comparison = compare(
@@ -115,14 +107,13 @@ class ParitySession:
             scenario=scenario.name,
             noise_paths=noise,
         )
-        used = tuple(sorted({d.waiver for d in comparison.differences if d.waiver}))
-        status = _parity_status(comparison.differences)
-        return ScenarioOutcome(
-            status=status,
+        used = tuple(sorted(comparison.waivers_used))
+        return replace(
+            outcome,
+            status=_parity_status(comparison.differences),
             differences=tuple(comparison.differences),
             waivers_used=used,
             problems=_expectation_problems(scenario, used),
-            **base,
         )
 
     def _noise_paths(self, scenario: Scenario, first: dict[str, Any]) -> frozenset[str]:

@@ -66,7 +66,7 @@ def coerce_manifest(obj: Any) -> Manifest:
     if type(obj).__module__.startswith("kubernetes.") and hasattr(obj, "openapi_types"):
         from kubernetes.client import ApiClient  # a kubernetes model: only then pay the import
 
-        return _json_ready(ApiClient().sanitize_for_serialization(obj))
+        return _json_ready(ApiClient().sanitize_for_serialization(obj))  # type: ignore[no-untyped-call]
     if isinstance(obj, Mapping):
         return _json_ready(obj)
     raise NotAManifestError(

@@ -1,0 +1,170 @@
+"""Input validation shared by the reference builders, and nothing else.
+
+Only the refusal rules live here, so both builders refuse exactly the same inputs (refusing
+the same input counts as agreement). Defaults, dependency parsing and manifest building stay
+in each builder: sharing them would make the harness compare one implementation with itself.
+Dependency strings are validated by each builder's own parser for the same reason.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from harness.errors import BuilderInputError
+
+KNOWN_INPUTS = frozenset(
+    {"python_code", "dependencies", "requirements_file", "volumes", "env", "namespace", "template"}
+)
+VOLUME_KEYS = frozenset({"name", "claim_name", "mount_path", "read_only"})
+TEMPLATE_KINDS = ("script", "container")
+# The user's program travels in this variable; a user env var of the same name would replace it.
+RESERVED_ENV = "PYTHON_CODE"
+
+# Kubernetes names: namespaces and volume names are RFC 1123 labels, PVC names are subdomains.
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LABEL_MAX = 63
+_SUBDOMAIN_MAX = 253
+
+
+def validate_inputs(inputs: Mapping[str, Any]) -> None:
+    """Raise ``BuilderInputError`` naming the input and the reason if no valid workflow exists for it."""
+    if not isinstance(inputs, Mapping):
+        raise BuilderInputError(f"inputs must be a mapping, got {type(inputs).__name__}")
+    unknown = sorted(set(inputs) - KNOWN_INPUTS)
+    if unknown:
+        raise BuilderInputError(f"unknown input(s) {unknown}; known inputs are {sorted(KNOWN_INPUTS)}")
+    _check_code(inputs.get("python_code"))
+    _check_optional_str(inputs, "dependencies")
+    _check_optional_str(inputs, "requirements_file")
+    _check_namespace(inputs.get("namespace"))
+    _check_template(inputs.get("template"))
+    _check_env(inputs.get("env"))
+    _check_volumes(inputs.get("volumes"))
+
+
+def _check_code(code: object) -> None:
+    if not isinstance(code, str):
+        raise BuilderInputError(f"python_code is required and must be a string, got {type(code).__name__}")
+    if not code.strip():
+        raise BuilderInputError("python_code is empty: there is no program to run")
+    if "\0" in code:
+        raise BuilderInputError("python_code contains a NUL byte, which cannot travel in an env var")
+
+
+def _check_optional_str(inputs: Mapping[str, Any], key: str) -> None:
+    value = inputs.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BuilderInputError(f"{key} must be a string or null, got {type(value).__name__}")
+    if isinstance(value, str) and "\0" in value:
+        raise BuilderInputError(f"{key} contains a NUL byte")
+
+
+def _check_namespace(namespace: object) -> None:
+    if namespace is None:
+        return
+    if not isinstance(namespace, str) or not _is_dns_label(namespace):
+        raise BuilderInputError(
+            f"namespace {namespace!r} is not a valid RFC 1123 label "
+            f"(lowercase letters, digits and '-', starting and ending alphanumeric, at most {_LABEL_MAX})"
+        )
+
+
+def _check_template(template: object) -> None:
+    if template is not None and template not in TEMPLATE_KINDS:
+        raise BuilderInputError(f"template {template!r} is unknown; expected one of {list(TEMPLATE_KINDS)}")
+
+
+def _check_env(env: object) -> None:
+    if env is None:
+        return
+    if not isinstance(env, Mapping):
+        raise BuilderInputError(f"env must be a mapping of NAME to value, got {type(env).__name__}")
+    for name, value in env.items():
+        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+            raise BuilderInputError(f"env name {name!r} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)")
+        if name == RESERVED_ENV:
+            raise BuilderInputError(f"env name {RESERVED_ENV} is reserved: it carries the user's program")
+        _check_env_value(name, value)
+
+
+def _check_env_value(name: str, value: object) -> None:
+    if isinstance(value, str):
+        if "\0" in value:
+            raise BuilderInputError(f"env {name} contains a NUL byte")
+        return
+    if isinstance(value, Mapping):
+        _check_secret_ref(name, value)
+        return
+    # A YAML 42 or yes would reach the pod as "42"/"True" on one side and fail on the other;
+    # refusing it makes the fixture author quote the value they actually mean.
+    raise BuilderInputError(
+        f"env {name} must be a string or {{secretKeyRef: {{name, key}}}}, got {type(value).__name__}; "
+        "quote the value in YAML"
+    )
+
+
+def _check_secret_ref(name: str, value: Mapping[str, Any]) -> None:
+    ref = value.get("secretKeyRef")
+    if set(value) != {"secretKeyRef"} or not isinstance(ref, Mapping) or set(ref) != {"name", "key"}:
+        raise BuilderInputError(f"env {name} must be {{secretKeyRef: {{name: ..., key: ...}}}}, got {value!r}")
+    secret_name, key = ref["name"], ref["key"]
+    if not isinstance(secret_name, str) or not _is_dns_subdomain(secret_name):
+        raise BuilderInputError(f"env {name}: secret name {secret_name!r} is not a valid Kubernetes name")
+    if not isinstance(key, str) or not re.fullmatch(r"[-._a-zA-Z0-9]+", key):
+        raise BuilderInputError(f"env {name}: secret key {key!r} is not a valid Secret key")
+
+
+def _check_volumes(volumes: object) -> None:
+    if volumes is None:
+        return
+    if not isinstance(volumes, list):
+        raise BuilderInputError(f"volumes must be a list or null, got {type(volumes).__name__}")
+    names: set[str] = set()
+    paths: set[str] = set()
+    for index, volume in enumerate(volumes):
+        where = f"volumes[{index}]"
+        _check_volume(where, volume)
+        name, path = volume["name"], posixpath.normpath(volume["mount_path"])
+        if name in names:
+            raise BuilderInputError(f"{where}: duplicate volume name {name!r}")
+        if path in paths:
+            raise BuilderInputError(f"{where}: duplicate mount path {path!r}")
+        names.add(name)
+        paths.add(path)
+
+
+def _check_volume(where: str, volume: object) -> None:
+    if not isinstance(volume, Mapping):
+        raise BuilderInputError(f"{where} must be a mapping, got {type(volume).__name__}")
+    unknown = sorted(set(volume) - VOLUME_KEYS)
+    if unknown:
+        raise BuilderInputError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(VOLUME_KEYS)}")
+    name = volume.get("name")
+    if not isinstance(name, str) or not _is_dns_label(name):
+        raise BuilderInputError(f"{where}: volume name {name!r} is not a valid RFC 1123 label")
+    claim = volume.get("claim_name")
+    if not claim:
+        raise BuilderInputError(f"{where} ({name}): claim_name is required (volumes are existing PVCs)")
+    if not isinstance(claim, str) or not _is_dns_subdomain(claim):
+        raise BuilderInputError(f"{where} ({name}): claim_name {claim!r} is not a valid PVC name")
+    path = volume.get("mount_path")
+    if not path:
+        raise BuilderInputError(f"{where} ({name}): mount_path is required")
+    if not isinstance(path, str) or not path.startswith("/") or ":" in path or "\0" in path:
+        raise BuilderInputError(f"{where} ({name}): mount_path {path!r} must be an absolute path without ':'")
+    read_only = volume.get("read_only", False)
+    if read_only is not None and not isinstance(read_only, bool):
+        raise BuilderInputError(f"{where} ({name}): read_only must be true or false, got {read_only!r}")
+
+
+def _is_dns_label(value: str) -> bool:
+    return len(value) <= _LABEL_MAX and _DNS_LABEL.fullmatch(value) is not None
+
+
+def _is_dns_subdomain(value: str) -> bool:
+    return len(value) <= _SUBDOMAIN_MAX and _DNS_SUBDOMAIN.fullmatch(value) is not None
