@@ -9,7 +9,9 @@ verdict in CI and a verdict on a laptop cannot disagree. The plugin stays inert 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import pickle
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 _SCENARIO_SUFFIXES = frozenset({".yaml", ".yml"})
 
 _SESSION = pytest.StashKey["ParityPytestState"]()
+_SCENARIO_PROPERTY = "parity_scenario"
+_WORKER_OUTPUT = "argo_parity_outcomes"
 
 
 class ParityPytestState:
@@ -44,6 +48,23 @@ class ParityPytestState:
         self.report_dir = report_dir
         self.outcomes: dict[str, ScenarioOutcome] = {}
         self.verdict_line: str | None = None
+
+    def lost_outcomes(self, reported: Iterable[str]) -> list[ScenarioOutcome]:
+        """Scenarios pytest reports as run but whose outcome never arrived (a worker died or
+        its output was lost): recorded as crashed, so the gate says INCONCLUSIVE, not READY."""
+        from harness.outcomes import ScenarioOutcome, Status
+
+        return [
+            ScenarioOutcome(
+                name=name,
+                kind="unknown",
+                description="",
+                source="",
+                status=Status.CRASHED,
+                crash="pytest ran this scenario but its result never reached the controller",
+            )
+            for name in sorted(set(reported) - set(self.outcomes))
+        ]
 
     def owns(self, path: Path) -> bool:
         from harness.scenarios import NOT_SCENARIO_FILES
@@ -103,14 +124,42 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Record every scenario pytest ran, on whichever process reports it (the controller under
+    xdist), so the merge can prove that no worker's results went missing."""
+    for key, value in report.user_properties:
+        if key == _SCENARIO_PROPERTY and report.when == "call":
+            _reported_scenarios.add(str(value))
+
+
+# Reports carry no config to stash on; one pytest process runs one session, so module state is safe.
+_reported_scenarios: set[str] = set()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: merge the outcomes a worker sends back when it finishes."""
+    state = node.config.stash.get(_SESSION, None)
+    payload = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if state is not None and payload:
+        for outcome in pickle.loads(base64.b64decode(payload)):
+            state.outcomes[outcome.name] = outcome
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = session.config.stash.get(_SESSION, None)
-    if state is None or not state.outcomes:
+    config = session.config
+    state = config.stash.get(_SESSION, None)
+    if state is None:
+        return
+    if hasattr(config, "workerinput"):
+        # An xdist worker hands its outcomes to the controller, which gates and reports once.
+        config.workeroutput[_WORKER_OUTPUT] = base64.b64encode(pickle.dumps(list(state.outcomes.values()))).decode()
         return
     from harness.report import write_reports
     from harness.report.document import build_document
 
-    result = state.engine.finish(list(state.outcomes.values()))
+    outcomes = [*state.outcomes.values(), *state.lost_outcomes(_reported_scenarios)]
+    result = state.engine.finish(outcomes)
     write_reports(build_document(result), state.report_dir)
     verdict = result.verdict
     state.verdict_line = f"argo-parity: {verdict.verdict.value} for phase {verdict.phase.value}"
@@ -148,6 +197,7 @@ class ScenarioItem(pytest.Item):
     def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        self.user_properties.append((_SCENARIO_PROPERTY, scenario.name))
 
     def runtest(self) -> None:
         state = self.config.stash[_SESSION]

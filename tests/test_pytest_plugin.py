@@ -78,3 +78,41 @@ def test_failure_output_and_reports_never_show_secret_values(project: pytest.Pyt
     for text in outputs:
         assert "0xC0FFEE" not in text
         assert "plain-text-password-do-not-leak" not in text
+
+
+def test_xdist_workers_results_are_merged_into_one_report(project: pytest.Pytester) -> None:
+    serial_result, serial = run(project, "--parity-phase=dev", "--parity-new=tests.planted:raises_on_unicode")
+    parallel_result, parallel = run(
+        project, "--parity-phase=dev", "--parity-new=tests.planted:raises_on_unicode", "-n", "2"
+    )
+    assert parallel_result.ret == serial_result.ret == 1
+    parallel_result.assert_outcomes(passed=len(serial["scenarios"]) - 1, failed=1)
+    assert [s["name"] for s in parallel["scenarios"]] == [s["name"] for s in serial["scenarios"]]
+    assert [s["status"] for s in parallel["scenarios"]] == [s["status"] for s in serial["scenarios"]]
+    assert parallel["verdict"] == "NOT READY"
+
+
+def test_a_result_lost_between_worker_and_controller_is_inconclusive(project: pytest.Pytester) -> None:
+    # A conftest that drops one worker's payload stands in for a worker that died after running.
+    project.makeconftest(
+        """
+        import pytest
+
+        @pytest.hookimpl(optionalhook=True, tryfirst=True)
+        def pytest_testnodedown(node, error):
+            if node.gateway.id == "gw1":
+                node.workeroutput.pop("argo_parity_outcomes", None)
+        """
+    )
+    result, report = run(project, "--parity-phase=dev", "-n", "2")
+    assert report["verdict"] == "INCONCLUSIVE"
+    lost = [s for s in report["scenarios"] if s["status"] == "crashed"]
+    assert lost and all("never reached the controller" in s["crash"] for s in lost)
+    assert sorted(s["name"] for s in report["scenarios"]) == serial_names(project)
+    assert result.ret == 3
+
+
+def serial_names(project: pytest.Pytester) -> list[str]:
+    from harness.scenarios import load_scenarios
+
+    return sorted(s.name for s in load_scenarios(project.path / "scenarios"))
