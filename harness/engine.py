@@ -8,6 +8,7 @@ outcome, so one crash never hides the others.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import time
 import traceback
@@ -25,7 +26,9 @@ from harness.execute import EXECUTORS
 from harness.outcomes import BuilderError, ScenarioOutcome, SideResult, Status
 from harness.phases import Phase
 from harness.redact import Redactor
-from harness.rollout import Evidence, PhaseVerdict, evaluate
+from harness.rollout import Evidence, FuzzEvidence, PhaseVerdict, evaluate_all
+from harness.rollout.config import RolloutConfig
+from harness.rollout.router_probe import StepEvidence, probe_router
 from harness.scenarios import Scenario
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,9 @@ class RunConfig:
     rules: Path | None = None
     # Build the legacy side twice and treat what differs between its own builds as noise.
     calibrate_noise: bool = True
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)
+    # A saved `parity fuzz --report` result, the fuzz evidence canary and later phases need.
+    fuzz_report: Path | None = None
     today: datetime.date = field(default_factory=datetime.date.today)
 
 
@@ -51,7 +57,10 @@ class RunConfig:
 class RunResult:
     config: RunConfig
     outcomes: tuple[ScenarioOutcome, ...]
-    verdict: PhaseVerdict
+    verdict: PhaseVerdict  # the requested phase's
+    phases: tuple[PhaseVerdict, ...]  # every phase's, on the same evidence
+    router: tuple[StepEvidence, ...] | None
+    fuzz: FuzzEvidence | None
     waivers_used: tuple[str, ...]
     waivers_stale: tuple[str, ...]
     waivers_expired: tuple[str, ...]
@@ -160,20 +169,34 @@ class ParitySession:
             execute=self.config.execute,
             expired_waivers=expired,
             stale_waivers=stale,
-            execution_unavailable=(
-                None if self.config.execute == "none" else f"executor {self.config.execute!r} is not available"
-            ),
+            router=self._probe_router(ordered),
+            fuzz=_load_fuzz_evidence(self.config.fuzz_report),
         )
+        phases = evaluate_all(evidence, self.config.rollout)
         return RunResult(
             config=self.config,
             outcomes=ordered,
-            verdict=evaluate(self.config.phase, evidence),
+            verdict=next(p for p in phases if p.phase is self.config.phase),
+            phases=phases,
+            router=evidence.router,
+            fuzz=evidence.fuzz,
             waivers_used=used,
             waivers_stale=stale,
             waivers_expired=expired,
             started_at=started_at or datetime.datetime.now(datetime.UTC),
             duration_s=duration_s,
             redactor=redactor_for(ordered),
+        )
+
+    def _probe_router(self, outcomes: Sequence[ScenarioOutcome]) -> tuple[StepEvidence, ...] | None:
+        """Route the scenarios through the feature-flag router, but only when the requested
+        phase's gate asks for it: other phases then show the probe as not gathered."""
+        criteria = self.config.rollout.criteria(self.config.phase)
+        if criteria.steps is None:
+            return None
+        inputs = {outcome.name: outcome.inputs for outcome in outcomes if outcome.status is not Status.CRASHED}
+        return probe_router(
+            self.legacy, self.new, inputs, steps=criteria.steps, requests_per_scenario=criteria.requests_per_scenario
         )
 
 
@@ -217,6 +240,20 @@ def _load_waivers(path: Path | None) -> WaiverSet | None:
     if not path.is_file():
         raise ParityInputError("waiver file not found", file=str(path), field="--waivers")
     return load_waivers(path)
+
+
+def _load_fuzz_evidence(path: Path | None) -> FuzzEvidence | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        examples, failures = data["examples"], data["failures"]
+    except FileNotFoundError:
+        raise ParityInputError("fuzz report not found", file=str(path), field="--fuzz-report") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ParityInputError(f"not a `parity fuzz --report` file ({exc})", file=str(path)) from None
+    failure_count = len(failures) if isinstance(failures, list) else int(failures)
+    return FuzzEvidence(examples=int(examples), failures=failure_count, source=str(path))
 
 
 def _load_rules(path: Path | None) -> Any:

@@ -13,7 +13,7 @@ import base64
 import pickle
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -90,6 +90,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--parity-execute", choices=EXECUTORS, default="none", help="executor for result parity")
     group.addoption("--parity-report-dir", default="reports", help="where the parity reports are written")
     group.addoption("--parity-waivers", default=None, help="waiver file (default: scenarios/waivers.yaml)")
+    group.addoption("--parity-rollout", default=None, help="gate criteria file (default: rollout.yaml)")
+    group.addoption("--parity-fuzz-report", default=None, help="a `parity fuzz --report` result")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -98,17 +100,23 @@ def pytest_configure(config: pytest.Config) -> None:
     if phase is None and scenarios_option is None:
         return
     from harness.engine import RunConfig
+    from harness.rollout.config import load_rollout_config
 
-    waivers = config.getoption("--parity-waivers")
-    run_config = RunConfig(
-        legacy=config.getoption("--parity-legacy"),
-        new=config.getoption("--parity-new"),
-        phase=Phase(phase or Phase.DEV.value),
-        execute=config.getoption("--parity-execute"),
-        waivers=Path(waivers) if waivers else None,
-    )
+    def path_option(name: str) -> Path | None:
+        value = config.getoption(name)
+        return Path(value) if value else None
+
     scenarios_dir = Path(scenarios_option or "scenarios")
     try:
+        run_config = RunConfig(
+            legacy=config.getoption("--parity-legacy"),
+            new=config.getoption("--parity-new"),
+            phase=Phase(phase or Phase.DEV.value),
+            execute=config.getoption("--parity-execute"),
+            waivers=path_option("--parity-waivers"),
+            rollout=load_rollout_config(config.rootpath, path_option("--parity-rollout")),
+            fuzz_report=path_option("--parity-fuzz-report"),
+        )
         state = ParityPytestState(run_config, scenarios_dir, Path(config.getoption("--parity-report-dir")))
     except ParityInputError as exc:
         raise pytest.UsageError(f"argo-parity: {exc}") from None
@@ -153,7 +161,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if hasattr(config, "workerinput"):
         # An xdist worker hands its outcomes to the controller, which gates and reports once.
-        config.workeroutput[_WORKER_OUTPUT] = base64.b64encode(pickle.dumps(list(state.outcomes.values()))).decode()
+        payload = pickle.dumps(list(state.outcomes.values()))
+        cast(Any, config).workeroutput[_WORKER_OUTPUT] = base64.b64encode(payload).decode()
         return
     from harness.report import write_reports
     from harness.report.document import build_document

@@ -44,3 +44,10 @@ def legacy_copy(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def rejects_everything(inputs: dict[str, Any]) -> dict[str, Any]:
     raise ValueError("planted: refuses every input")
+
+
+def raises_on_marked_code(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Raises for code carrying the marker: 1 input in 20 in the canary fallback test."""
+    if "# planted: new builder fails here" in inputs["python_code"]:
+        raise RuntimeError("planted: new builder fails on marked code")
+    return hera.build(inputs)

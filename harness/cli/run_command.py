@@ -13,6 +13,7 @@ from harness.execute import EXECUTORS
 from harness.phases import Phase
 from harness.report import write_reports
 from harness.report.document import build_document
+from harness.rollout.config import load_rollout_config
 from harness.scenarios import load_scenarios
 
 
@@ -51,6 +52,19 @@ from harness.scenarios import load_scenarios
 @click.option(
     "--rules", type=click.Path(path_type=Path), default=None, help="User rules marking paths semantic or cosmetic."
 )
+@click.option(
+    "--rollout",
+    "rollout_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Gate criteria [default: rollout.yaml, else [tool.parity.rollout] in pyproject.toml, else built-in].",
+)
+@click.option(
+    "--fuzz-report",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A `parity fuzz --report` result: the fuzz evidence for canary and later phases.",
+)
 @click.option("-n", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--no-noise-calibration", is_flag=True, help="Do not build the legacy side twice to detect noise.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on a terminal].")
@@ -63,6 +77,8 @@ def run(
     report_dir: Path,
     waivers: Path | None,
     rules: Path | None,
+    rollout_file: Path | None,
+    fuzz_report: Path | None,
     jobs: int,
     no_noise_calibration: bool,
     progress: bool | None,
@@ -81,6 +97,8 @@ def run(
         waivers=waivers,
         rules=rules,
         calibrate_noise=not no_noise_calibration,
+        rollout=load_rollout_config(Path(), rollout_file),
+        fuzz_report=fuzz_report,
     )
     session = ParitySession(config)
     show_progress = sys.stderr.isatty() if progress is None else progress

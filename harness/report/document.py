@@ -31,6 +31,10 @@ def build_document(result: RunResult) -> dict[str, Any]:
         "phase": config.phase.value,
         "verdict": result.verdict.verdict.value,
         "reasons": [reason.to_dict() for reason in result.verdict.reasons],
+        "phases": [phase.to_dict() for phase in result.phases],
+        "rollout_config": config.rollout.source,
+        "router": [step.to_dict() for step in result.router] if result.router is not None else None,
+        "fuzz": result.fuzz.to_dict() if result.fuzz else None,
         "builders": {"legacy": config.legacy, "new": config.new},
         "execute": config.execute,
         "summary": {

@@ -47,7 +47,17 @@ def _header(document: dict[str, Any]) -> str:
         f"## {_VERDICT_ICON.get(verdict, '')} argo-parity: **{verdict}** for phase `{document['phase']}`\n\n"
         f"Legacy `{builders['legacy']}` vs new `{builders['new']}` · "
         f"{summary['scenarios']} scenarios, {summary['passed']} passed · execution: `{document['execute']}`\n\n"
+        + _ladder(document)
     )
+
+
+def _ladder(document: dict[str, Any]) -> str:
+    """Every phase's verdict on this run's evidence: where the rollout stands, at a glance."""
+    steps = []
+    for phase in document.get("phases", []):
+        name = f"**{phase['phase']}**" if phase["phase"] == document["phase"] else phase["phase"]
+        steps.append(f"{name} {_VERDICT_ICON.get(phase['verdict'], '')} {phase['verdict']}")
+    return ("Rollout: " + " → ".join(steps) + "\n\n") if steps else ""
 
 
 def _criteria(document: dict[str, Any]) -> str:
