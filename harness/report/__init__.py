@@ -12,8 +12,13 @@ from harness.report._atomic import write_atomic
 
 Renderer = Callable[[dict[str, Any]], str]
 
-FILE_NAMES = {"json": "parity-report.json", "md": "parity-report.md", "junit": "junit.xml"}
-DEFAULT_FORMATS = ("json", "md", "junit")
+FILE_NAMES = {
+    "json": "parity-report.json",
+    "md": "parity-report.md",
+    "html": "parity-report.html",
+    "junit": "junit.xml",
+}
+DEFAULT_FORMATS = ("json", "md", "html", "junit")
 
 
 def render_json(document: dict[str, Any]) -> str:
@@ -27,6 +32,10 @@ def renderer(fmt: str) -> Renderer:
         from harness.report.markdown import render_markdown
 
         return render_markdown
+    if fmt == "html":
+        from harness.report.html import render_html
+
+        return render_html
     if fmt == "junit":
         from harness.report.junit import render_junit
 
@@ -35,9 +44,9 @@ def renderer(fmt: str) -> Renderer:
 
 
 def write_reports(document: dict[str, Any], report_dir: Path, formats: Iterable[str] = DEFAULT_FORMATS) -> list[Path]:
-    written = []
-    for fmt in formats:
-        path = report_dir / FILE_NAMES[fmt]
-        write_atomic(path, renderer(fmt)(document))
-        written.append(path)
-    return written
+    """Render every format first, then write each atomically: a renderer that fails leaves all
+    of the previous reports in place rather than a mix of old and new."""
+    rendered = [(report_dir / FILE_NAMES[fmt], renderer(fmt)(document)) for fmt in formats]
+    for path, text in rendered:
+        write_atomic(path, text)
+    return [path for path, _ in rendered]

@@ -1,0 +1,88 @@
+"""One self-contained HTML file: no external request of any kind (fonts, scripts, images), so
+it opens from a CI artifact, an air-gapped laptop or an e-mail attachment alike."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from harness.report.sidebyside import side_by_side
+
+CATEGORIES = ("semantic", "waived", "metadata", "noise", "cosmetic")
+_CHART_WIDTH = 560
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("harness.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(document: dict[str, Any]) -> str:
+    scenarios = [_scenario_view(scenario) for scenario in document["scenarios"]]
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            doc=document,
+            scenarios=scenarios,
+            statuses=sorted(Counter(s["status"] for s in document["scenarios"]).items()),
+            category_chart=_category_chart(document),
+            duration_chart=_duration_chart(document),
+            categories=CATEGORIES,
+        )
+    )
+
+
+def _scenario_view(scenario: dict[str, Any]) -> dict[str, Any]:
+    legacy = (scenario["legacy"] or {}).get("manifest")
+    new = (scenario["new"] or {}).get("manifest")
+    rows, unplaced = side_by_side(legacy, new, scenario["differences"]) if (legacy or new) else ([], [])
+    return {**scenario, "rows": rows, "unplaced": unplaced}
+
+
+def _category_chart(document: dict[str, Any]) -> dict[str, Any]:
+    totals = Counter(d["category"] for s in document["scenarios"] for d in s["differences"])
+    bars = [{"label": category, "value": totals.get(category, 0)} for category in CATEGORIES]
+    return _bars(bars)
+
+
+def _bars(bars: list[dict[str, Any]]) -> dict[str, Any]:
+    top = max((bar["value"] for bar in bars), default=0) or 1
+    for index, bar in enumerate(bars):
+        bar["y"] = index * 26
+        bar["width"] = round(bar["value"] / top * (_CHART_WIDTH - 200), 1)
+    return {"bars": bars, "height": len(bars) * 26}
+
+
+def _duration_chart(document: dict[str, Any]) -> dict[str, Any]:
+    """Per-scenario time on each side: the execution's when there was one, else the build's."""
+    rows = []
+    for scenario in document["scenarios"]:
+        execution = scenario.get("execution") or {}
+        legacy_ms = _duration_ms(execution.get("legacy")) or _duration_ms(scenario["legacy"])
+        new_ms = _duration_ms(execution.get("new")) or _duration_ms(scenario["new"])
+        rows.append({"name": scenario["name"], "legacy": legacy_ms, "new": new_ms})
+    top = max((max(r["legacy"], r["new"]) for r in rows), default=0) or 1
+    for index, row in enumerate(rows):
+        row["y"] = index * 30
+        row["legacy_width"] = round(row["legacy"] / top * (_CHART_WIDTH - 340), 1)
+        row["new_width"] = round(row["new"] / top * (_CHART_WIDTH - 340), 1)
+    source = "execution" if any(s.get("execution") for s in document["scenarios"]) else "build"
+    return {"rows": rows, "height": len(rows) * 30, "source": source}
+
+
+def _duration_ms(side: dict[str, Any] | None) -> float:
+    if not side:
+        return 0.0
+    if "duration_ms" in side:
+        return float(side["duration_ms"] or 0)
+    return float(side.get("duration_s") or 0) * 1000
