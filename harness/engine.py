@@ -23,6 +23,7 @@ from harness.diff import Category, Comparison, Difference, calibrate_noise, comp
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
 from harness.execute import EXECUTORS
+from harness.normalize import canonicalize
 from harness.outcomes import BuilderError, ScenarioOutcome, SideResult, Status
 from harness.phases import Phase
 from harness.redact import Redactor
@@ -107,15 +108,16 @@ class ParitySession:
             status = Status.BOTH_REJECTED if legacy.error and new.error else Status.BUILDER_ERROR
             return replace(outcome, status=status, problems=_expectation_problems(scenario, ()))
 
-        noise = self._noise_paths(scenario, legacy.manifest) if self.config.calibrate_noise else frozenset()
-        comparison: Comparison = compare(
-            legacy.manifest,
-            new.manifest,
-            rules=self.rules,
-            waivers=self.waivers,
-            scenario=scenario.name,
-            noise_paths=noise,
-        )
+        # Canonical forms are computed once: the comparison may run twice (with noise paths).
+        left, right = canonicalize(legacy.manifest), canonicalize(new.manifest)
+        options: dict[str, Any] = {"rules": self.rules, "waivers": self.waivers, "scenario": scenario.name}
+        comparison: Comparison = compare(left, right, **options)
+        if self.config.calibrate_noise and _could_be_noise(comparison):
+            # A second legacy build costs a third of the scenario; noise can only reclassify a
+            # difference, so it is paid for only where there is one to reclassify.
+            noise = self._noise_paths(scenario, legacy.manifest)
+            if noise:
+                comparison = compare(left, right, noise_paths=noise, **options)
         used = tuple(sorted(comparison.waivers_used))
         return replace(
             outcome,
@@ -218,6 +220,10 @@ def _build(builder: Builder, reference: str, scenario: Scenario) -> SideResult:
             builder=reference, error=BuilderError.from_exception(exc), duration_s=time.perf_counter() - clock
         )
     return SideResult(builder=reference, manifest=manifest, duration_s=time.perf_counter() - clock)
+
+
+def _could_be_noise(comparison: Comparison) -> bool:
+    return any(d.category is not Category.COSMETIC for d in comparison.differences)
 
 
 def _parity_status(differences: Sequence[Difference]) -> Status:

@@ -51,3 +51,19 @@ def raises_on_marked_code(inputs: dict[str, Any]) -> dict[str, Any]:
     if "# planted: new builder fails here" in inputs["python_code"]:
         raise RuntimeError("planted: new builder fails on marked code")
     return hera.build(inputs)
+
+
+def _with_random_run_id(manifest: dict[str, Any]) -> dict[str, Any]:
+    import uuid
+
+    manifest["spec"]["templates"][0]["script"]["env"].append({"name": "RUN_ID", "value": uuid.uuid4().hex})
+    return manifest
+
+
+def legacy_with_random_run_id(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Both builders stamp each build with a fresh id: its value is noise, not a difference."""
+    return _with_random_run_id(legacy.build(inputs))
+
+
+def hera_with_random_run_id(inputs: dict[str, Any]) -> dict[str, Any]:
+    return _with_random_run_id(hera.build(inputs))

@@ -171,3 +171,29 @@ def test_scenario_crash_is_inconclusive_not_ready(tmp_path: Path, monkeypatch: p
 
 def test_console_script_is_installed() -> None:
     assert shutil.which("parity") or (ROOT / ".venv" / "bin" / "parity").exists()
+
+
+def test_what_differs_between_two_legacy_builds_is_noise_not_a_difference(tmp_path: Path) -> None:
+    plain = [
+        "--scenarios", str(SCENARIOS / "plain.yaml"),
+        "--legacy", "tests.planted:legacy_with_random_run_id", "--new", "tests.planted:hera_with_random_run_id",
+    ]  # fmt: skip
+    result, report = parity_run(tmp_path / "calibrated", *plain)
+    assert result.exit_code == 0, result.output
+    for scenario in report["scenarios"]:
+        assert scenario["status"] == "equivalent"
+        assert [(d["path"], d["category"]) for d in scenario["differences"]] == [
+            ("spec.templates[main].script.env[RUN_ID].value", "noise")
+        ]
+    result, report = parity_run(tmp_path / "uncalibrated", *plain, "--no-noise-calibration")
+    assert result.exit_code == 1
+    assert {s["status"] for s in report["scenarios"]} == {"different"}
+
+
+def test_a_builder_that_drops_a_variable_the_other_sets_is_not_excused_as_noise(tmp_path: Path) -> None:
+    # the legacy side's id varies between its own builds, but the new side has no RUN_ID at all
+    plain = ["--scenarios", str(SCENARIOS / "plain.yaml"), "--legacy", "tests.planted:legacy_with_random_run_id"]
+    result, report = parity_run(tmp_path, *plain)
+    assert result.exit_code == 1
+    differences = {d["path"]: d["category"] for s in report["scenarios"] for d in s["differences"]}
+    assert differences == {"spec.templates[main].script.env[RUN_ID]": "semantic"}
