@@ -1,0 +1,299 @@
+"""`make bench`: argo-parity's costs, each measured against a baseline taken in the same run.
+
+Every figure is the median of several repetitions with min and max. Ratios, not absolute
+times, are what the targets speak about: absolute times move with the machine, ratios of two
+things measured side by side much less.
+
+    python benchmarks/run.py [--quick] [--only NAME ...]
+
+Writes benchmarks/results.json and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness.builders import coerce_manifest, hera, legacy  # noqa: E402
+from harness.diff import compare  # noqa: E402
+from harness.engine import ParitySession, RunConfig  # noqa: E402
+from harness.scenarios import Scenario, load_scenarios  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+@dataclass
+class Figure:
+    name: str
+    unit: str
+    value: float
+    minimum: float
+    maximum: float
+    repetitions: int
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, name: str, unit: str, samples: list[float], **details: Any) -> Figure:
+        """Median, min and max of ``samples``; a ``check`` callable decides ``met`` on the median."""
+        check = details.pop("check", None)
+        median = statistics.median(samples)
+        return cls(name, unit, median, min(samples), max(samples), len(samples),
+                   met=check(median) if check else None, **details)  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "unit": self.unit,
+            "min": self.minimum,
+            "max": self.maximum,
+            "repetitions": self.repetitions,
+            "target": self.target,
+            "met": self.met,
+            "note": self.note,
+            **self.extra,
+        }
+
+
+def timed(fn: Callable[[], object], repetitions: int) -> list[float]:
+    samples = []
+    for _ in range(repetitions):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def ratio_samples(numerator: list[float], denominator: list[float]) -> list[float]:
+    """Pairwise ratios of samples taken alternately, so drift in machine load cancels."""
+    return [a / b for a, b in zip(numerator, denominator, strict=True)]
+
+
+def alternate(first: Callable[[], object], second: Callable[[], object], repetitions: int) -> tuple[list[float], list[float]]:
+    a, b = [], []
+    for _ in range(repetitions):
+        a += timed(first, 1)
+        b += timed(second, 1)
+    return a, b
+
+
+# --- manifest parity -------------------------------------------------------------------------
+
+
+def builtin_scenarios() -> list[Scenario]:
+    return load_scenarios(ROOT / "scenarios")
+
+
+def parity_throughput(scenarios: list[Scenario], repetitions: int, label: str) -> list[Figure]:
+    session = ParitySession(RunConfig())
+
+    def harness() -> None:
+        for scenario in scenarios:
+            session.run_scenario(scenario)
+
+    def builders_alone() -> None:
+        for scenario in scenarios:
+            inputs = scenario.inputs.for_builder()
+            for build in (legacy.build, hera.build):
+                try:
+                    build(inputs)
+                except ValueError:
+                    pass
+
+    harness_s, builders_s = alternate(harness, builders_alone, repetitions)
+    return [
+        Figure.of(f"parity_pairs_per_s_{label}", "pairs/s", [len(scenarios) / s for s in harness_s],
+                  note=f"{len(scenarios)} scenarios: build both, canonicalise, compare"),
+        Figure.of(f"harness_over_builders_{label}", "ratio", ratio_samples(harness_s, builders_s),
+                  target="<= 1.5", check=lambda r: r <= 1.5,
+                  note="harness time / time of the two builders alone on the same inputs"),
+    ]  # fmt: skip
+
+
+def naive_baseline(scenarios: list[Scenario], repetitions: int) -> list[Figure]:
+    """Ours: C YAML loader + Argo-aware compare. Naive: yaml.safe_load + DeepDiff on raw dicts."""
+    from deepdiff import DeepDiff
+
+    equal_pairs, differing_pairs = [], []
+    for scenario in scenarios:
+        inputs = scenario.inputs.for_builder()
+        left, right = legacy.build(inputs), hera.build(inputs)
+        changed = coerce_manifest(right)
+        template = changed["spec"]["templates"][0]
+        body = template.get("script") or template["container"]
+        body["image"] = "python:3.12-slim"
+        body.setdefault("env", []).append({"name": "EXTRA", "value": "1"})
+        equal_pairs.append((yaml.safe_dump(left), yaml.safe_dump(right)))
+        differing_pairs.append((yaml.safe_dump(left), yaml.safe_dump(changed)))
+
+    def ours(pairs: list[tuple[str, str]]) -> Callable[[], None]:
+        def run() -> None:
+            for a, b in pairs:
+                compare(yaml.load(a, Loader=yaml.CSafeLoader), yaml.load(b, Loader=yaml.CSafeLoader))
+
+        return run
+
+    def naive(pairs: list[tuple[str, str]]) -> Callable[[], None]:
+        def run() -> None:
+            for a, b in pairs:
+                DeepDiff(yaml.safe_load(a), yaml.safe_load(b))
+
+        return run
+
+    figures = []
+    for label, pairs, target in (("equal", equal_pairs, 3.0), ("differing", differing_pairs, 1.0)):
+        ours_s, naive_s = alternate(ours(pairs), naive(pairs), repetitions)
+        figures.append(
+            Figure.of(f"speedup_vs_naive_{label}", "x", ratio_samples(naive_s, ours_s),
+                      target=f">= {target:g}", check=lambda r, t=target: r >= t,
+                      note=f"(yaml.safe_load + DeepDiff) / (CSafeLoader + compare) on {len(pairs)} {label} pairs")
+        )  # fmt: skip
+    return figures
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+def run_process(argv: list[str], cwd: Path = ROOT) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def diff_startup(repetitions: int) -> list[Figure]:
+    scenario = builtin_scenarios()[0]
+    with tempfile.TemporaryDirectory() as folder:
+        a, b = Path(folder) / "a.yaml", Path(folder) / "b.yaml"
+        a.write_text(yaml.safe_dump(legacy.build(scenario.inputs.for_builder())))
+        b.write_text(yaml.safe_dump(hera.build(scenario.inputs.for_builder())))
+        parity = [sys.executable, "-c", "from harness.cli import main; main()", "diff", str(a), str(b)]
+        bare = [sys.executable, "-c", "pass"]
+        diff_s, bare_s = [], []
+        for _ in range(repetitions):
+            diff_s.append(run_process(parity))
+            bare_s.append(run_process(bare))
+    return [
+        Figure.of("parity_diff_process_s", "s", diff_s,
+                  note="whole `parity diff a.yaml b.yaml` process, two equivalent manifests"),
+        Figure.of("parity_diff_over_python_startup", "ratio", ratio_samples(diff_s, bare_s),
+                  note="`parity diff` process / `python -c pass`"),
+    ]  # fmt: skip
+
+
+def run_jobs(repetitions: int, copies: int) -> list[Figure]:
+    """`parity run -n 1` vs `-n 2` on a scenario set large enough for two processes to pay off."""
+    with tempfile.TemporaryDirectory() as folder:
+        scenarios = Path(folder) / "scenarios"
+        scenarios.mkdir()
+        for copy in range(copies):
+            for path in (ROOT / "scenarios").glob("*.yaml"):
+                if path.name == "waivers.yaml":
+                    continue
+                text = path.read_text().replace("- name: ", f"- name: c{copy}-")
+                (scenarios / f"{copy}-{path.name}").write_text(text)
+        count = len(load_scenarios(scenarios))
+
+        def command(jobs: int) -> list[str]:
+            return [sys.executable, "-c", "from harness.cli import main; main()", "run", "--no-progress",
+                    "--scenarios", str(scenarios), "--report-dir", str(Path(folder) / f"r{jobs}"), "-n", str(jobs)]  # fmt: skip
+
+        one, two = [], []
+        for _ in range(repetitions):
+            one.append(run_process(command(1)))
+            two.append(run_process(command(2)))
+    return [
+        Figure.of("parity_run_n1_s", "s", one, note=f"{count} scenarios"),
+        Figure.of("parity_run_n2_s", "s", two, note=f"{count} scenarios"),
+        Figure.of("parity_run_speedup_n2", "x", ratio_samples(one, two),
+                  note=f"-n 1 time / -n 2 time on {os.cpu_count()} cores, {count} scenarios"),
+    ]  # fmt: skip
+
+
+# --- driver ------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+    }
+
+
+BENCHMARKS: dict[str, Callable[[int], list[Figure]]] = {
+    "parity_builtin": lambda r: parity_throughput(builtin_scenarios(), r, "builtin"),
+    "naive_baseline": lambda r: naive_baseline(builtin_scenarios(), r),
+    "diff_startup": lambda r: diff_startup(max(5, r)),
+    "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=8),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    parser.add_argument("--only", nargs="*", choices=sorted(BENCHMARKS), help="run only these")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    repetitions = 3 if args.quick else 7
+    figures: list[Figure] = []
+    started = time.perf_counter()
+    for name, bench in BENCHMARKS.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        figures.extend(bench(repetitions))
+    results = {
+        "machine": machine(),
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "total_s": round(time.perf_counter() - started, 1),
+        "figures": {figure.name: figure.to_dict() for figure in figures},
+    }
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown(results))
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"Machine: {m['cpu_model'] or 'unknown CPU'}, {m['cpus']} cores, Python {m['python']}, {m['platform']}",
+        "",
+        "| figure | median | min | max | unit | target | met | note |",
+        "|---|---:|---:|---:|---|---|---|---|",
+    ]
+    for name, f in results["figures"].items():
+        met = "" if f["met"] is None else ("yes" if f["met"] else "**no**")
+        lines.append(
+            f"| {name} | {f['value']:.4g} | {f['min']:.4g} | {f['max']:.4g} | {f['unit']} | {f['target']} | {met} | {f['note']} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
