@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from harness.builders import Builder
-from harness.builders.flag import FlagRouter
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,10 @@ def _probe_step(
     requests_per_scenario: int,
 ) -> StepEvidence:
     # The router is typed for the reference builders; any builder pair routes the same way.
+    # Imported here: the flag module loads both reference builders (hera, kubernetes), which a
+    # run of user builders that never probes the router should not pay for.
+    from harness.builders.flag import FlagRouter
+
     router = FlagRouter(cast(Any, legacy), cast(Any, new), enabled=True, canary_percent=percent)
     with_fallback = []
     for name, inputs in sorted(scenario_inputs.items()):
