@@ -1,0 +1,25 @@
+"""Differences between two manifests, by meaning: categories, rules, readable paths, waivers, noise.
+
+>>> from harness.diff import compare
+>>> compare(legacy_manifest, hera_manifest).equivalent
+"""
+
+from harness.diff.comparison import compare
+from harness.diff.model import Category, Comparison, Difference
+from harness.diff.noise import calibrate_noise
+from harness.diff.rules import RuleSet, UserRule, load_rules
+from harness.diff.waivers import Waiver, WaiverSet, load_waivers
+
+__all__ = [
+    "Category",
+    "Comparison",
+    "Difference",
+    "RuleSet",
+    "UserRule",
+    "Waiver",
+    "WaiverSet",
+    "calibrate_noise",
+    "compare",
+    "load_rules",
+    "load_waivers",
+]

@@ -1,0 +1,113 @@
+"""``compare(left, right)``: the differences between two manifests, each with its category."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from harness.diff.classify import Context, classify
+from harness.diff.model import Category, Comparison, Difference
+from harness.diff.paths import Item, is_under, render
+from harness.diff.rules import RuleSet
+from harness.diff.waivers import WaiverSet
+from harness.diff.walk import ABSENT, RawDifference, walk
+from harness.normalize import CanonicalManifest, canonicalize, to_json
+
+Manifest = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+RULE_NOISE = "noise-calibration"
+
+
+def compare(
+    left: Manifest | CanonicalManifest,
+    right: Manifest | CanonicalManifest,
+    *,
+    rules: RuleSet | None = None,
+    waivers: WaiverSet | None = None,
+    scenario: str | None = None,
+    noise_paths: Collection[str] = frozenset(),
+) -> Comparison:
+    """Compare two manifests (a dict, a list of documents, or an already canonical form).
+
+    Equal canonical forms return at once with no differences. Otherwise each difference is
+    classified by the built-in rules, then ``rules`` (user rules) may override its category,
+    then a difference at or below a ``noise_paths`` path becomes noise, then a waiver covering a
+    semantic or metadata difference makes it waived.
+    """
+    lc = left if isinstance(left, CanonicalManifest) else canonicalize(left)
+    rc = right if isinstance(right, CanonicalManifest) else canonicalize(right)
+    if lc == rc:
+        return Comparison((), True)
+    differences = tuple(
+        _decide(raw, context, rules, waivers, scenario, noise_paths) for raw, context in raw_differences(lc, rc)
+    )
+    return Comparison.of(differences)
+
+
+def raw_differences(lc: CanonicalManifest, rc: CanonicalManifest) -> list[tuple[RawDifference, Context]]:
+    """Where two canonical manifests differ. One document on each side: paths start at the
+    document (``spec...``); several: documents are matched by kind and name, paths start with
+    ``[Kind/name]``."""
+    out: list[tuple[RawDifference, Context]] = []
+    if len(lc.documents) == 1 and len(rc.documents) == 1:
+        (ldoc,) = lc.documents.values()
+        (rdoc,) = rc.documents.values()
+        context = Context(ldoc, rdoc)
+        out.extend((raw, context) for raw in walk(ldoc, rdoc))
+        return out
+    names = [*lc.documents, *(n for n in rc.documents if n not in lc.documents)]
+    for name in names:
+        ldoc = lc.documents.get(name, ABSENT)
+        rdoc = rc.documents.get(name, ABSENT)
+        context = Context(ldoc, rdoc)
+        if ldoc is ABSENT or rdoc is ABSENT:
+            out.append((RawDifference((Item(name),), ldoc, rdoc), context))
+            continue
+        out.extend((raw, context) for raw in walk(ldoc, rdoc, (Item(name),)))
+    return out
+
+
+def _decide(
+    raw: RawDifference,
+    context: Context,
+    rules: RuleSet | None,
+    waivers: WaiverSet | None,
+    scenario: str | None,
+    noise_paths: Collection[str],
+) -> Difference:
+    verdict = classify(raw, context)
+    path = render(raw.segments)
+    category, rule, message = verdict.category, verdict.rule, verdict.message
+    if rules is not None:
+        user_rule = rules.decide(path)
+        if user_rule is not None:
+            category, rule = user_rule.category, user_rule.id
+            if user_rule.reason:
+                message = f"{message} [{user_rule.reason}]"
+    difference = Difference(path, category, rule, _json(raw.left), _json(raw.right), message)
+    if category is not Category.COSMETIC and any(is_under(path, noise) for noise in noise_paths):
+        return Difference(
+            path,
+            Category.NOISE,
+            RULE_NOISE,
+            difference.left,
+            difference.right,
+            f"{message} (also differs between two builds of the same side)",
+        )
+    if waivers is not None:
+        waiver = waivers.match(difference, scenario)
+        if waiver is not None:
+            return Difference(
+                path,
+                Category.WAIVED,
+                rule,
+                difference.left,
+                difference.right,
+                f"{message} (waived: {waiver.reason})",
+                waiver=waiver.id,
+            )
+    return difference
+
+
+def _json(node: Any) -> Any:
+    return None if node is ABSENT else to_json(node)

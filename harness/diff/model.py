@@ -1,0 +1,65 @@
+"""The result types of a comparison: what differs, where, how much it matters and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Category(StrEnum):
+    """How much a difference matters (PRODUCT.md)."""
+
+    SEMANTIC = "semantic"  # changes what runs: fails the comparison
+    METADATA = "metadata"  # labels/annotations: shown, not failing unless a rule says so
+    COSMETIC = "cosmetic"  # form only: normally hidden
+    WAIVED = "waived"  # would be semantic or metadata, but a waiver accepts it
+    NOISE = "noise"  # also differs between two builds of the same side: random names, timestamps
+
+
+@dataclass(frozen=True)
+class Difference:
+    path: str  # readable path, e.g. spec.templates[main].script.env[TASK_ID].value
+    category: Category
+    rule: str  # id of the rule that decided the category
+    left: Any  # JSON-ready value, None when absent on that side
+    right: Any
+    message: str  # one line: what this changes at run time
+    waiver: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": self.path,
+            "category": str(self.category),
+            "rule": self.rule,
+            "left": self.left,
+            "right": self.right,
+            "message": self.message,
+        }
+        if self.waiver is not None:
+            data["waiver"] = self.waiver
+        return data
+
+
+@dataclass(frozen=True)
+class Comparison:
+    differences: tuple[Difference, ...]
+    equivalent: bool  # no SEMANTIC difference
+
+    @classmethod
+    def of(cls, differences: tuple[Difference, ...]) -> Comparison:
+        return cls(
+            differences=differences,
+            equivalent=not any(d.category is Category.SEMANTIC for d in differences),
+        )
+
+    def by_category(self, category: Category) -> tuple[Difference, ...]:
+        return tuple(d for d in self.differences if d.category is category)
+
+    @property
+    def waivers_used(self) -> frozenset[str]:
+        """Ids of the waivers that accepted a difference here (for stale-waiver reporting)."""
+        return frozenset(d.waiver for d in self.differences if d.waiver is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"equivalent": self.equivalent, "differences": [d.to_dict() for d in self.differences]}

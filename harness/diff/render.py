@@ -1,0 +1,85 @@
+"""A comparison as text (for people), JSON (PRODUCT.md's shape) or GitHub workflow commands."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+
+from harness.diff.model import Category, Comparison, Difference
+
+_ORDER = (Category.SEMANTIC, Category.METADATA, Category.WAIVED, Category.NOISE, Category.COSMETIC)
+_COLOURS: dict[Category, dict[str, object]] = {
+    Category.SEMANTIC: {"fg": "red", "bold": True},
+    Category.METADATA: {"fg": "yellow"},
+    Category.WAIVED: {"fg": "cyan"},
+    Category.NOISE: {"fg": "bright_black"},
+    Category.COSMETIC: {"fg": "bright_black"},
+}
+
+Style = Callable[..., str]
+
+
+def _plain(text: str, **_: object) -> str:
+    return text
+
+
+def to_json(comparison: Comparison) -> str:
+    """``{"equivalent": bool, "differences": [{path, category, rule, left, right, message}]}``."""
+    return json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+
+def to_text(
+    comparison: Comparison,
+    *,
+    left_name: str = "left",
+    right_name: str = "right",
+    style: Style = _plain,
+    show_cosmetic: bool = False,
+) -> str:
+    counts = Counter(d.category for d in comparison.differences)
+    verdict = "equivalent" if comparison.equivalent else "NOT equivalent"
+    summary = ", ".join(f"{counts[c]} {c}" for c in _ORDER if counts[c])
+    head = f"{left_name} vs {right_name}: {verdict}" + (f" ({summary})" if summary else "")
+    lines = [style(head, fg="green" if comparison.equivalent else "red", bold=True)]
+    shown = [d for d in comparison.differences if show_cosmetic or d.category is not Category.COSMETIC]
+    for category in _ORDER:
+        for diff in (d for d in shown if d.category is category):
+            lines.append(_text_line(diff, style))
+    hidden = counts[Category.COSMETIC] if not show_cosmetic else 0
+    if hidden:
+        lines.append(style(f"({hidden} cosmetic difference(s) hidden; --show-cosmetic shows them)", dim=True))
+    return "\n".join(lines)
+
+
+def _text_line(diff: Difference, style: Style) -> str:
+    tag = style(f"{diff.category:<8}", **_COLOURS[diff.category])
+    rule = f"[{diff.rule}" + (f", waiver {diff.waiver}" if diff.waiver else "") + "]"
+    return f"  {tag} {style(diff.path, bold=True)} {style(rule, dim=True)}\n           {diff.message}"
+
+
+def to_github(comparison: Comparison, *, file: str | None = None) -> str:
+    """One workflow command per difference: ``::error`` for semantic, ``::warning`` for metadata,
+    ``::notice`` for the rest; then a plain summary line."""
+    lines = []
+    for diff in comparison.differences:
+        level = {Category.SEMANTIC: "error", Category.METADATA: "warning"}.get(diff.category, "notice")
+        props = [f"title={_escape_property(f'parity {diff.category}: {diff.path}')}"]
+        if file:
+            props.insert(0, f"file={_escape_property(file)}")
+        message = f"{diff.message} [rule {diff.rule}" + (f", waiver {diff.waiver}" if diff.waiver else "") + "]"
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(message)}")
+    counts = Counter(d.category for d in comparison.differences)
+    summary = ", ".join(f"{counts[c]} {c}" for c in _ORDER if counts[c]) or "no differences"
+    lines.append(f"parity diff: {'equivalent' if comparison.equivalent else 'NOT equivalent'} ({summary})")
+    return "\n".join(lines)
+
+
+def _escape_data(text: str) -> str:
+    # GitHub's toolkit (command.ts escapeData): % first, then CR and LF.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    # command.ts escapeProperty: the data escapes plus ':' and ',' which delimit properties.
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,92 @@
+"""Walk two canonical forms side by side and yield where they differ.
+
+Equal subtrees are skipped with one ``==`` (C speed), so the cost is proportional to what
+differs, not to the size of the manifests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from harness.diff.paths import Index, Item, Key, Segment
+from harness.normalize.canonical import Keyed, Leaf
+
+# Mappings (and their parents) whose entries are classified one by one: labels and annotations.
+_METADATA_FIELDS = frozenset({"metadata", "podMetadata", "workflowMetadata", "labels", "annotations"})
+
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
+
+
+@dataclass(frozen=True, slots=True)
+class RawDifference:
+    segments: tuple[Segment, ...]
+    left: Any  # canonical node, or ABSENT
+    right: Any
+
+
+def walk(left: Any, right: Any, prefix: tuple[Segment, ...] = ()) -> Iterator[RawDifference]:
+    if left is right or (left is not ABSENT and right is not ABSENT and left == right):
+        return
+    if isinstance(left, Keyed) and isinstance(right, Keyed):
+        yield from _mapping(left, right, prefix, Item)
+    elif _plain_dict(left) and _plain_dict(right):
+        yield from _mapping(left, right, prefix, Key)
+    elif _descend_one_side(left, right, prefix):
+        # Descend into metadata and keyed lists only one side has, so that each label, annotation
+        # and item is reported at its own path (`metadata.labels.team`, `volumes[data]`) and
+        # classified by it; any other new or removed mapping is one difference where it starts.
+        node = left if right is ABSENT else right
+        empty: dict[str, Any] = Keyed() if isinstance(node, Keyed) else {}
+        seg = Item if isinstance(node, Keyed) else Key
+        if right is ABSENT:
+            yield from _mapping(node, empty, prefix, seg)
+        else:
+            yield from _mapping(empty, node, prefix, seg)
+    elif isinstance(left, list) and isinstance(right, list) and _walk_items(left, right):
+        for i in range(max(len(left), len(right))):
+            a = left[i] if i < len(left) else ABSENT
+            b = right[i] if i < len(right) else ABSENT
+            yield from walk(a, b, (*prefix, Index(i)))
+    else:
+        yield RawDifference(prefix, left, right)
+
+
+def _descend_one_side(left: Any, right: Any, prefix: tuple[Segment, ...]) -> bool:
+    node = left if right is ABSENT else right if left is ABSENT else None
+    if not isinstance(node, dict) or not node:
+        return False  # an empty mapping is a difference itself: `retryStrategy: {}` against nothing
+    if isinstance(node, Keyed) or not prefix:
+        return True
+    last = prefix[-1]
+    return isinstance(last, Key) and last.name in _METADATA_FIELDS
+
+
+def _plain_dict(node: Any) -> bool:
+    return isinstance(node, dict) and not isinstance(node, Keyed)
+
+
+def _walk_items(left: list[Any], right: list[Any]) -> bool:
+    """Item by item for lists of the same length, or of structures (steps groups); a list of
+    scalars that grew or shrank (command, args) is one difference: positions would all shift."""
+    if len(left) == len(right):
+        return True
+    return any(isinstance(x, dict | list) and not isinstance(x, Leaf) for x in (*left, *right))
+
+
+def _mapping(
+    left: dict[str, Any], right: dict[str, Any], prefix: tuple[Segment, ...], seg: type[Key] | type[Item]
+) -> Iterator[RawDifference]:
+    for key, a in left.items():
+        b = right.get(key, ABSENT)
+        if seg is Item and b is ABSENT:
+            yield RawDifference((*prefix, seg(key)), a, b)  # an item only one side has: whole
+        else:
+            yield from walk(a, b, (*prefix, seg(key)))
+    for key, b in right.items():
+        if key not in left:
+            if seg is Item:
+                yield RawDifference((*prefix, seg(key)), ABSENT, b)
+            else:
+                yield from walk(ABSENT, b, (*prefix, seg(key)))

@@ -1,0 +1,119 @@
+"""Manifests as sets of documents, matched by kind and name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.normalize.workflow import canonical_document
+
+
+def document_identity(doc: Mapping[str, Any]) -> str:
+    """``Kind/name``: the name, or the generateName prefix of a workflow the server has not named."""
+    meta = doc.get("metadata")
+    name: Any = None
+    if isinstance(meta, Mapping):
+        generate_name = meta.get("generateName")
+        name = meta.get("name")
+        if (
+            isinstance(generate_name, str)
+            and generate_name
+            and (not isinstance(name, str) or name.startswith(generate_name))
+        ):
+            name = generate_name
+    return f"{doc.get('kind') or '?'}/{name if name is not None else '?'}"
+
+
+@dataclass(frozen=True)
+class CanonicalManifest:
+    """Canonical documents by identity (``Kind/name``), in the order they came."""
+
+    documents: dict[str, dict[str, Any]]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CanonicalManifest):
+            return NotImplemented
+        return self.documents == other.documents
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def canonicalize(manifest: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> CanonicalManifest:
+    docs: Sequence[Mapping[str, Any]] = [manifest] if isinstance(manifest, Mapping) else manifest
+    out: dict[str, dict[str, Any]] = {}
+    for index, doc in enumerate(docs):
+        if not isinstance(doc, Mapping):
+            raise TypeError(f"document {index + 1} is a {type(doc).__name__}, not a mapping (a Kubernetes object)")
+        identity = document_identity(doc)
+        if identity in out:  # two documents with one identity: keep both, positionally
+            identity = f"{identity}#{index}"
+        out[identity] = canonical_document(dict(doc))
+    return CanonicalManifest(out)
+
+
+def parse_manifest(data: bytes | str, *, source: str) -> list[dict[str, Any]]:
+    """The Kubernetes objects in a YAML (or JSON) text; ``kind: List`` is expanded to its items.
+
+    Raises :class:`~harness.errors.ParityInputError` naming ``source`` for anything that is not a
+    manifest: binary data, text that is not YAML, an empty file, YAML that is not a Kubernetes
+    object (a mapping with string ``apiVersion`` and ``kind``).
+    """
+    import yaml
+
+    from harness.errors import ParityInputError
+
+    if isinstance(data, bytes):
+        if b"\x00" in data[:8192]:
+            raise ParityInputError("binary data, not a YAML manifest", file=source)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ParityInputError("not UTF-8 text, not a YAML manifest", file=source) from None
+    else:
+        text = data
+    try:
+        loaded = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ParityInputError(f"not valid YAML{where}: {problem}", file=source) from None
+    except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
+        raise ParityInputError(f"cannot read YAML: {type(exc).__name__}", file=source) from None
+    docs = [d for d in loaded if d is not None]
+    if not docs:
+        raise ParityInputError("empty: no YAML document", file=source)
+    out: list[dict[str, Any]] = []
+    for index, doc in enumerate(docs):
+        where = f"document {index + 1}" if len(docs) > 1 else "document"
+        if not isinstance(doc, dict):
+            raise ParityInputError(
+                f"{where} is a YAML {_yaml_type(doc)}, not a Kubernetes object (a mapping with apiVersion and kind)",
+                file=source,
+            )
+        # `kubectl get ... -o yaml` on several objects prints one `kind: List`.
+        is_list = doc.get("kind") == "List" and isinstance(doc.get("items"), list)
+        items = doc["items"] if is_list else [doc]
+        for item in items:
+            missing = [
+                k
+                for k in ("apiVersion", "kind")
+                if not isinstance(item, dict) or not isinstance(item.get(k), str) or not item.get(k)
+            ]
+            if missing:
+                raise ParityInputError(f"{where} is not a Kubernetes object: no {' or '.join(missing)}", file=source)
+            out.append(item)
+    return out
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__

@@ -1,0 +1,92 @@
+"""Python programs compared by meaning: two sources are the same program when their ASTs are.
+
+Formatting, comments, quoting style, blank lines and redundant parentheses vanish in the AST;
+any change in what the interpreter executes (a name, a literal, a statement, an import) stays.
+Docstrings are kept: they are string constants a program can read.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import warnings
+from functools import lru_cache
+
+from harness.normalize.canonical import Leaf
+
+RULE_SCRIPT = "python-ast"
+RULE_ENV_CODE = "python-code-in-env"
+
+
+_ARGO_TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+
+
+def _argo_placeholders(source: str) -> str:
+    """Argo substitutes ``{{...}}`` tags as text before Python runs: each tag becomes a name
+    derived from its exact text, so ``x = {{inputs.parameters.n}}`` parses and ``{{a}}`` and
+    ``{{ a }}`` stay different. Inside a string literal the tag is compared by its text; the quote
+    style around it is not (it would matter only for a value containing that quote)."""
+    if "{{" not in source:
+        return source
+
+    def name(match: re.Match[str]) -> str:
+        return "__argo_tag_" + hashlib.sha1(match.group(0).encode()).hexdigest()[:16]
+
+    return _ARGO_TAG.sub(name, source)
+
+
+@lru_cache(maxsize=2048)
+def python_key(source: str) -> tuple[str, str]:
+    """('ast', dump) for a program that parses, else ('text', source without trailing blanks)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning on odd escapes must not leak to users
+            tree = ast.parse(_argo_placeholders(source))
+    except (SyntaxError, ValueError):
+        # Does not even compile: both sides fail the same way only if the text is the same.
+        return ("text", "\n".join(line.rstrip() for line in source.strip("\n").splitlines()))
+    return ("ast", ast.dump(tree))
+
+
+class PythonLeaf(Leaf):
+    __slots__ = ()
+
+    @staticmethod
+    def change_between(left: Leaf | None, right: Leaf | None) -> str | None:
+        """The first statement that differs, both sides written in one canonical style."""
+        a = _statements(left.raw) if left is not None and isinstance(left.raw, str) else []
+        b = _statements(right.raw) if right is not None and isinstance(right.raw, str) else []
+        for i in range(max(len(a), len(b))):
+            x = a[i] if i < len(a) else None
+            y = b[i] if i < len(b) else None
+            if x == y:
+                continue
+            if x is not None and y is not None:
+                return f"statement {i + 1}: `{_clip(x)}` -> `{_clip(y)}`"
+            if y is not None:
+                return f"adds statement {i + 1}: `{_clip(y)}`"
+            return f"removes statement {i + 1}: `{_clip(x or '')}`"
+        return None
+
+
+def _statements(source: str) -> list[str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return [line for line in source.splitlines() if line.strip()]
+    return [" ".join(ast.unparse(node).split()) for node in tree.body]
+
+
+def _clip(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def python_leaf(source: str, rule: str = RULE_SCRIPT) -> Leaf:
+    return PythonLeaf(python_key(source), source, rule)
+
+
+def parses(source: str) -> bool:
+    return python_key(source)[0] == "ast"

@@ -1,0 +1,435 @@
+"""The Argo/Kubernetes-aware canonical form of one manifest document.
+
+Each rule below is one function (or one table in :mod:`harness.normalize._argo_fields`) with the
+reason it exists. Rule ids (``RULE_*``) travel on :class:`~harness.normalize.canonical.Leaf`
+nodes so that the differ can say which rule decided.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from harness.normalize import _argo_fields as F
+from harness.normalize import programs
+from harness.normalize.canonical import Keyed, Leaf, freeze, to_json
+from harness.normalize.quantity import QuantityError, parse_quantity
+
+RULE_QUANTITY = "quantity"
+RULE_INT_OR_STRING = "int-or-string"
+RULE_ANY_STRING = "any-string"
+RULE_PULL_POLICY = "image-pull-policy-default"
+RULE_SET_LIKE = "set-like-list"
+RULE_SCALAR = "typed-scalar"
+RULE_EMBEDDED_DOCUMENT = "embedded-document"
+
+ABSENT: Any = object()
+_K8S_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def canonical_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """The canonical form of one Kubernetes object (a dict straight from YAML or a builder)."""
+    doc = copy.deepcopy(doc)
+    strip_live_fields(doc)
+    spec_kind = F.SPEC_KINDS.get(str(doc.get("kind")), "spec")
+    for spec in _workflow_specs(doc, spec_kind):
+        lift_template_volumes(spec)
+    return _Normalizer(spec_kind).mapping(doc, "object") or {}
+
+
+# --- live objects --------------------------------------------------------------------------------
+
+
+def strip_live_fields(doc: dict[str, Any]) -> None:
+    """Rule ``live-object``: drop what the API server and the Argo controller add to an object.
+
+    So that ``kubectl get wf X -o yaml`` compares to a built manifest: status, server metadata
+    (uid, resourceVersion, creationTimestamp, managedFields, generation...), the controller's
+    labels and annotations, and a ``name`` the server generated from ``generateName``.
+    """
+    meta = doc.get("metadata")
+    live = any(key in doc for key in F.LIVE_TOP_LEVEL_FIELDS) or (
+        isinstance(meta, dict) and any(key in meta for key in F.SERVER_METADATA_FIELDS)
+    )
+    for key in F.LIVE_TOP_LEVEL_FIELDS:
+        doc.pop(key, None)
+    if not isinstance(meta, dict):
+        return
+    for key in F.SERVER_METADATA_FIELDS:
+        meta.pop(key, None)
+    generate_name = meta.get("generateName")
+    name = meta.get("name")
+    # Only on a live object: in a manifest to submit, a name wins over generateName (a fixed name,
+    # so a second submission fails), which is a real difference.
+    if live and isinstance(generate_name, str) and isinstance(name, str) and name.startswith(generate_name):
+        del meta["name"]
+    for field, known in (("labels", F.CONTROLLER_LABELS), ("annotations", F.CONTROLLER_ANNOTATIONS)):
+        values = meta.get(field)
+        if isinstance(values, dict):
+            for key in known:
+                values.pop(key, None)
+
+
+# --- volumes -------------------------------------------------------------------------------------
+
+
+def _workflow_specs(doc: dict[str, Any], spec_kind: str) -> Iterator[dict[str, Any]]:
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if spec_kind == "workflowSpec":
+        yield spec
+    elif spec_kind == "cronWorkflowSpec" and isinstance(spec.get("workflowSpec"), dict):
+        yield spec["workflowSpec"]
+
+
+def _mounted_names(node: Any) -> set[str]:
+    """Volume names mounted anywhere inside a template (all its containers)."""
+    names: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "volumeMounts" and isinstance(value, list):
+                names.update(m["name"] for m in value if isinstance(m, dict) and isinstance(m.get("name"), str))
+            else:
+                names |= _mounted_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            names |= _mounted_names(item)
+    return names
+
+
+def lift_template_volumes(spec: dict[str, Any]) -> None:
+    """Rule ``volume-level``: a volume declared on the template that mounts it equals the same
+    volume declared on the workflow.
+
+    Argo adds a template's ``volumes`` to that template's pod, and the workflow's ``volumes`` to
+    every pod that mounts them: for a template that mounts the volume the pod is the same. A
+    volume is lifted only when that is certainly so: the template mounts it, no other template or
+    the workflow defines the name differently, and no template relies on a workflow-level
+    declaration that does not exist (lifting would repair a pod that fails today).
+    """
+    templates = spec.get("templates")
+    if not isinstance(templates, list):
+        return
+    normalizer = _Normalizer("workflowSpec")
+
+    def canon(volume: dict[str, Any]) -> Any:
+        return freeze(normalizer.mapping(copy.deepcopy(volume), "volume"))
+
+    workflow_volumes = spec.get("volumes") if isinstance(spec.get("volumes"), list) else []
+    assert isinstance(workflow_volumes, list)
+    workflow_defs = {
+        v["name"]: canon(v) for v in workflow_volumes if isinstance(v, dict) and isinstance(v.get("name"), str)
+    }
+    template_defs: dict[str, set[Any]] = {}
+    declared_by: dict[str, list[int]] = {}
+    mounts: list[set[str]] = []
+    for index, template in enumerate(templates):
+        if not isinstance(template, dict):
+            mounts.append(set())
+            continue
+        mounts.append(_mounted_names({k: v for k, v in template.items() if k != "volumes"}))
+        declared = template.get("volumes")
+        for volume in declared if isinstance(declared, list) else []:
+            if isinstance(volume, dict) and isinstance(volume.get("name"), str):
+                template_defs.setdefault(volume["name"], set()).add(canon(volume))
+                declared_by.setdefault(volume["name"], []).append(index)
+
+    lifted: dict[str, dict[str, Any]] = {}
+    for name, defs in template_defs.items():
+        if len(defs) != 1:
+            continue  # two templates define the name differently
+        (definition,) = defs
+        if name in workflow_defs and workflow_defs[name] != definition:
+            continue
+        owners = declared_by[name]
+        if any(name not in mounts[i] for i in owners):
+            continue  # declared but not mounted: the pod still attaches it
+        users = [i for i, m in enumerate(mounts) if name in m]
+        if name not in workflow_defs and any(i not in owners for i in users):
+            continue  # some template mounts it without declaring it: lifting would fix that pod
+        for i in owners:
+            template = templates[i]
+            kept = []
+            for volume in template["volumes"]:
+                if isinstance(volume, dict) and volume.get("name") == name:
+                    lifted.setdefault(name, volume)
+                else:
+                    kept.append(volume)
+            if kept:
+                template["volumes"] = kept
+            else:
+                del template["volumes"]
+        if name in workflow_defs:
+            lifted.pop(name, None)
+    if lifted:
+        spec["volumes"] = [*workflow_volumes, *lifted.values()]
+
+
+# --- the recursive normalizer --------------------------------------------------------------------
+
+
+class _Normalizer:
+    def __init__(self, spec_kind: str) -> None:
+        self.spec_kind = spec_kind
+
+    def child_kind(self, parent: str, key: str) -> str:
+        if parent == "object" and key == "spec":
+            return self.spec_kind
+        return F.CHILD_KINDS.get((parent, key)) or F.FIELD_KINDS.get(key) or key
+
+    def mapping(self, raw: dict[str, Any], kind: str) -> dict[str, Any] | None:
+        """Canonical mapping, or None when nothing is left (empty equals absent)."""
+        defaults = F.FIELD_DEFAULTS.get("container" if kind in F.CONTAINER_KINDS else kind, {})
+        hook = _KIND_HOOKS.get(kind)
+        if hook is not None:
+            raw = hook(self, raw)
+        out: dict[str, Any] = {}
+        for raw_key, value in raw.items():
+            key = str(raw_key)
+            if value is None:
+                continue
+            if key in defaults and _same_scalar(value, defaults[key]):
+                continue  # rule "kubernetes-default": equal to what the server fills in
+            node = self.field(kind, key, value, raw)
+            if node is not ABSENT:
+                out[key] = node
+        if kind in F.CONTAINER_KINDS:
+            _pull_policy(raw, out)
+        return out or None
+
+    def field(self, kind: str, key: str, value: Any, parent: dict[str, Any]) -> Any:
+        if (kind, key) in F.INT_OR_STRING_FIELDS:
+            return int_or_string(value)
+        if (kind, key) in F.ANY_STRING_FIELDS:
+            return any_string(value)
+        if (kind, key) in F.QUANTITY_FIELDS:
+            return quantity(value)
+        if key in F.QUANTITY_MAPS and kind in {"resources", "volumeResources"} and isinstance(value, dict):
+            return {str(k): quantity(v) for k, v in value.items() if v is not None} or ABSENT
+        if (kind, key) in F.EMBEDDED_DOCUMENT_FIELDS and isinstance(value, str):
+            return embedded_document(value)
+        if kind == "script" and key == "source" and isinstance(value, str):
+            return programs.script_source(value, parent.get("command"))
+        return self.value(value, self.child_kind(kind, key), key, kind)
+
+    def value(self, value: Any, kind: str, key: str, parent_kind: str) -> Any:
+        if isinstance(value, dict):
+            if not value:
+                return {} if key in F.PRESENCE_SIGNIFICANT else ABSENT
+            node = self.mapping(value, kind)
+            if node is None:
+                return {} if key in F.PRESENCE_SIGNIFICANT else ABSENT
+            return node
+        if isinstance(value, list):
+            if not value:
+                return [] if key in F.PRESENCE_SIGNIFICANT else ABSENT
+            return self.sequence(value, key, parent_kind)
+        return scalar(value)
+
+    def sequence(self, items: list[Any], key: str, parent_kind: str) -> Any:
+        item_kind = F.ITEM_KINDS.get(key, key)
+        if key in F.STEP_GROUP_LISTS and parent_kind == "template":
+            return [
+                self.keyed_or_list(group, ("name",), item_kind)
+                if isinstance(group, list)
+                else self.item(group, item_kind)
+                for group in items
+            ]
+        if key in F.SET_LIKE_LISTS or (parent_kind, key) in F.SET_LIKE_LISTS_BY_PARENT:
+            canon = [self.item(i, item_kind) for i in items]
+            return Leaf(frozenset(freeze(c) for c in canon), [to_json(c) for c in canon], RULE_SET_LIKE)
+        identity = F.KEYED_LISTS_BY_PARENT.get((parent_kind, key)) or F.KEYED_LISTS.get(key)
+        if identity is not None and not (key == "env" and env_refers_to_itself(items)):
+            return self.keyed_or_list(items, identity, item_kind)
+        return [self.item(i, item_kind) for i in items]
+
+    def item(self, item: Any, kind: str) -> Any:
+        if isinstance(item, dict):
+            return self.mapping(item, kind) or {}
+        if isinstance(item, list):
+            return [self.item(i, kind) for i in item]
+        return scalar(item)
+
+    def keyed_or_list(self, items: list[Any], identity: tuple[str, ...], kind: str) -> Any:
+        """Rule ``keyed-list``: items by identity when every item has a distinct one."""
+        for field in identity:
+            names = [_dig(i, field) for i in items]
+            if all(isinstance(n, str | int) and not isinstance(n, bool) for n in names) and len(
+                set(map(str, names))
+            ) == len(names):
+                keyed = Keyed()
+                for name, item in zip(names, items, strict=True):
+                    keyed[str(name)] = self.item(item, kind)
+                return keyed
+        return [self.item(i, kind) for i in items]
+
+
+def env_refers_to_itself(env: list[Any]) -> bool:
+    """Rule ``env-order``: env is keyed by name, unless a value refers to another var of the
+    same list as ``$(NAME)``. Kubernetes expands such a reference only to vars defined *earlier*
+    in the list, so there the order is part of the meaning and the list stays positional."""
+    names = {e["name"] for e in env if isinstance(e, dict) and isinstance(e.get("name"), str)}
+    for var in env:
+        value = var.get("value") if isinstance(var, dict) else None
+        if isinstance(value, str) and "$(" in value and names & set(_K8S_REF.findall(value)):
+            return True
+    return False
+
+
+def _dig(item: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(item, dict):
+            return None
+        item = item.get(part)
+    return item
+
+
+def _same_scalar(value: Any, default: Any) -> bool:
+    return type(value) is type(default) and value == default
+
+
+# --- kind hooks: rules that look at a whole object before its fields ------------------------------
+
+
+def _resources_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, Any]:
+    """Rule ``requests-default-to-limits``: Kubernetes sets a container's request for a resource
+    to its limit when only the limit is given."""
+    limits = raw.get("limits")
+    if not isinstance(limits, dict) or not limits:
+        return raw
+    requests = raw.get("requests") if isinstance(raw.get("requests"), dict) else {}
+    assert isinstance(requests, dict)
+    merged = {**{k: v for k, v in limits.items() if v is not None}, **requests}
+    return {**raw, "requests": merged}
+
+
+def _container_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, Any]:
+    """Rules ``argv-code`` and ``code-in-env``: a program the container runs from its argv
+    (``["bash", "-c", "..."]``) or from an env var (``python -c "$PYTHON_CODE"``) is compared as
+    that program, not as text."""
+    raw = programs.argv_programs(raw)
+    code_vars = programs.env_vars_run_as_code(raw)
+    if not code_vars or not isinstance(raw.get("env"), list):
+        return raw
+    env: list[Any] = []
+    for var in raw["env"]:
+        name = var.get("name") if isinstance(var, dict) else None
+        if isinstance(name, str) and name in code_vars and isinstance(var.get("value"), str):
+            env.append({**var, "value": programs.code_leaf(var["value"], code_vars[var["name"]])})
+        else:
+            env.append(var)
+    return {**raw, "env": env}
+
+
+_KIND_HOOKS: dict[str, Callable[[_Normalizer, dict[str, Any]], dict[str, Any]]] = {
+    "resources": _resources_hook,
+    "container": _container_hook,
+    "script": _container_hook,
+}
+
+
+# --- scalar rules --------------------------------------------------------------------------------
+
+
+def scalar(value: Any) -> Any:
+    """Strings and integers compare as themselves. Booleans and floats are wrapped so that Python's
+    ``True == 1 == 1.0`` cannot hide a type change the controller would reject."""
+    if isinstance(value, Leaf):
+        return value
+    if isinstance(value, bool):
+        return Leaf(("bool", value), value, RULE_SCALAR)
+    if isinstance(value, float):
+        return Leaf(("float", value), value, RULE_SCALAR)
+    if isinstance(value, str | int):
+        return value
+    # Dates and other YAML-typed values: compared as their text, shown as text.
+    return Leaf(("other", str(value)), str(value), RULE_SCALAR)
+
+
+def int_or_string(value: Any) -> Any:
+    """Rule ``int-or-string``: intstr.IntOrString fields take ``2`` and ``"2"`` alike."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Leaf(("int", value), value, RULE_INT_OR_STRING)
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return Leaf(("int", int(value)), value, RULE_INT_OR_STRING)
+    return scalar(value)
+
+
+def any_string(value: Any) -> Any:
+    """Rule ``any-string``: Argo parameter values accept numbers and booleans and keep their text."""
+    if isinstance(value, bool):
+        return Leaf(("str", "true" if value else "false"), value, RULE_ANY_STRING)
+    if isinstance(value, int | float):
+        return Leaf(("str", str(value)), value, RULE_ANY_STRING)
+    if isinstance(value, str):
+        return Leaf(("str", value), value, RULE_ANY_STRING)
+    if isinstance(value, list):
+        return [any_string(v) for v in value]
+    return scalar(value)
+
+
+def quantity(value: Any) -> Any:
+    """Rule ``quantity``: resource quantities compare by value (``1`` = ``1000m``, ``1Gi`` = ``1024Mi``)."""
+    try:
+        return Leaf(("quantity", parse_quantity(value)), value, RULE_QUANTITY)
+    except QuantityError:
+        return scalar(value)  # not a quantity (an Argo expression?): compared as written
+
+
+def embedded_document(text: str) -> Any:
+    """Rule ``embedded-document``: a manifest or patch held in a string is compared as the data
+    it holds (YAML or JSON formatting does not reach the API server)."""
+    import yaml
+
+    if "{{" in text:
+        # Argo substitutes {{...}} into the text before it is parsed: quoting around a tag can
+        # change what the substituted value parses to, so the text is the meaning here.
+        return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
+    return Leaf(("data", freeze(_plain(docs[0]))), text, RULE_EMBEDDED_DOCUMENT)
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return scalar(node)
+
+
+# --- image pull policy -----------------------------------------------------------------------------
+
+
+def default_pull_policy(image: str) -> str | None:
+    """Kubernetes: ``Always`` for ``:latest`` or no tag, ``IfNotPresent`` otherwise (digests too).
+
+    None for an image Argo fills in at run time (``{{...}}``): its tag is unknown.
+    """
+    if "{{" in image or "$(" in image:
+        return None
+    if "@" in image:
+        return "IfNotPresent"
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return "Always"
+    return "Always" if last.rsplit(":", 1)[1] == "latest" else "IfNotPresent"
+
+
+def _pull_policy(raw: dict[str, Any], out: dict[str, Any]) -> None:
+    """Rule ``image-pull-policy-default``: an absent imagePullPolicy is the one Kubernetes derives
+    from the image tag; an explicit one equal to it changes nothing."""
+    image = raw.get("image")
+    explicit = raw.get(F.IMAGE_PULL_POLICY_FIELD)
+    effective = explicit or (default_pull_policy(image) if isinstance(image, str) else None)
+    if effective is None:
+        out.pop(F.IMAGE_PULL_POLICY_FIELD, None)
+        return
+    out[F.IMAGE_PULL_POLICY_FIELD] = Leaf(("policy", effective), explicit, RULE_PULL_POLICY)

@@ -1,0 +1,119 @@
+"""Shell programs by meaning (bashlex): what vanishes and what stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.normalize.shell import code_variables, parse_program, shell_leaf
+
+SAME = [
+    ("comments and blank lines", "set -e\n# install\n\npip install six\n", "set -e\npip install six  # deps"),
+    ("newline is ;", "a\nb\n", "a; b;"),
+    ("quoting style", "echo 'six' \"idna\" x", 'echo six idna "x"'),
+    ("braces on a plain parameter", 'python -c "$PYTHON_CODE"', 'python -c "${PYTHON_CODE}"'),
+    ("escaped quote", 'echo "a\\"b"', "echo 'a\"b'"),
+    ("backslash-space", "echo a\\ b", "echo 'a b'"),
+    ("ANSI-C quoting", "echo $'a\\tb'", 'echo "a\tb"'),
+    ("escaped dollar", 'echo "\\$X"', "echo '$X'"),
+    ("redirection position", ">out.txt echo hi", "echo hi >out.txt"),
+    ("default fd", "echo hi 1>out.txt", "echo hi >out.txt"),
+    ("arithmetic spacing", "echo $((1 + 2))", "echo $((1+2))"),
+    ("heredoc delimiter name", "cat <<'A'\nbody\nA\n", "cat <<'B'\nbody\nB\n"),
+    ("heredoc <<- strips tabs", "cat <<-'A'\n\tbody\n\tA\n", "cat <<'A'\nbody\nA\n"),
+    ("python -c inline code", "python -c 'print(1)'", 'python -c "print( 1 )  # one"'),
+    ("bash -c inline code", "bash -c 'a;b'", 'bash -c "a\nb"'),
+    (
+        "pip: order, case, spaces, extras, trailing zeros",
+        "pip install 'Six==1.16.0' 'requests[socks,http2]>=2,<3'",
+        "pip install 'requests[HTTP2,socks] <3, >=2' six==1.16",
+    ),
+    ("pip: output-only options", "pip install --no-cache-dir -q six", "pip install six --quiet --progress-bar off"),
+    ("pip: option spellings", "pip install -U -r r.txt six", "pip install --upgrade --requirement=r.txt six"),
+    ("pip: markers", "pip install 'six; python_version<\"3.12\"'", "pip install \"six ; python_version < '3.12'\""),
+    (
+        "requirements file: heredoc vs printf",
+        "cat > /tmp/r.txt <<'EOF'\nsix\nidna>=3\nEOF\npip install -r /tmp/r.txt",
+        "printf '%s\\n' 'idna >= 3' six > /tmp/r.txt\npip install -r /tmp/r.txt",
+    ),
+    (
+        "requirements file: comments and order",
+        "cat > r.txt <<'EOF'\nsix\n# net\nidna>=3  # pinned\nEOF\npip install -r r.txt",
+        "cat > r.txt <<'EOF'\nIDNA>=3\n\nsix\nEOF\npip install -r r.txt",
+    ),
+    ("echo into a file", "echo six > r.txt", "printf '%s\\n' six > r.txt"),
+    ("if layout", "if true; then\n  echo a\nfi", "if true\nthen echo a; fi"),
+    ("for layout", "for i in 1 2; do echo $i; done", "for i in 1 2\ndo\n  echo $i\ndone"),
+    ("group layout", "{ a; b; }", "{\n  a\n  b\n}"),
+    ("background then newline", "a &\nb", "a & b"),
+    ("line continuation", "pip install six \\\n    idna", "pip install six idna"),
+]
+
+DIFFERENT = [
+    ("&& vs ;", "a && b", "a; b"),
+    ("|| vs &&", "a || b", "a && b"),
+    ("& vs ;", "a & b", "a; b"),
+    ("pipe", "a | b", "a; b"),
+    ("subshell vs group", "(cd /tmp; a)", "{ cd /tmp; a; }"),
+    ("loop body operators", "while true; do a; b; done", "while true; do a && b; done"),
+    ("argv order", "cp a b", "cp b a"),
+    ("quoted vs unquoted expansion (word splitting)", 'python -c "$X"', "python -c $X"),
+    ("glob vs literal", "echo *.txt", "echo '*.txt'"),
+    ("redirection order", "cmd >f 2>&1", "cmd 2>&1 >f"),
+    ("append vs truncate", "echo a >> f", "echo a > f"),
+    ("unquoted >= is a redirection", "pip install 'numpy>=1.26'", "pip install numpy>=1.26"),
+    ("unquoted [ is a glob", "pip install 'requests[socks]'", "pip install requests[socks]"),
+    ("heredoc body", "cat <<'A'\none\nA\n", "cat <<'A'\ntwo\nA\n"),
+    ("quoted heredoc does not expand", "cat > f <<'A'\n$HOME\nA\n", "cat > f <<A\n$HOME\nA\n"),
+    ("arithmetic", "echo $((1+2))", "echo $((1+3))"),
+    ("python -c code", "python -c 'print(1)'", "python -c 'print(2)'"),
+    ("pip version", "pip install six==1.16", "pip install six==1.17"),
+    ("pip extra", "pip install 'requests[socks]'", "pip install requests"),
+    ("pip marker", "pip install 'six; python_version<\"3.12\"'", "pip install 'six; python_version<\"3.13\"'"),
+    ("pip --upgrade", "pip install six", "pip install -U six"),
+    ("pip index", "pip install six", "pip install -i https://example.org/simple six"),
+    ("pip launcher", "pip install six", "python3 -m pip install six"),
+    (
+        "requirements file content",
+        "cat > r <<'E'\nsix\nE\npip install -r r",
+        "cat > r <<'E'\nsix==1\nE\npip install -r r",
+    ),
+    ("requirements file path", "pip install -r a.txt", "pip install -r b.txt"),
+    ("set -e dropped", "set -e\nrun", "run"),
+    ("echo with escapes is not a plain write", "echo 'a\\nb' > f", "printf '%s\\n' 'a\\nb' > f"),
+]
+
+
+@pytest.mark.parametrize(("why", "a", "b"), SAME, ids=[c[0] for c in SAME])
+def test_form_only_differences_vanish(why: str, a: str, b: str) -> None:
+    pa, pb = parse_program(a), parse_program(b)
+    assert pa.parsed and pb.parsed
+    assert pa.key == pb.key, why
+
+
+@pytest.mark.parametrize(("why", "a", "b"), DIFFERENT, ids=[c[0] for c in DIFFERENT])
+def test_real_differences_stay(why: str, a: str, b: str) -> None:
+    assert parse_program(a).key != parse_program(b).key, why
+
+
+def test_unparsable_program_is_compared_as_text() -> None:
+    a = "case $x in\n  a) echo a;;\nesac\n"
+    assert not parse_program(a).parsed
+    assert parse_program(a).key == parse_program(a + "\n\n").key
+    assert parse_program(a).key == parse_program(a.replace("\n", "   \n")).key  # trailing blanks
+    assert parse_program(a).key != parse_program(a.replace("  a)", "a)")).key  # indentation is text here
+
+
+def test_env_vars_run_as_code() -> None:
+    source = (
+        'set -e\nexec python3 -c "$PYTHON_CODE"\nbash -c "${SETUP}"\neval "$MORE"\npython -c $NOT_QUOTED\necho "$X"'
+    )
+    assert code_variables(source) == {"PYTHON_CODE": "python", "SETUP": "shell", "MORE": "shell"}
+
+
+def test_message_points_at_the_changed_command() -> None:
+    a = shell_leaf("set -e\npip install 'numpy>=1.26'\npython -c \"$C\"\n")
+    b = shell_leaf('set -e\npip install numpy>=1.26\npython -c "$C"\n')
+    message = type(a).change_between(a, b)  # type: ignore[attr-defined]
+    assert message.startswith("command 2: `pip install 'numpy>=1.26'` -> `pip install numpy>=1.26`")
+    assert "adds numpy; removes numpy>=1.26" in message
+    assert "shell redirection" in message
