@@ -83,6 +83,9 @@ class ParitySession:
         self.legacy: Builder = resolve_builder(config.legacy, option="--legacy")
         self.new: Builder = resolve_builder(config.new, option="--new")
         self.waivers: WaiverSet | None = _load_waivers(config.waivers)
+        # An expired waiver accepts nothing: its differences show as what they are, and the gate
+        # separately fails on the expiry itself.
+        self.active_waivers = self.waivers.active(config.today) if self.waivers else None
         self.rules = _load_rules(config.rules)
 
     def run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
@@ -110,7 +113,7 @@ class ParitySession:
 
         # Canonical forms are computed once: the comparison may run twice (with noise paths).
         left, right = canonicalize(legacy.manifest), canonicalize(new.manifest)
-        options: dict[str, Any] = {"rules": self.rules, "waivers": self.waivers, "scenario": scenario.name}
+        options: dict[str, Any] = {"rules": self.rules, "waivers": self.active_waivers, "scenario": scenario.name}
         comparison: Comparison = compare(left, right, **options)
         if self.config.calibrate_noise and _could_be_noise(comparison):
             # A second legacy build costs a third of the scenario; noise can only reclassify a

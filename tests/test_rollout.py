@@ -236,3 +236,19 @@ def test_killing_parity_run_while_it_writes_leaves_the_previous_report(tmp_path:
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert {p.name: p.read_text() for p in report_dir.iterdir() if not p.name.startswith(".")} == previous
+
+
+def test_expired_waiver_no_longer_hides_its_difference(tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n"
+        "  - {id: deps-dropped, path: 'spec.templates[main].script.source', reason: r, owner: o, expires: 2020-01-01}\n"
+    )
+    args = ["--scenarios", str(ROOT / "scenarios" / "dependencies.yaml"), "--new", "tests.planted:drops_dependencies"]
+    _, report = parity_run(tmp_path / "expired", *args, "--waivers", str(waivers))
+    assert {s["status"] for s in report["scenarios"] if s["inputs"]["dependencies"]} == {"different"}
+    waivers.write_text(waivers.read_text().replace("2020-01-01", "2099-01-01"))
+    result, report = parity_run(tmp_path / "current", *args, "--waivers", str(waivers))
+    assert result.exit_code == 0, result.output
+    assert {s["status"] for s in report["scenarios"]} == {"waived"}
+    assert report["waivers"]["used"] == ["deps-dropped"]
