@@ -12,6 +12,7 @@ Writes benchmarks/results.json and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -87,7 +88,9 @@ def ratio_samples(numerator: list[float], denominator: list[float]) -> list[floa
     return [a / b for a, b in zip(numerator, denominator, strict=True)]
 
 
-def alternate(first: Callable[[], object], second: Callable[[], object], repetitions: int) -> tuple[list[float], list[float]]:
+def alternate(
+    first: Callable[[], object], second: Callable[[], object], repetitions: int
+) -> tuple[list[float], list[float]]:
     a, b = [], []
     for _ in range(repetitions):
         a += timed(first, 1)
@@ -113,10 +116,8 @@ def parity_throughput(scenarios: list[Scenario], repetitions: int, label: str) -
         for scenario in scenarios:
             inputs = scenario.inputs.for_builder()
             for build in (legacy.build, hera.build):
-                try:
+                with contextlib.suppress(ValueError):
                     build(inputs)
-                except ValueError:
-                    pass
 
     harness_s, builders_s = alternate(harness, builders_alone, repetitions)
     return [
@@ -212,8 +213,9 @@ def run_jobs(repetitions: int, copies: int) -> list[Figure]:
         count = len(load_scenarios(scenarios))
 
         def command(jobs: int) -> list[str]:
+            report_dir = str(Path(folder) / f"r{jobs}")
             return [sys.executable, "-c", "from harness.cli import main; main()", "run", "--no-progress",
-                    "--scenarios", str(scenarios), "--report-dir", str(Path(folder) / f"r{jobs}"), "-n", str(jobs)]  # fmt: skip
+                    "--scenarios", str(scenarios), "--report-dir", report_dir, "-n", str(jobs)]  # fmt: skip
 
         one, two = [], []
         for _ in range(repetitions):
@@ -289,9 +291,8 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     for name, f in results["figures"].items():
         met = "" if f["met"] is None else ("yes" if f["met"] else "**no**")
-        lines.append(
-            f"| {name} | {f['value']:.4g} | {f['min']:.4g} | {f['max']:.4g} | {f['unit']} | {f['target']} | {met} | {f['note']} |"
-        )
+        numbers = f"{f['value']:.4g} | {f['min']:.4g} | {f['max']:.4g}"
+        lines.append(f"| {name} | {numbers} | {f['unit']} | {f['target']} | {met} | {f['note']} |")
     return "\n".join(lines)
 
 

@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.builders import HERA_REF, LEGACY_REF, Builder, coerce_manifest, resolve_builder
 from harness.diff import Category, Comparison, Difference, calibrate_noise, compare
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
-from harness.execute import EXECUTORS
+from harness.execute import EXECUTORS, executes, get_executor
 from harness.normalize import canonicalize
 from harness.outcomes import BuilderError, ScenarioOutcome, SideResult, Status
 from harness.phases import Phase
@@ -31,6 +31,10 @@ from harness.rollout import Evidence, FuzzEvidence, PhaseVerdict, evaluate_all
 from harness.rollout.config import RolloutConfig
 from harness.rollout.router_probe import StepEvidence, probe_router
 from harness.scenarios import Scenario
+
+if TYPE_CHECKING:
+    from harness.execute.base import Executor
+    from harness.execute.parity import ExecutionOutcome
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +91,7 @@ class ParitySession:
         # separately fails on the expiry itself.
         self.active_waivers = self.waivers.active(config.today) if self.waivers else None
         self.rules = _load_rules(config.rules)
+        self.executor = _executor(config.execute)
 
     def run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
         blank = ScenarioOutcome(
@@ -121,13 +126,33 @@ class ParitySession:
             noise = self._noise_paths(scenario, legacy.manifest)
             if noise:
                 comparison = compare(left, right, noise_paths=noise, **options)
-        used = tuple(sorted(comparison.waivers_used))
+        execution = self._execute(scenario, legacy.manifest, new.manifest)
+        used = tuple(sorted({*comparison.waivers_used, *(execution.waivers_used if execution else ())}))
         return replace(
             outcome,
             status=_parity_status(comparison.differences),
             differences=tuple(comparison.differences),
             waivers_used=used,
             problems=_expectation_problems(scenario, used),
+            execution=execution,
+            expected_exit_code=scenario.expect.execution.exit_code if scenario.expect.execution else None,
+        )
+
+    def _execute(self, scenario: Scenario, legacy: dict[str, Any], new: dict[str, Any]) -> ExecutionOutcome | None:
+        """Run both manifests when an executor was asked for and the scenario executes (it has
+        an ``expect.execution``; the others are manifest-only by design)."""
+        if self.executor is None or not executes(scenario):
+            return None
+        from harness.execute.parity import execute_pair
+
+        return execute_pair(
+            self.executor,
+            legacy_manifest=legacy,
+            new_manifest=new,
+            expectation=scenario.expect.execution,
+            scenario=scenario.name,
+            calibrate_noise=self.config.calibrate_noise,
+            waivers=self.active_waivers,
         )
 
     def _noise_paths(self, scenario: Scenario, first: dict[str, Any]) -> frozenset[str]:
@@ -211,6 +236,10 @@ def redactor_for(outcomes: Iterable[ScenarioOutcome]) -> Redactor:
     for outcome in outcomes:
         manifests = [side.manifest for side in (outcome.legacy, outcome.new) if side and side.manifest]
         redactor.learn_from(outcome.inputs, *manifests)
+        if outcome.execution:
+            # values the executor injected for secretKeyRef env vars: scrubbed from stdout too
+            for value in outcome.execution.secret_values:
+                redactor.learn(value)
     return redactor
 
 
@@ -249,6 +278,15 @@ def _load_waivers(path: Path | None) -> WaiverSet | None:
     if not path.is_file():
         raise ParityInputError("waiver file not found", file=str(path), field="--waivers")
     return load_waivers(path)
+
+
+def _executor(name: str) -> Executor | None:
+    if name == "none":
+        return None
+    try:
+        return get_executor(name)
+    except ValueError as exc:
+        raise ParityInputError(str(exc), field="--execute") from None
 
 
 def _load_fuzz_evidence(path: Path | None) -> FuzzEvidence | None:

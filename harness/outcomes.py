@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.diff import Category, Difference
+
+if TYPE_CHECKING:
+    from harness.execute.parity import ExecutionOutcome
 
 
 class Status(StrEnum):
@@ -74,10 +77,15 @@ class ScenarioOutcome:
     problems: tuple[str, ...] = ()
     crash: str | None = None
     inputs: dict[str, Any] = field(default_factory=dict)
+    # Both workflows run and compared; None when not executed (--execute none, manifest-only).
+    execution: ExecutionOutcome | None = None
+    # The scenario's expect.execution.exit_code: a run may be expected to fail (exit 7).
+    expected_exit_code: int | None = None
 
     @property
     def passed(self) -> bool:
-        return self.status.agrees and not self.problems
+        executed_ok = self.execution is None or self.execution.passed
+        return self.status.agrees and not self.problems and executed_ok
 
     @property
     def semantic_differences(self) -> tuple[Difference, ...]:
@@ -102,5 +110,5 @@ class ScenarioOutcome:
             "waivers_used": list(self.waivers_used),
             "problems": list(self.problems),
             "crash": self.crash,
-            "execution": None,
+            "execution": self.execution.to_dict() if self.execution else None,
         }

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
+from harness.execute import get_executor
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads(resources.files("harness.report").joinpath("parity-report.schema.json").read_text())
@@ -27,6 +28,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "different": ["--new", "tests.planted:inlines_secrets"],
         "canary": ["--phase", "canary", "--new", "tests.planted:raises_on_unicode"],
     }
+    if get_executor("local").unavailable_reason() is None:
+        runs["executed"] = ["--scenarios", str(ROOT / "scenarios" / "volumes.yaml"), "--execute", "local",
+                            "--new", "tests.planted_execution:mounts_wrong_path"]  # fmt: skip
     for name, args in runs.items():
         result = CliRunner().invoke(
             cli,
@@ -40,8 +44,10 @@ def test_schema_is_itself_valid() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("run", ["ready", "different", "canary"])
+@pytest.mark.parametrize("run", ["ready", "different", "canary", "executed"])
 def test_real_reports_validate_against_the_schema(reports: dict[str, Path], run: str) -> None:
+    if run not in reports:
+        pytest.skip("local executor unavailable here")
     document = json.loads((reports[run] / "parity-report.json").read_text())
     jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(document)
 
@@ -106,3 +112,16 @@ def test_markdown_stays_within_a_github_job_summary(reports: dict[str, Path]) ->
     assert len(text.encode()) <= MAX_BYTES
     assert text.startswith("## ❌ argo-parity: **NOT READY**")
     assert "scenario details omitted to fit a job summary" in text
+
+
+def test_execution_results_reach_every_format(reports: dict[str, Path]) -> None:
+    if "executed" not in reports:
+        pytest.skip("local executor unavailable here")
+    folder = reports["executed"]
+    document = json.loads((folder / "parity-report.json").read_text())
+    broken = next(s for s in document["scenarios"] if s["name"] == "volumes-default-results")
+    assert broken["execution"]["status"] == "different"
+    assert "execution." in (folder / "parity-report.html").read_text()
+    assert "❌ different" in (folder / "parity-report.md").read_text()
+    cases = {c.get("name"): c for c in ET.parse(folder / "junit.xml").getroot().iter("testcase")}
+    assert cases["volumes-default-results[execution]"].find("failure") is not None

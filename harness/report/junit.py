@@ -52,7 +52,21 @@ def _checks(scenario: dict[str, Any]) -> list[tuple[str, tuple[str, str, str] | 
     checks.append(("manifest", failure))
     if scenario["problems"]:
         checks.append(("expectations", ("failure", scenario["problems"][0], "\n".join(scenario["problems"]))))
+    execution = scenario.get("execution")
+    if execution:
+        checks.append(("execution", _execution_failure(execution)))
     return checks
+
+
+def _execution_failure(execution: dict[str, Any]) -> tuple[str, str, str] | None:
+    if execution["passed"]:
+        return None
+    if execution["status"] in ("unavailable", "unsupported", "error"):
+        # missing evidence: an error, so CI never reads it as a pass
+        return ("error", f"execution {execution['status']}: {execution.get('message') or ''}", "")
+    lines = [*execution["problems"]]
+    lines += [f"{d['path']}: {d['message']}" for d in execution["differences"] if d["category"] == "semantic"]
+    return ("failure", lines[0] if lines else f"execution {execution['status']}", "\n".join(lines))
 
 
 def _failure_message(scenario: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ _STATUS_ICON = {
     "builder-error": "❌",
     "crashed": "⚠️",
 }
+_NO_EVIDENCE = ("unavailable", "unsupported", "error")
 # Shown in the per-scenario detail; cosmetic and noise are form-only and would only drown it.
 _DETAIL_CATEGORIES = ("semantic", "waived", "metadata")
 
@@ -76,8 +77,8 @@ def _criteria(document: dict[str, Any]) -> str:
 def _scenario_table(document: dict[str, Any]) -> str:
     rows = [
         "### Scenarios\n",
-        "| scenario | kind | result | semantic | waived | metadata | cosmetic | noise |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| scenario | kind | result | execution | semantic | waived | metadata | cosmetic | noise |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for scenario in document["scenarios"]:
         counts = scenario["counts"]
@@ -85,10 +86,18 @@ def _scenario_table(document: dict[str, Any]) -> str:
         if scenario["problems"]:
             result += " (expectation not met)"
         rows.append(
-            f"| `{scenario['name']}` | {scenario['kind']} | {result} | {counts['semantic']} | "
+            f"| `{scenario['name']}` | {scenario['kind']} | {result} | {_execution_cell(scenario.get('execution'))} | "
+            f"{counts['semantic']} | "
             f"{counts['waived']} | {counts['metadata']} | {counts['cosmetic']} | {counts['noise']} |"
         )
     return "\n".join(rows) + "\n\n"
+
+
+def _execution_cell(execution: dict[str, Any] | None) -> str:
+    if not execution:
+        return "-"
+    icon = "✅" if execution["passed"] else ("⚠️" if execution["status"] in _NO_EVIDENCE else "❌")
+    return f"{icon} {execution['status']}"
 
 
 def _waivers(document: dict[str, Any]) -> str:
@@ -105,11 +114,17 @@ def _waivers(document: dict[str, Any]) -> str:
 def _details(document: dict[str, Any]) -> list[str]:
     blocks = []
     for scenario in document["scenarios"]:
-        shown = [d for d in scenario["differences"] if d["category"] in _DETAIL_CATEGORIES]
+        execution = scenario.get("execution") or {}
+        shown = [
+            d for d in scenario["differences"] + execution.get("differences", []) if d["category"] in _DETAIL_CATEGORIES
+        ]
         errors = [
             (side, scenario[side]["error"]) for side in ("legacy", "new") if scenario[side] and scenario[side]["error"]
         ]
-        if not (shown or errors or scenario["problems"] or scenario["crash"]):
+        execution_problems = execution.get("problems", [])
+        if execution and not execution["passed"] and execution.get("message"):
+            execution_problems = [f"{execution['status']}: {execution['message']}", *execution_problems]
+        if not (shown or errors or scenario["problems"] or scenario["crash"] or execution_problems):
             continue
         lines = [
             f"<details><summary><code>{scenario['name']}</code>: {scenario['status']}</summary>\n",
@@ -120,6 +135,8 @@ def _details(document: dict[str, Any]) -> list[str]:
             lines.append(f"- {side} builder raised <code>{error['type']}</code>: {_cell(error['message'], limit=500)}")
         for problem in scenario["problems"]:
             lines.append(f"- expectation: {_cell(problem)}")
+        for problem in execution_problems:
+            lines.append(f"- execution: {_cell(problem, limit=500)}")
         if shown:
             lines += [
                 "",

@@ -9,14 +9,20 @@ examples) is never READY.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.execute.parity import ExecutionStatus
+from harness.execute.result import Phase as RunPhase
 from harness.outcomes import ScenarioOutcome, Status
 from harness.phases import Phase, Verdict
 from harness.rollout.config import PhaseCriteria, RolloutConfig
 from harness.rollout.router_probe import StepEvidence
+
+# Execution outcomes that say nothing about the builders: the evidence is missing, not bad.
+_NO_EVIDENCE = frozenset({ExecutionStatus.UNAVAILABLE, ExecutionStatus.UNSUPPORTED, ExecutionStatus.ERROR})
 
 _SEVERITY = {Verdict.READY: 0, Verdict.INCONCLUSIVE: 1, Verdict.NOT_READY: 2}
 
@@ -155,25 +161,97 @@ def execution_parity(evidence: Evidence, criteria: PhaseCriteria) -> Reason | No
             Verdict.INCONCLUSIVE,
             "this phase needs execution results; run with --execute local, docker or cluster",
         )
-    return Reason("execution-parity", Verdict.INCONCLUSIVE, f"executor {evidence.execute!r} recorded no results")
+    executed = [o for o in evidence.outcomes if o.execution is not None]
+    if not executed:
+        return Reason("execution-parity", Verdict.INCONCLUSIVE, "no scenario was executed (none has expect.execution)")
+    failing = tuple(o.name for o in executed if o.execution and o.execution.status is ExecutionStatus.DIFFERENT)
+    failing += tuple(o.name for o in executed if o.execution and o.execution.problems and o.name not in failing)
+    if failing:
+        return Reason(
+            "execution-parity",
+            Verdict.NOT_READY,
+            f"{len(failing)} of {len(executed)} executed scenarios ran differently or missed their expect.execution",
+            failing,
+        )
+    missing = tuple(o.name for o in executed if o.execution and o.execution.status in _NO_EVIDENCE)
+    if missing:
+        first = next(o.execution for o in executed if o.execution and o.execution.status in _NO_EVIDENCE)
+        return Reason(
+            "execution-parity",
+            Verdict.INCONCLUSIVE,
+            f"{len(missing)} of {len(executed)} scenarios gave no execution evidence "
+            f"({first.status.value}: {first.message})",
+            missing,
+        )
+    return Reason(
+        "execution-parity",
+        Verdict.READY,
+        f"{len(executed)} scenarios executed on {evidence.execute}: equal results, expectations met",
+    )
 
 
 def success_rate(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
     if criteria.min_success_rate is None:
         return None
-    return Reason(
-        "success-rate", Verdict.INCONCLUSIVE, f"needs execution results (minimum {criteria.min_success_rate:.0%})"
+    runs = [o for o in evidence.outcomes if o.execution is not None and o.execution.new is not None]
+    if not runs:
+        return Reason(
+            "success-rate", Verdict.INCONCLUSIVE, f"needs execution results (minimum {criteria.min_success_rate:.0%})"
+        )
+    failed = tuple(o.name for o in runs if not _new_side_succeeded(o))
+    rate = 1 - len(failed) / len(runs)
+    message = (
+        f"{len(runs) - len(failed)}/{len(runs)} new-builder runs did what their scenario expects "
+        f"({rate:.1%}, minimum {criteria.min_success_rate:.0%})"
     )
+    verdict = Verdict.READY if rate >= criteria.min_success_rate else Verdict.NOT_READY
+    return Reason("success-rate", verdict, message, failed)
+
+
+def _new_side_succeeded(outcome: ScenarioOutcome) -> bool:
+    """The new side did what the scenario expects: its `expect.execution` holds for the new run
+    (a scenario may expect a failure, exit 7), or, with no explicit exit code, it Succeeded."""
+    execution = outcome.execution
+    assert execution is not None and execution.new is not None
+    if any(problem.startswith("new") for problem in execution.problems):
+        return False
+    return outcome.expected_exit_code is not None or execution.new.phase is RunPhase.SUCCEEDED
 
 
 def duration_ratio(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
+    """Median over scenarios of new / legacy duration, legacy being the mean of its runs.
+
+    Wall times of short jobs wobble; the legacy side run twice (noise calibration) shows by how
+    much. A median ratio above the maximum fails only when it is also beyond the legacy side's
+    own run-to-run spread: a slowdown the legacy builder shows against itself is not the new
+    builder's.
+    """
     if criteria.max_duration_ratio is None:
         return None
-    return Reason(
-        "duration-ratio",
-        Verdict.INCONCLUSIVE,
-        f"needs execution results (median new/legacy at most {criteria.max_duration_ratio:.2f})",
+    ratios, spreads = [], []
+    for outcome in evidence.outcomes:
+        execution = outcome.execution
+        if not (execution and execution.new and execution.legacy and execution.legacy.duration_s > 0):
+            continue
+        legacy_runs = [execution.legacy.duration_s]
+        if execution.legacy_repeat and execution.legacy_repeat.duration_s > 0:
+            legacy_runs.append(execution.legacy_repeat.duration_s)
+            spreads.append(max(legacy_runs) / min(legacy_runs))
+        ratios.append(execution.new.duration_s / statistics.fmean(legacy_runs))
+    if not ratios:
+        return Reason(
+            "duration-ratio",
+            Verdict.INCONCLUSIVE,
+            f"needs execution results (median new/legacy at most {criteria.max_duration_ratio:.2f})",
+        )
+    median = statistics.median(ratios)
+    spread = statistics.median(spreads) if spreads else 1.0
+    message = (
+        f"median new/legacy duration {median:.2f} over {len(ratios)} scenarios "
+        f"(maximum {criteria.max_duration_ratio:.2f}; legacy against itself {spread:.2f})"
     )
+    too_slow = median > criteria.max_duration_ratio and median > spread
+    return Reason("duration-ratio", Verdict.NOT_READY if too_slow else Verdict.READY, message)
 
 
 def router_fallbacks(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
