@@ -22,7 +22,8 @@ log() { printf 'install-system-deps: %s\n' "$*" >&2; }
 as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # --- Debian packages ------------------------------------------------------------------------
-packages=(bubblewrap util-linux ca-certificates)
+# chromium: the HTML report's browser test (tests/test_report_browser.py) opens it headless.
+packages=(bubblewrap util-linux ca-certificates chromium)
 [[ "$SKIP_DOCKER" == 1 ]] || packages+=(docker.io debootstrap)
 missing=()
 for package in "${packages[@]}"; do
