@@ -229,6 +229,37 @@ def run_jobs(repetitions: int, copies: int) -> list[Figure]:
     ]  # fmt: skip
 
 
+# --- execution -------------------------------------------------------------------------------
+
+
+def executor_overhead(repetitions: int) -> list[Figure]:
+    """The local executor's own cost: each repetition is harness.execute.bench.measure's median
+    of 10 runs (sandboxed minus direct, after a warm-up)."""
+    from harness.execute.bench import TARGET_ENVIRONMENT_MS, TARGET_OVERHEAD_MS, measure
+
+    try:
+        samples = [measure(repeats=10) for _ in range(repetitions)]
+    except RuntimeError as exc:
+        return [Figure("local_executor", "ms", float("nan"), float("nan"), float("nan"), 0, note=f"not run: {exc}")]
+
+    def series(key: str) -> list[float]:
+        return [float(sample[key]) for sample in samples]
+
+    return [
+        Figure.of("sandbox_overhead_bash_ms", "ms", series("bash_true_overhead_ms"),
+                  target=f"<= {TARGET_OVERHEAD_MS:g}", check=lambda v: v <= TARGET_OVERHEAD_MS,
+                  note="bwrap sandbox + supervision around `bash -c true`, minus the direct run"),
+        Figure.of("sandbox_overhead_python_ms", "ms", series("python_pass_overhead_ms"),
+                  target=f"<= {TARGET_OVERHEAD_MS:g}", check=lambda v: v <= TARGET_OVERHEAD_MS,
+                  note="same around `python -c pass` (includes the pids cgroup's cost on fork)"),
+        Figure.of("environment_creation_ms", "ms", series("environment_creation_ms"),
+                  target=f"<= {TARGET_ENVIRONMENT_MS:g}", check=lambda v: v <= TARGET_ENVIRONMENT_MS,
+                  note="fresh per-run virtual environment (`uv venv` + pip shim)"),
+        Figure.of("whole_pod_run_ms", "ms", series("whole_pod_run_ms"),
+                  note="LocalExecutor.run of a one-pod `echo` workflow, end to end"),
+    ]  # fmt: skip
+
+
 # --- driver ------------------------------------------------------------------------------------
 
 
@@ -254,6 +285,7 @@ BENCHMARKS: dict[str, Callable[[int], list[Figure]]] = {
     "naive_baseline": lambda r: naive_baseline(builtin_scenarios(), r),
     "diff_startup": lambda r: diff_startup(max(5, r)),
     "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=8),
+    "executor": lambda r: executor_overhead(max(3, r // 2)),
 }
 
 
