@@ -150,6 +150,20 @@ INVALID_INPUTS: list[dict[str, Any]] = [
     {"python_code": CODE, "dependencies": "numpy>="},
     {"python_code": CODE, "dependencies": "six, --extra-index-url https://evil.example"},
     {"python_code": CODE, "dependencies": "requests[socks"},
+    # Argo replaces these before the pod starts: the program would not run as written.
+    {"python_code": 'print("{{workflow.name}}")'},
+    {"python_code": 'print("{{ pod.name }}")'},
+    {"python_code": "x = '{{=sprig.upper(\"a\")}}'"},
+    {"python_code": "x = '{{item}}'"},
+    {"python_code": "x = '{{ {{inputs.parameters.a}}'"},
+    {"python_code": CODE, "requirements_file": "six\n# {{workflow.uid}}\n"},
+    {"python_code": CODE, "dependencies": "pkg @ https://example.com/{{workflow.name}}.whl"},
+    # Kubernetes halves $$ in env values (the program's carrier) and, in a container's args, expands
+    # $(NAME) for the container's own env vars: the program or the install would change.
+    {"python_code": "print('$$')"},
+    {"python_code": CODE, "template": "container", "requirements_file": "--index-url https://u:pa$$@h/simple"},
+    {"python_code": CODE, "template": "container", "env": {"TOKEN": "t"}, "requirements_file": "# $(TOKEN)"},
+    {"python_code": CODE, "template": "container", "requirements_file": "--extra-index-url https://$(PYTHON_CODE)"},
 ]
 
 
@@ -177,6 +191,13 @@ PARITY_INPUTS: list[dict[str, Any]] = [
     },
     {"python_code": CODE, "env": {"A": "", "B": "yes", "S": {"secretKeyRef": {"name": "s", "key": "k.k"}}}},
     {"python_code": CODE, "template": "container", "dependencies": "six", "env": {"A": "1"}},
+    # Braces Argo leaves alone: f-string escapes, str.format templates, tags naming no Argo variable.
+    {"python_code": 'print(f"{{x}} {{}}")\nprint("{{name}}".format())\nprint("{{itemize}} {{ =x}}")'},
+    # Env values are configuration: an Argo variable there is a feature, not a broken program.
+    {"python_code": CODE, "env": {"WORKFLOW": "{{workflow.name}}"}},
+    # What Kubernetes leaves alone: a single $, $(cmd) naming no variable, a script template's file.
+    {"python_code": "print('$HOME $(whoami) ' '$' '$')", "template": "container", "requirements_file": "# $(id)"},
+    {"python_code": CODE, "env": {"TOKEN": "t"}, "requirements_file": "# $(TOKEN) $$\nsix"},
 ]
 
 
@@ -295,3 +316,14 @@ def test_program_exit_code_is_the_code_exit_code(builder: str, fake_bin: Path, t
     with pytest.raises(subprocess.CalledProcessError) as info:
         run_like_argo(manifest, fake_bin, tmp_path)
     assert info.value.returncode == 7
+
+
+@pytest.mark.parametrize("builder", sorted(BUILDERS))
+def test_the_suggested_workaround_for_an_argo_tag_prints_the_same_text(
+    builder: str, fake_bin: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(BuilderInputError, match=r"split the braces: '\{' '\{workflow.name\}\}'"):
+        BUILDERS[builder]({"python_code": 'print("{{workflow.name}}")'})
+    manifest = BUILDERS[builder]({"python_code": "print('{' '{workflow.name}}')"})
+    _, stdout = run_like_argo(manifest, fake_bin, tmp_path)
+    assert stdout == "{{workflow.name}}\n"

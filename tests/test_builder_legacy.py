@@ -206,6 +206,17 @@ def test_container_template_runs_the_same_program_with_bash_c() -> None:
         ({"python_code": CODE, "template": "dag"}, "template 'dag' is unknown"),
         ({"python_code": CODE, "colour": "blue"}, r"unknown input\(s\) \['colour'\]"),
         (
+            {"python_code": 'print("{{workflow.name}}")'},
+            r"python_code contains the Argo template tag '\{\{workflow.name\}\}': Argo would replace it",
+        ),
+        ({"python_code": "x = '{{=1+1}}'"}, r"Argo template tag '\{\{=1\+1\}\}'"),
+        ({"python_code": CODE, "requirements_file": "--index-url {{ inputs.parameters.index }}"}, "requirements_file"),
+        ({"python_code": "print('$$')"}, r"python_code contains '\$\$': Kubernetes turns '\$\$' into '\$'"),
+        (
+            {"python_code": CODE, "template": "container", "env": {"A": "1"}, "dependencies": "pkg @ https://h/$(A)"},
+            r"dependencies contains '\$\(A\)': in a container template Kubernetes expands",
+        ),
+        (
             {
                 "python_code": CODE,
                 "volumes": [

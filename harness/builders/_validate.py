@@ -27,6 +27,28 @@ RESERVED_ENV = "PYTHON_CODE"
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Argo replaces template tags in every string of a template (it substitutes the template's JSON)
+# before the pod starts: `{{=expr}}` is evaluated, and a simple tag naming one of Argo's variables
+# is replaced (`{{workflow.name}}`, `{{pod.name}}`) or fails validation (`{{inputs.parameters.x}}`).
+# Blanks inside the braces are trimmed (Go's TrimSpace, after JSON encoding: so a space or a
+# Unicode space, never a newline or tab, which JSON escapes), and a tag nested after another `{{`
+# is still resolved.
+# Other `{{...}}` (Python's f"{{x}}", str.format templates) is left alone by Argo and allowed here.
+ARGO_VARIABLE_ROOTS = ("workflow", "inputs", "outputs", "steps", "tasks", "pod", "node", "lastRetry", "cronworkflow")
+ARGO_VARIABLES = ("item", "retries")  # also names by themselves: {{item}}, {{retries}}
+_ARGO_BLANKS = "[ \x85\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]*"
+_ARGO_PREFIXES = "|".join(root + r"\." for root in ARGO_VARIABLE_ROOTS)
+_ARGO_NAMES = "|".join(name + r"(?=[ .}])" for name in ARGO_VARIABLES)
+_ARGO_TAG = re.compile(r"\{\{(?:=|" + _ARGO_BLANKS + "(?:" + _ARGO_PREFIXES + "|" + _ARGO_NAMES + "))")
+# Kubernetes expands `$(NAME)` (NAME a variable defined earlier in the container's env, or a service
+# variable) and turns `$$` into `$` in env values and in a container's command and args, before
+# the process starts. The user's program is an env value (PYTHON_CODE, defined first, so only `$$`
+# is certain to change); in a container template the bash program holding the requirements file
+# and the dependencies is an arg, where the job's own env names are defined.
+_K8S_REFERENCE = re.compile(r"\$\(([^)]*)\)")
+# User text that must reach its interpreter exactly as written (env values are configuration,
+# where an Argo variable such as {{workflow.name}} is a feature, so they are not checked).
+VERBATIM_INPUTS = ("python_code", "dependencies", "requirements_file")
 _LABEL_MAX = 63
 _SUBDOMAIN_MAX = 253
 
@@ -45,6 +67,9 @@ def validate_inputs(inputs: Mapping[str, Any]) -> None:
     _check_template(inputs.get("template"))
     _check_env(inputs.get("env"))
     _check_volumes(inputs.get("volumes"))
+    for key in VERBATIM_INPUTS:
+        _check_no_argo_tags(key, inputs.get(key))
+    _check_kubernetes_expansion(inputs)
 
 
 def _check_code(code: object) -> None:
@@ -62,6 +87,47 @@ def _check_optional_str(inputs: Mapping[str, Any], key: str) -> None:
         raise BuilderInputError(f"{key} must be a string or null, got {type(value).__name__}")
     if isinstance(value, str) and "\0" in value:
         raise BuilderInputError(f"{key} contains a NUL byte")
+
+
+def _check_no_argo_tags(key: str, text: object) -> None:
+    if not isinstance(text, str):
+        return
+    match = _ARGO_TAG.search(text)
+    if match is None:
+        return
+    end = text.find("}}", match.end())
+    tag = text[match.start() : end + 2] if end != -1 else text[match.start() : match.end() + 20]
+    # Adjacent string literals: the source no longer holds "{{", the program prints the same text.
+    hint = f" (in Python, split the braces: '{{' '{tag[1:]}')" if key == "python_code" else ""
+    raise BuilderInputError(
+        f"{key} contains the Argo template tag {tag!r}: Argo would replace it before the job runs, "
+        f"so the {key.replace('_', ' ')} would not run as written{hint}"
+    )
+
+
+def _check_kubernetes_expansion(inputs: Mapping[str, Any]) -> None:
+    code = inputs.get("python_code")
+    if isinstance(code, str) and "$$" in code:
+        raise BuilderInputError(
+            "python_code contains '$$': Kubernetes turns '$$' into '$' in env values before the program "
+            "starts, so the program would not run as written (in Python, write '$' '$' or '\\x24\\x24')"
+        )
+    if (inputs.get("template") or "script") != "container":
+        return  # a script template's program is a file: Kubernetes never sees it
+    env = inputs.get("env")
+    names = {RESERVED_ENV, *(env if isinstance(env, Mapping) else ())}
+    for key in ("requirements_file", "dependencies"):
+        text = inputs.get(key)
+        if not isinstance(text, str):
+            continue
+        reference = next((m for m in _K8S_REFERENCE.finditer(text) if m[1] in names), None)
+        if "$$" in text or reference is not None:
+            found = reference[0] if reference is not None else "$$"
+            raise BuilderInputError(
+                f"{key} contains {found!r}: in a container template Kubernetes expands '$(NAME)' and "
+                "turns '$$' into '$' in the program's arguments, so it would not install what it says "
+                "(use the script template, or avoid the sequence)"
+            )
 
 
 def _check_namespace(namespace: object) -> None:

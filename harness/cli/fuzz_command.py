@@ -1,0 +1,140 @@
+"""``parity fuzz``: property-based search for inputs on which the two builders disagree."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from harness.builders import HERA_REF, LEGACY_REF
+
+EXIT_CLEAN = 0
+EXIT_FOUND = 1
+
+
+@click.command()
+@click.option(
+    "--examples",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Generated examples per search round [default: the profile's].",
+)
+@click.option("--legacy", default=LEGACY_REF, show_default=True, help="Legacy builder, package.module:attr.")
+@click.option("--new", default=HERA_REF, show_default=True, help="New builder, package.module:attr.")
+@click.option(
+    "--promote",
+    "promote_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Write each minimal counterexample as a scenario fixture in this folder (e.g. scenarios/regressions).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for a reproducible search.")
+@click.option(
+    "--profile",
+    type=click.Choice(["ci", "dev", "nightly"]),
+    default="dev",
+    show_default=True,
+    help="ci: 300 examples, dev: 1,000, nightly: 10,000.",
+)
+@click.option(
+    "--max-failures",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Stop after this many distinct failures.",
+)
+@click.option(
+    "--waivers",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Waiver file [default: scenarios/waivers.yaml when present].",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the machine-readable result (JSON) to this file.",
+)
+@click.option("--no-database", is_flag=True, help="Neither replay nor save examples in .hypothesis/.")
+def fuzz(
+    examples: int | None,
+    legacy: str,
+    new: str,
+    promote_dir: Path | None,
+    seed: int | None,
+    profile: str,
+    max_failures: int,
+    waivers: Path | None,
+    report_path: Path | None,
+    no_database: bool,
+) -> None:
+    """Search generated inputs for ones on which the two builders disagree.
+
+    A failure is a semantic difference between the manifests, one builder refusing an input the
+    other builds, or a builder crashing. Each is shrunk to a minimal input; after one is found the
+    search goes on with it set aside, up to --max-failures.
+
+    Exit codes: 0 none found, 1 found, 2 bad input.
+    """
+    from harness.fuzz.search import FuzzConfig, run_fuzz
+
+    config = FuzzConfig(
+        legacy=legacy,
+        new=new,
+        profile=profile,
+        examples=examples,
+        seed=seed,
+        max_failures=max_failures,
+        waivers=waivers,
+        use_database=not no_database,
+        promote_dir=promote_dir,
+    )
+    result = run_fuzz(config)
+    if report_path is not None:
+        from harness.report._atomic import write_atomic
+
+        write_atomic(report_path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    _print(result, report_path)
+    sys.exit(EXIT_FOUND if result.found else EXIT_CLEAN)
+
+
+def _print(result: object, report_path: Path | None) -> None:
+    from harness.fuzz.search import FuzzResult
+
+    assert isinstance(result, FuzzResult)
+    head = (
+        f"parity fuzz: {result.examples} examples in {result.duration_s:.1f} s "
+        f"({result.examples_per_s:.0f}/s, {result.cpu_s:.1f} s CPU), profile {result.config.profile}, "
+        f"seed {result.seed}"
+    )
+    click.echo(head)
+    click.echo(f"  legacy {result.config.legacy}  vs  new {result.config.new}")
+    if not result.found:
+        click.echo(
+            f"no divergence: the last {result.clean_examples} examples ran clean "
+            f"({result.both_rejected} refused by both builders)"
+        )
+    for index, failure in enumerate(result.failures, start=1):
+        click.echo("")
+        click.echo(f"failure {index} of {len(result.failures)} (round {failure.round})")
+        click.echo(_indent(failure.divergence.report()))
+        if failure.fixture is not None:
+            click.echo(
+                f"  promoted to {failure.fixture}  (reproduce: parity run --scenarios "
+                f"{failure.fixture.parent} --legacy {result.config.legacy} --new {result.config.new})"
+            )
+        elif failure.promotion_error:
+            click.echo(f"  not promoted: {failure.promotion_error}")
+    if result.found:
+        more = " (stopped at --max-failures; more may exist)" if result.bound_reached else ""
+        click.echo("")
+        click.echo(f"{len(result.failures)} divergence(s) found{more}")
+    if report_path is not None:
+        click.echo(f"report: {report_path}")
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())

@@ -1,0 +1,325 @@
+"""The search behind ``parity fuzz``: Hypothesis drives the parity property over generated inputs.
+
+One *round* is one Hypothesis run of up to ``examples`` generated inputs. A round that finds
+divergences shrinks each to a minimal input (Hypothesis tells failures apart by what they show that
+is new, see :attr:`Divergence.signature_parts`, and shrinks each separately); the next round
+searches again with everything found so far counted as agreement, so a frequent bug cannot hide a
+rarer one, and two bugs met in one input are still reported one by one. Each counterexample then
+gets a last input-aware shrinking pass (:mod:`harness.fuzz.minimize`). The search ends with a
+round that finds nothing new (its examples ran clean) or when ``max_failures`` are known.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Verbosity, given
+from hypothesis import strategies as st
+
+from harness.builders import HERA_REF, LEGACY_REF, Builder, resolve_builder
+from harness.diff.waivers import WaiverSet, load_waivers
+from harness.errors import ParityInputError
+from harness.fuzz.inputs import builder_inputs
+from harness.fuzz.minimize import minimize
+from harness.fuzz.profiles import PROFILES, database, settings_for
+from harness.fuzz.promote import PromotionError, promote
+from harness.fuzz.property import Agreement, Divergence, check_parity
+
+SCHEMA_VERSION = 1
+DEFAULT_WAIVERS = Path("scenarios/waivers.yaml")
+DEFAULT_MAX_FAILURES = 3
+
+
+@dataclass(frozen=True)
+class FuzzConfig:
+    legacy: str = LEGACY_REF
+    new: str = HERA_REF
+    profile: str = "dev"
+    examples: int | None = None  # generated examples per round; None: the profile's
+    seed: int | None = None  # None: a random seed, reported in the result
+    max_failures: int = DEFAULT_MAX_FAILURES  # distinct failures to find before stopping
+    waivers: Path | None = None  # None: scenarios/waivers.yaml when it exists
+    use_database: bool = True  # replay and save failing examples in .hypothesis/examples
+    promote_dir: Path | None = None  # write each minimal counterexample as a fixture here
+
+
+@dataclass(frozen=True)
+class Failure:
+    divergence: Divergence
+    round: int
+    fixture: Path | None = None
+    promotion_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.divergence.to_dict(),
+            "round": self.round,
+            "fixture": str(self.fixture) if self.fixture else None,
+            "promotion_error": self.promotion_error,
+        }
+
+
+@dataclass(frozen=True)
+class Round:
+    number: int
+    examples: int  # property evaluations: generated, replayed from the database, and shrinking
+    new_failures: int
+    duration_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.number,
+            "examples": self.examples,
+            "new_failures": self.new_failures,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class FuzzResult:
+    """What a fuzzing run did and found; ``to_dict`` is the machine-readable form the gate reads."""
+
+    config: FuzzConfig
+    seed: int
+    max_examples: int
+    rounds: tuple[Round, ...]
+    failures: tuple[Failure, ...]
+    examples: int
+    both_rejected: int
+    started_at: datetime.datetime
+    duration_s: float
+    bound_reached: bool = False  # stopped at max_failures: more failures may exist
+    cpu_s: float = 0.0  # CPU time of this process: the rate per core, less distorted by other load
+
+    @property
+    def found(self) -> bool:
+        return bool(self.failures)
+
+    @property
+    def clean_examples(self) -> int:
+        """Examples of the last round when it found nothing new (0 when the run stopped on a failure)."""
+        if self.bound_reached or not self.rounds or self.rounds[-1].new_failures:
+            return 0
+        return self.rounds[-1].examples
+
+    @property
+    def examples_per_s(self) -> float:
+        return self.examples / self.duration_s if self.duration_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": "parity-fuzz",
+            "status": "failures-found" if self.found else "clean",
+            "legacy": self.config.legacy,
+            "new": self.config.new,
+            "profile": self.config.profile,
+            "seed": self.seed,
+            "max_examples": self.max_examples,
+            "examples": self.examples,
+            "clean_examples": self.clean_examples,
+            "both_rejected": self.both_rejected,
+            "failures": [failure.to_dict() for failure in self.failures],
+            "bound_reached": self.bound_reached,
+            "rounds": [r.to_dict() for r in self.rounds],
+            "started_at": self.started_at.isoformat().replace("+00:00", "Z"),
+            "duration_s": round(self.duration_s, 3),
+            "examples_per_s": round(self.examples_per_s, 1),
+            "cpu_s": round(self.cpu_s, 3),
+            "examples_per_cpu_s": round(self.examples / self.cpu_s, 1) if self.cpu_s > 0 else 0.0,
+        }
+
+
+@dataclass
+class _Counters:
+    examples: int = 0
+    both_rejected: int = 0
+    excluded: int = 0
+
+
+class DivergenceFound(Exception):
+    """Raised inside the Hypothesis test for an input on which the builders disagree."""
+
+    def __init__(self, divergence: Divergence) -> None:
+        self.divergence = divergence
+        super().__init__(divergence.summary())
+
+
+# Hypothesis tells failures apart by exception type (and where it is raised): one subclass per
+# signature lets it keep and shrink several distinct failures in one run instead of letting a
+# frequent one swallow the others while shrinking.
+_FAILURE_TYPES: dict[str, type[DivergenceFound]] = {}
+
+
+def _failure_type(signature: str) -> type[DivergenceFound]:
+    if signature not in _FAILURE_TYPES:
+        digest = hashlib.sha256(signature.encode()).hexdigest()[:8]
+        _FAILURE_TYPES[signature] = type(f"DivergenceFound_{digest}", (DivergenceFound,), {})
+    return _FAILURE_TYPES[signature]
+
+
+ProgressCallback = Callable[[Round, tuple[Failure, ...]], None]
+
+
+def run_fuzz(
+    config: FuzzConfig,
+    *,
+    inputs: st.SearchStrategy[dict[str, Any]] | None = None,
+    progress: ProgressCallback | None = None,
+) -> FuzzResult:
+    """Search for inputs on which ``config.legacy`` and ``config.new`` disagree.
+
+    ``inputs`` replaces :func:`harness.fuzz.builder_inputs` (compose your own from
+    :mod:`harness.fuzz.strategies`). Raises ``ParityInputError`` for a bad builder reference,
+    profile or waiver file.
+    """
+    if config.profile not in PROFILES:
+        raise ParityInputError(f"unknown fuzz profile {config.profile!r}; choose from {', '.join(PROFILES)}")
+    if config.promote_dir is not None and config.promote_dir.exists() and not config.promote_dir.is_dir():
+        raise ParityInputError("--promote must name a folder", file=str(config.promote_dir), field="--promote")
+    legacy = resolve_builder(config.legacy, option="--legacy")
+    new = resolve_builder(config.new, option="--new")
+    waivers = _load_waivers(config.waivers)
+    seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
+    profile = settings_for(config.profile)
+    max_examples = config.examples or profile.max_examples
+    run_settings = hypothesis.settings(
+        profile,
+        max_examples=max_examples,
+        database=database() if config.use_database else None,
+        verbosity=Verbosity.quiet,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=True,
+        print_blob=False,
+    )
+    strategy = inputs if inputs is not None else builder_inputs()
+    started_at = datetime.datetime.now(datetime.UTC)
+    clock, cpu_clock = time.perf_counter(), time.process_time()
+    counters = _Counters()
+    failures: list[Failure] = []
+    rounds: list[Round] = []
+    known: set[str] = set()
+    bound_reached = False
+    while True:
+        number = len(rounds) + 1
+        round_clock, before = time.perf_counter(), counters.examples
+        found = _search_round(legacy, new, config, strategy, run_settings, seed, frozenset(known), waivers, counters)
+        fresh = []
+        found = [_polish(divergence, legacy, new, waivers, counters) for divergence in found]
+        for divergence in sorted(found, key=lambda d: (len(d.signature_parts), d.signature)):
+            if len(failures) >= config.max_failures:
+                bound_reached = True
+                break
+            if divergence.signature_parts - known:  # shows at least one failure not known yet
+                known.update(divergence.signature_parts)
+                fresh.append(divergence)
+                failures.append(_record(divergence, number, config, seed))
+        done = Round(number, counters.examples - before, len(fresh), time.perf_counter() - round_clock)
+        rounds.append(done)
+        if progress is not None:
+            progress(done, tuple(failures))
+        if not fresh:
+            break
+        if len(failures) >= config.max_failures:
+            bound_reached = True
+            break
+    return FuzzResult(
+        config=config,
+        seed=seed,
+        max_examples=max_examples,
+        rounds=tuple(rounds),
+        failures=tuple(failures),
+        examples=counters.examples,
+        both_rejected=counters.both_rejected,
+        started_at=started_at,
+        duration_s=time.perf_counter() - clock,
+        bound_reached=bound_reached,
+        cpu_s=time.process_time() - cpu_clock,
+    )
+
+
+def _search_round(
+    legacy: Builder,
+    new: Builder,
+    config: FuzzConfig,
+    strategy: st.SearchStrategy[dict[str, Any]],
+    run_settings: hypothesis.settings,
+    seed: int,
+    known: frozenset[str],
+    waivers: WaiverSet | None,
+    counters: _Counters,
+) -> list[Divergence]:
+    def parity_property(inputs: dict[str, Any]) -> None:
+        counters.examples += 1
+        outcome = check_parity(legacy, new, inputs, waivers=waivers)
+        if isinstance(outcome, Agreement):
+            counters.both_rejected += outcome.both_rejected
+            return
+        fresh = outcome.signature_parts - known
+        if not fresh:
+            counters.excluded += 1  # nothing an earlier round has not found: look for something else
+            return
+        raise _failure_type(" & ".join(sorted(fresh)))(outcome)
+
+    # The database key: failures saved for one pair of builders (and one set of already-known
+    # failures) are replayed first by the next run on the same pair.
+    key = "\n".join([config.legacy, config.new, *sorted(known)])
+    parity_property._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
+    test = hypothesis.seed(seed)(given(inputs=strategy)(run_settings(parity_property)))
+    try:
+        test()
+    except DivergenceFound as error:
+        return [error.divergence]
+    except BaseExceptionGroup as group:
+        found = [error.divergence for error in _leaves(group) if isinstance(error, DivergenceFound)]
+        if not found:
+            raise
+        return found
+    return []
+
+
+def _polish(
+    divergence: Divergence, legacy: Builder, new: Builder, waivers: WaiverSet | None, counters: _Counters
+) -> Divergence:
+    def check(inputs: dict[str, Any]) -> Any:
+        counters.examples += 1
+        return check_parity(legacy, new, inputs, waivers=waivers)
+
+    return minimize(divergence, check)
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
+    out: list[BaseException] = []
+    for error in group.exceptions:
+        out.extend(_leaves(error) if isinstance(error, BaseExceptionGroup) else [error])
+    return out
+
+
+def _record(divergence: Divergence, number: int, config: FuzzConfig, seed: int) -> Failure:
+    if config.promote_dir is None:
+        return Failure(divergence, number)
+    try:
+        path = promote(divergence, config.promote_dir, legacy=config.legacy, new=config.new, seed=seed)
+    except PromotionError as error:
+        return Failure(divergence, number, promotion_error=str(error))
+    return Failure(divergence, number, fixture=path)
+
+
+def _load_waivers(path: Path | None) -> WaiverSet | None:
+    # An expired waiver accepts nothing (the rollout gate fails on it separately).
+    if path is None:
+        return load_waivers(DEFAULT_WAIVERS).active() if DEFAULT_WAIVERS.is_file() else None
+    if not path.is_file():
+        raise ParityInputError("waiver file not found", file=str(path), field="--waivers")
+    return load_waivers(path).active()
+
+
+__all__ = ["DivergenceFound", "Failure", "FuzzConfig", "FuzzResult", "Round", "run_fuzz"]
