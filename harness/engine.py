@@ -116,16 +116,7 @@ class ParitySession:
             status = Status.BOTH_REJECTED if legacy.error and new.error else Status.BUILDER_ERROR
             return replace(outcome, status=status, problems=_expectation_problems(scenario, ()))
 
-        # Canonical forms are computed once: the comparison may run twice (with noise paths).
-        left, right = canonicalize(legacy.manifest), canonicalize(new.manifest)
-        options: dict[str, Any] = {"rules": self.rules, "waivers": self.active_waivers, "scenario": scenario.name}
-        comparison: Comparison = compare(left, right, **options)
-        if self.config.calibrate_noise and _could_be_noise(comparison):
-            # A second legacy build costs a third of the scenario; noise can only reclassify a
-            # difference, so it is paid for only where there is one to reclassify.
-            noise = self._noise_paths(scenario, legacy.manifest)
-            if noise:
-                comparison = compare(left, right, noise_paths=noise, **options)
+        comparison = self._compare(scenario, legacy.manifest, new.manifest)
         execution = self._execute(scenario, legacy.manifest, new.manifest)
         used = tuple(sorted({*comparison.waivers_used, *(execution.waivers_used if execution else ())}))
         return replace(
@@ -137,6 +128,23 @@ class ParitySession:
             execution=execution,
             expected_exit_code=scenario.expect.execution.exit_code if scenario.expect.execution else None,
         )
+
+    def _compare(self, scenario: Scenario, legacy: dict[str, Any], new: dict[str, Any]) -> Comparison:
+        if legacy == new:
+            # Identical data has identical canonical forms: the common case of a faithful
+            # migration costs one dict comparison instead of two canonicalisations.
+            return Comparison((), True)
+        # Canonical forms are computed once: the comparison may run twice (with noise paths).
+        left, right = canonicalize(legacy), canonicalize(new)
+        options: dict[str, Any] = {"rules": self.rules, "waivers": self.active_waivers, "scenario": scenario.name}
+        comparison = compare(left, right, **options)
+        if self.config.calibrate_noise and _could_be_noise(comparison):
+            # A second legacy build costs a third of the scenario; noise can only reclassify a
+            # difference, so it is paid for only where there is one to reclassify.
+            noise = self._noise_paths(scenario, legacy)
+            if noise:
+                comparison = compare(left, right, noise_paths=noise, **options)
+        return comparison
 
     def _execute(self, scenario: Scenario, legacy: dict[str, Any], new: dict[str, Any]) -> ExecutionOutcome | None:
         """Run both manifests when an executor was asked for and the scenario executes (it has
