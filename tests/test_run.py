@@ -153,14 +153,14 @@ def test_report_rerenders_from_saved_json(tmp_path: Path) -> None:
 def test_scenario_crash_is_inconclusive_not_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from harness import engine
 
-    real_compare = engine.compare
+    real_compare = engine.ParitySession._compare
 
-    def compare_that_crashes_once(left, right, **kwargs):  # type: ignore[no-untyped-def]
-        if kwargs.get("scenario") == "plain-hello":
+    def compare_that_crashes_once(self, scenario, legacy, new):  # type: ignore[no-untyped-def]
+        if scenario.name == "plain-hello":
             raise KeyError("planted harness bug")
-        return real_compare(left, right, **kwargs)
+        return real_compare(self, scenario, legacy, new)
 
-    monkeypatch.setattr(engine, "compare", compare_that_crashes_once)
+    monkeypatch.setattr(engine.ParitySession, "_compare", compare_that_crashes_once)
     result, report = parity_run(tmp_path)
     assert result.exit_code == 3, result.output
     crashed = [s for s in report["scenarios"] if s["status"] == "crashed"]
