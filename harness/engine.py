@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_WAIVERS = Path("scenarios/waivers.yaml")
+INLINE_FUZZ_SEED = 20_261_123
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ class ParitySession:
             expired_waivers=expired,
             stale_waivers=stale,
             router=self._probe_router(ordered),
-            fuzz=_load_fuzz_evidence(self.config.fuzz_report),
+            fuzz=self._fuzz_evidence(),
         )
         phases = evaluate_all(evidence, self.config.rollout)
         return RunResult(
@@ -224,6 +225,33 @@ class ParitySession:
             started_at=started_at or datetime.datetime.now(datetime.UTC),
             duration_s=duration_s,
             redactor=redactor_for(ordered),
+        )
+
+    def _fuzz_evidence(self) -> FuzzEvidence | None:
+        """A saved `parity fuzz --report` when given; otherwise, when the requested phase's gate
+        asks for fuzzing, a fuzz run of the required size here and now (fixed seed, so two runs
+        on the same builders give the same evidence)."""
+        if self.config.fuzz_report is not None:
+            return _load_fuzz_evidence(self.config.fuzz_report, self.config.legacy, self.config.new)
+        needed = self.config.rollout.criteria(self.config.phase).min_fuzz_examples
+        if needed is None:
+            return None
+        from harness.fuzz import FuzzConfig, run_fuzz
+
+        result = run_fuzz(
+            FuzzConfig(
+                legacy=self.config.legacy,
+                new=self.config.new,
+                profile="ci",
+                examples=needed,
+                seed=INLINE_FUZZ_SEED,
+                use_database=False,
+            )
+        )
+        return FuzzEvidence(
+            examples=result.clean_examples if not result.found else result.examples,
+            failures=len(result.failures),
+            source=f"inline fuzz run, seed {result.seed}",
         )
 
     def _probe_router(self, outcomes: Sequence[ScenarioOutcome]) -> tuple[StepEvidence, ...] | None:
@@ -297,9 +325,7 @@ def _executor(name: str) -> Executor | None:
         raise ParityInputError(str(exc), field="--execute") from None
 
 
-def _load_fuzz_evidence(path: Path | None) -> FuzzEvidence | None:
-    if path is None:
-        return None
+def _load_fuzz_evidence(path: Path, legacy: str, new: str) -> FuzzEvidence:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         examples, failures = data["examples"], data["failures"]
@@ -307,8 +333,14 @@ def _load_fuzz_evidence(path: Path | None) -> FuzzEvidence | None:
         raise ParityInputError("fuzz report not found", file=str(path), field="--fuzz-report") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ParityInputError(f"not a `parity fuzz --report` file ({exc})", file=str(path)) from None
+    fuzzed = (data.get("legacy", legacy), data.get("new", new))
+    if fuzzed != (legacy, new):
+        # Evidence about other builders is no evidence about these: counted as zero examples.
+        return FuzzEvidence(0, 0, f"{path} fuzzed {fuzzed[0]} vs {fuzzed[1]}, not this run's builders")
     failure_count = len(failures) if isinstance(failures, list) else int(failures)
-    return FuzzEvidence(examples=int(examples), failures=failure_count, source=str(path))
+    # Only the examples of the last clean round count: shrinking a failure is not clean evidence.
+    clean = data.get("clean_examples", examples) if not failure_count else examples
+    return FuzzEvidence(examples=int(clean), failures=failure_count, source=str(path))
 
 
 def _load_rules(path: Path | None) -> Any:

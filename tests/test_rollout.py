@@ -87,9 +87,12 @@ def test_bad_rollout_config_names_file_and_field(tmp_path: Path, text: str, need
 
 def test_one_failing_input_in_twenty_is_a_five_percent_fallback_rate_and_not_ready(tmp_path: Path) -> None:
     scenarios = write_scenarios(tmp_path / "scenarios", 20, marked=7)
+    fuzz = tmp_path / "fuzz.json"
+    fuzz.write_text(json.dumps({"examples": 2000, "failures": [], "new": "tests.planted:raises_on_marked_code"}))
     result, report = parity_run(
-        tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--new", "tests.planted:raises_on_marked_code"
-    )
+        tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--new", "tests.planted:raises_on_marked_code",
+        "--fuzz-report", str(fuzz),
+    )  # fmt: skip
     assert result.exit_code == 1, result.output
     full = next(step for step in report["router"] if step["percent"] == 100)
     assert full["routed_new"] == 20 * 20
@@ -252,3 +255,42 @@ def test_expired_waiver_no_longer_hides_its_difference(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert {s["status"] for s in report["scenarios"]} == {"waived"}
     assert report["waivers"]["used"] == ["deps-dropped"]
+
+
+def small_fuzz_rollout(tmp_path: Path, examples: int) -> Path:
+    rollout = tmp_path / "rollout.yaml"
+    rollout.write_text(f"phases:\n  canary: {{min_fuzz_examples: {examples}}}\n")
+    return rollout
+
+
+def test_canary_without_a_fuzz_report_fuzzes_inline(tmp_path: Path) -> None:
+    scenarios = write_scenarios(tmp_path / "scenarios", 2)
+    rollout = small_fuzz_rollout(tmp_path, 60)
+    _, report = parity_run(tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--rollout", str(rollout))
+    fuzz = reason(report, "fuzz-clean")
+    assert fuzz["verdict"] == "READY", fuzz
+    assert report["fuzz"]["source"].startswith("inline fuzz run, seed")
+    assert report["fuzz"]["examples"] >= 60 and report["fuzz"]["failures"] == 0
+
+
+def test_inline_fuzzing_catches_a_builder_the_scenarios_miss(tmp_path: Path) -> None:
+    # no built scenario has a comma in its dependencies: only the fuzzer can find this bug
+    scenarios = write_scenarios(tmp_path / "scenarios", 2)
+    rollout = small_fuzz_rollout(tmp_path, 300)
+    new = "tests.planted_fuzz:splits_dependencies_on_every_comma"
+    result, report = parity_run(tmp_path, "--scenarios", str(scenarios), "--phase", "canary",
+                                "--rollout", str(rollout), "--new", new)  # fmt: skip
+    assert result.exit_code == 1
+    assert reason(report, "manifest-parity")["verdict"] == "READY"
+    assert reason(report, "fuzz-clean")["verdict"] == "NOT READY"
+    assert report["fuzz"]["failures"] >= 1
+
+
+def test_a_fuzz_report_about_other_builders_is_no_evidence(tmp_path: Path) -> None:
+    scenarios = write_scenarios(tmp_path / "scenarios", 2)
+    fuzz = tmp_path / "fuzz.json"
+    fuzz.write_text(json.dumps({"examples": 5000, "failures": [], "new": "someone.else:build"}))
+    _, report = parity_run(tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz))
+    fuzz_reason = reason(report, "fuzz-clean")
+    assert fuzz_reason["verdict"] == "INCONCLUSIVE"
+    assert "not this run's builders" in fuzz_reason["message"]
