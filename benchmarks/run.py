@@ -229,6 +229,63 @@ def run_jobs(repetitions: int, copies: int) -> list[Figure]:
     ]  # fmt: skip
 
 
+# --- fuzzing ------------------------------------------------------------------------------------
+
+
+def generated_scenarios(count: int, seed: int = 0) -> list[Scenario]:
+    """``count`` inputs from the fuzzer's strategy (valid and invalid alike), as scenarios."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    from harness.fuzz import builder_inputs
+
+    collected: list[dict[str, Any]] = []
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(builder_inputs())
+    def collect(inputs: dict[str, Any]) -> None:
+        collected.append(inputs)
+
+    collect()
+    scenarios = []
+    for index, inputs in enumerate(collected[:count]):
+        data = {"name": f"generated-{index}", "kind": "plain", "inputs": inputs}
+        scenarios.append(Scenario.model_validate(data))
+    return scenarios
+
+
+def fuzz_rate(repetitions: int) -> list[Figure]:
+    from harness.fuzz import measure_throughput
+
+    samples = [measure_throughput(1000, seed=seed) for seed in range(repetitions)]
+    return [
+        Figure.of("fuzz_examples_per_s", "examples/s", [s["end_to_end_examples_per_s"] for s in samples],
+                  note="Hypothesis generating inputs + both builders + normalise + compare, one core"),
+        Figure.of("fuzz_pipeline_examples_per_s", "examples/s", [s["pipeline_examples_per_s"] for s in samples],
+                  target=">= 300", check=lambda v: v >= 300,
+                  note="building both, normalising, comparing (issue 5's target), one core"),
+    ]  # fmt: skip
+
+
+def fuzz_memory() -> list[Figure]:
+    """Peak RSS of whole `parity fuzz` processes: flat means no growth with the example count."""
+    peaks = {}
+    for examples in (2000, 10_000):
+        command = [sys.executable, "-c", "from harness.cli import main; main()", "fuzz", "--examples", str(examples),
+                   "--seed", "1", "--no-database"]  # fmt: skip
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(process.pid, 0)
+        peaks[examples] = usage.ru_maxrss / 1024  # KiB -> MiB
+    growth = peaks[10_000] / peaks[2000]
+    return [
+        Figure("fuzz_peak_rss_mb_10000", "MiB", peaks[10_000], peaks[10_000], peaks[10_000], 1,
+               target="< 300", met=peaks[10_000] < 300, note="peak RSS of `parity fuzz --examples 10000`"),
+        Figure("fuzz_rss_growth_2000_to_10000", "ratio", growth, growth, growth, 1, target="~1 (flat)",
+               met=growth < 1.15, note=f"peak RSS at 10,000 / at 2,000 examples ({peaks[2000]:.0f} MiB)"),
+    ]  # fmt: skip
+
+
 # --- execution -------------------------------------------------------------------------------
 
 
@@ -282,10 +339,13 @@ def machine() -> dict[str, Any]:
 
 BENCHMARKS: dict[str, Callable[[int], list[Figure]]] = {
     "parity_builtin": lambda r: parity_throughput(builtin_scenarios(), r, "builtin"),
+    "parity_generated": lambda r: parity_throughput(generated_scenarios(1000), max(3, r // 2), "generated_1000"),
     "naive_baseline": lambda r: naive_baseline(builtin_scenarios(), r),
     "diff_startup": lambda r: diff_startup(max(5, r)),
     "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=8),
     "executor": lambda r: executor_overhead(max(3, r // 2)),
+    "fuzz_rate": lambda r: fuzz_rate(3),
+    "fuzz_memory": lambda r: fuzz_memory(),
 }
 
 
