@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -169,8 +170,12 @@ def test_scenario_crash_is_inconclusive_not_ready(tmp_path: Path, monkeypatch: p
     assert sum(s["passed"] for s in report["scenarios"]) == len(report["scenarios"]) - 1
 
 
-def test_console_script_is_installed() -> None:
-    assert shutil.which("parity") or (ROOT / ".venv" / "bin" / "parity").exists()
+def test_console_script_is_installed_and_runs() -> None:
+    script = Path(sys.executable).parent / "parity"
+    assert script.exists(), f"no console script at {script}: reinstall with `make install`"
+    completed = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("parity, version ")
 
 
 def test_what_differs_between_two_legacy_builds_is_noise_not_a_difference(tmp_path: Path) -> None:
