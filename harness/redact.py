@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from harness._walk import iter_mappings
+
 REDACTED = "<redacted>"
 
 # Matched against env var names and mapping keys. "key" alone is matched only as a whole word
@@ -112,41 +114,26 @@ def _is_scalar(value: Any) -> bool:
 
 def _named_values(data: Any) -> Iterable[tuple[str, Any]]:
     """(name, value) pairs: mapping entries, and env-style items ``{name: N, value: V}``."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            if isinstance(item.get("name"), str) and "value" in item:
-                yield item["name"], item["value"]
-                value_from = item.get("valueFrom")
-                if isinstance(value_from, dict) and "secretKeyRef" in value_from:
-                    # a value resolved from a Secret (an executor's or a live object's) is secret
-                    # whatever the variable is called
-                    yield "secretKeyRef", item["value"]
-            for key, value in item.items():
-                if key in _REFERENCE_KEYS:
-                    continue
-                if isinstance(key, str) and _is_scalar(value):
-                    yield key, value
-                else:
-                    stack.append(value)
+    for item in iter_mappings(data, skip=_REFERENCE_KEYS):
+        if isinstance(item.get("name"), str) and "value" in item:
+            yield item["name"], item["value"]
+            value_from = item.get("valueFrom")
+            if isinstance(value_from, dict) and "secretKeyRef" in value_from:
+                # a value resolved from a Secret (an executor's or a live object's) is secret
+                # whatever the variable is called
+                yield "secretKeyRef", item["value"]
+        for key, value in item.items():
+            if key not in _REFERENCE_KEYS and isinstance(key, str) and _is_scalar(value):
+                yield key, value
 
 
 def _names_from_secret_refs(data: Any) -> Iterable[str]:
     """Env var names whose value comes from a Secret: ``valueFrom.secretKeyRef`` in a manifest,
     ``{secretKeyRef: ...}`` in scenario inputs."""
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            value_from = item.get("valueFrom")
-            if isinstance(item.get("name"), str) and isinstance(value_from, dict) and "secretKeyRef" in value_from:
-                yield item["name"]
-            for key, value in item.items():
-                if isinstance(value, dict) and "secretKeyRef" in value and isinstance(key, str):
-                    yield key
-                stack.append(value)
+    for item in iter_mappings(data):
+        value_from = item.get("valueFrom")
+        if isinstance(item.get("name"), str) and isinstance(value_from, dict) and "secretKeyRef" in value_from:
+            yield item["name"]
+        for key, value in item.items():
+            if isinstance(value, dict) and "secretKeyRef" in value and isinstance(key, str):
+                yield key

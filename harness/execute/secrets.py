@@ -12,6 +12,8 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from harness._walk import iter_mappings
+
 
 def secret_ref(name: str, key: str) -> str:
     """The reference form used in ``secrets`` mappings and ``WorkflowRun.secrets_used``."""
@@ -55,13 +57,7 @@ def _secret_key_ref(entry: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def _env_entries(data: Any) -> Iterator[Mapping[str, Any]]:
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, Mapping):
-            env = item.get("env")
-            if isinstance(env, list):
-                yield from (entry for entry in env if isinstance(entry, Mapping))
-            stack.extend(item.values())
+    for item in iter_mappings(data):
+        env = item.get("env")
+        if isinstance(env, list):
+            yield from (entry for entry in env if isinstance(entry, Mapping))
