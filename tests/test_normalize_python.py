@@ -46,3 +46,12 @@ def test_unparsable_source_is_compared_as_text() -> None:
 def test_message_names_the_first_changed_statement() -> None:
     a, b = python_leaf("import six\nprint(six.__version__)\n"), python_leaf("import six\nprint(six.__file__)\n")
     assert PythonLeaf.change_between(a, b) == "statement 2: `print(six.__version__)` -> `print(six.__file__)`"
+
+
+def test_shown_as_written_compared_as_run() -> None:
+    # An env value Kubernetes expands: `$$` reaches Python as `$`.
+    a = python_leaf("print('$')", raw="print('$$')")
+    b = python_leaf("print('$')")
+    assert a == b and a.raw == "print('$$')"
+    c = python_leaf("print('$$')", raw="print('$$$$')")
+    assert PythonLeaf.change_between(b, c) == "statement 1: `print('$')` -> `print('$$')`"

@@ -19,6 +19,7 @@ SAME = [
     ("default fd", "echo hi 1>out.txt", "echo hi >out.txt"),
     ("arithmetic spacing", "echo $((1 + 2))", "echo $((1+2))"),
     ("heredoc delimiter name", "cat <<'A'\nbody\nA\n", "cat <<'B'\nbody\nB\n"),
+    ("heredoc into a file without $ ` \\ needs no quoting", "cat > f <<'A'\nsix\nA\n", "cat > f <<A\nsix\nA\n"),
     ("heredoc <<- strips tabs", "cat <<-'A'\n\tbody\n\tA\n", "cat <<'A'\nbody\nA\n"),
     ("python -c inline code", "python -c 'print(1)'", 'python -c "print( 1 )  # one"'),
     ("bash -c inline code", "bash -c 'a;b'", 'bash -c "a\nb"'),
@@ -64,6 +65,8 @@ DIFFERENT = [
     ("unquoted [ is a glob", "pip install 'requests[socks]'", "pip install requests[socks]"),
     ("heredoc body", "cat <<'A'\none\nA\n", "cat <<'A'\ntwo\nA\n"),
     ("quoted heredoc does not expand", "cat > f <<'A'\n$HOME\nA\n", "cat > f <<A\n$HOME\nA\n"),
+    ("unquoted heredoc runs backticks", "cat > f <<'A'\n`id`\nA\n", "cat > f <<A\n`id`\nA\n"),
+    ("unquoted heredoc reads backslashes", "cat > f <<'A'\na\\\\b\nA\n", "cat > f <<A\na\\\\b\nA\n"),
     ("arithmetic", "echo $((1+2))", "echo $((1+3))"),
     ("python -c code", "python -c 'print(1)'", "python -c 'print(2)'"),
     ("pip version", "pip install six==1.16", "pip install six==1.17"),
@@ -117,3 +120,55 @@ def test_message_points_at_the_changed_command() -> None:
     assert message.startswith("command 2: `pip install 'numpy>=1.26'` -> `pip install numpy>=1.26`")
     assert "adds numpy; removes numpy>=1.26" in message
     assert "shell redirection" in message
+
+
+def change(a: str, b: str) -> str:
+    la, lb = shell_leaf(a), shell_leaf(b)
+    message = type(la).change_between(la, lb)  # type: ignore[attr-defined]
+    assert isinstance(message, str)
+    return message
+
+
+REQS = "set -e\ncat > /tmp/requirements.txt <<'EOF'\n{}EOF\npip install -r /tmp/requirements.txt\n"
+
+
+def test_message_quotes_the_program_as_written() -> None:
+    # the heredoc delimiter keeps its quotes, arithmetic its spacing (both are rewritten for bashlex)
+    message = change("cat > f <<'A'\nx\nA\necho $(( 1 + 2 ))\n", "cat > f <<'A'\nx\nA\necho $(( 1 + 3 ))\n")
+    assert message == "command 2: `echo $(( 1 + 2 ))` -> `echo $(( 1 + 3 ))`"
+    assert change(REQS.format("six\n"), REQS.format("six\n") + "true").startswith("adds command 4")
+
+
+def test_requirements_file_change_names_what_is_added_and_removed() -> None:
+    a = REQS.format("--index-url https://h/$(TASK_ID)/simple\nsix\nidna\n")
+    b = REQS.format("# pinned\n--index-url https://h/1/simple\nSix\nidna==3\n")
+    assert change(a, b) == (
+        "command 2 `cat > /tmp/requirements.txt <<'EOF'`: requirements file /tmp/requirements.txt "
+        "adds --index-url https://h/1/simple, idna==3; removes --index-url https://h/$(TASK_ID)/simple, idna"
+    )
+
+
+def test_other_heredoc_bodies_show_the_first_line_that_differs() -> None:
+    a = "cat > /etc/app.conf <<'EOF'\nmode=fast\nlevel=1\nEOF\nrun\n"
+    assert change(a, a.replace("level=1", "level=2")) == (
+        "command 1 `cat > /etc/app.conf <<'EOF'`: file /etc/app.conf line 2: `level=1` -> `level=2`"
+    )
+    assert change(a, a.replace("level=1\n", "level=1\nextra\n")).endswith("file /etc/app.conf adds line 3: `extra`")
+    b = "python <<'EOF'\nprint(1)\nEOF\n"
+    assert change(b, b.replace("1", "2")) == "command 1 `python <<'EOF'`: heredoc line 1: `print(1)` -> `print(2)`"
+    c = "cat > f <<'EOF'\n$HOME\nEOF\n"
+    assert "expanded in it on the right only" in change(c, c.replace("<<'EOF'", "<<EOF"))
+
+
+def test_pip_options_are_named_in_the_message() -> None:
+    message = change("pip install six", "pip install -U --index-url https://x/simple six")
+    assert message.endswith("(pip install adds --index-url https://x/simple, --upgrade)")
+    assert change("pip install -r a.txt", "pip install -r b.txt").endswith(
+        "(pip install adds --requirement b.txt; removes --requirement a.txt)"
+    )
+
+
+def test_message_shows_the_change_in_a_long_command() -> None:
+    words = " ".join(f"pkg{i}" for i in range(30))
+    message = change(f"pip install {words} six==1", f"pip install {words} six==2")
+    assert "six==1` -> `" in message and message.count("…") >= 2

@@ -187,3 +187,15 @@ def test_embedded_manifest_with_argo_tags_is_compared_as_text() -> None:
     b = "kind: ConfigMap\nmetadata: {name: '{{inputs.parameters.n}}'}\n"
     assert not compare(with_manifest(a), with_manifest(b)).equivalent
     assert compare(with_manifest(a), with_manifest(a + "\n")).equivalent
+
+
+def test_code_in_env_reached_through_a_kubernetes_reference_in_args() -> None:
+    def with_code(code: str) -> dict[str, Any]:
+        wf = workflow([tmpl("a")])
+        container = wf["spec"]["templates"][0]["container"]
+        container.update(command=["python", "-c", "$(CODE)"], env=[{"name": "CODE", "value": code}])
+        return wf
+
+    assert compare(with_code("print(1)"), with_code("print( 1 )  # one")).equivalent
+    rules = {d.rule for d in compare(with_code("print(1)"), with_code("print(2)")).differences}
+    assert rules == {"python-code-in-env", "argv-code"}  # the env var and the argv Kubernetes builds from it

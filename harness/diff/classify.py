@@ -16,7 +16,9 @@ from typing import Any, Final
 from harness.diff.model import Category
 from harness.diff.paths import Index, Item, Key, Segment, render
 from harness.diff.walk import ABSENT, RawDifference
+from harness.normalize import _kubernetes_vars as k8s
 from harness.normalize.canonical import Leaf, to_json
+from harness.normalize.excerpt import clip, excerpt_pair
 
 RULE_DOCUMENT = "document-presence"
 RULE_METADATA = "labels-annotations"
@@ -216,9 +218,12 @@ def leaf_rule(diff: RawDifference, context: Context) -> Verdict | None:
     left = diff.left if isinstance(diff.left, Leaf) else None
     right = diff.right if isinstance(diff.right, Leaf) else None
     rule = (refine(left, right) if refine is not None else None) or leaf.rule
-    subject = _LEAF_MEANINGS.get(rule, "the value changes")
+    # A leaf rule without a meaning of its own (a string compared after Kubernetes' expansion):
+    # the field says what changes.
+    meaning = _LEAF_MEANINGS.get(rule)
+    subject = meaning + _where(diff.segments) if meaning else _subject(diff.segments)
     detail = explain(leaf.rule, diff.left, diff.right)
-    return Verdict(Category.SEMANTIC, rule, _change(f"{subject}{_where(diff.segments)}", diff, extra=detail))
+    return Verdict(Category.SEMANTIC, rule, _change(subject, diff, extra=detail))
 
 
 def type_change(diff: RawDifference, context: Context) -> Verdict | None:
@@ -274,6 +279,30 @@ def _explain_pull_policy(left: Any, right: Any) -> str | None:
     return f"{effective(left)} -> {effective(right)}"
 
 
+def _explain_expansion(left: Any, right: Any) -> str | None:
+    """'`$(A)-x` -> `2-x` (after Kubernetes expands them: `1-x` -> `2-x`)', and why a reference
+    stayed as written when the env defines it later."""
+
+    def side(node: Any) -> tuple[str, str] | None:
+        if isinstance(node, k8s.ExpandedText) and isinstance(node.raw, str) and isinstance(node.key, str):
+            return node.raw, node.key
+        return (node, node) if isinstance(node, str) else None
+
+    a, b = side(left), side(right)
+    if a is None or b is None:
+        return None
+    raw_a, raw_b = excerpt_pair(a[0], b[0])
+    notes = []
+    if a[0] != a[1] or b[0] != b[1]:
+        text_a, text_b = excerpt_pair(a[1], b[1])
+        notes.append(f"after Kubernetes expands $(VAR) and $$: `{text_a}` -> `{text_b}`")
+    for label, node in (("left", left), ("right", right)):
+        if isinstance(node, k8s.ExpandedText) and node.later:
+            refs = ", ".join(f"$({name})" for name in node.later)
+            notes.append(f"on the {label} {refs} stays as written: Kubernetes only expands vars defined earlier in env")
+    return f"`{raw_a}` -> `{raw_b}`" + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _explain_program(left: Any, right: Any) -> str | None:
     """Leaves that know their statements (shell, Python) say which one changed."""
     leaf = left if isinstance(left, Leaf) else right
@@ -287,6 +316,7 @@ def _explain_program(left: Any, right: Any) -> str | None:
 EXPLAINERS: dict[str, Callable[[Any, Any], str | None]] = {
     "set-like-list": _explain_set,
     "image-pull-policy-default": _explain_pull_policy,
+    k8s.RULE: _explain_expansion,
 }
 
 
@@ -313,6 +343,8 @@ def _lookup(doc: Any, segments: tuple[Segment, ...]) -> Any:
 
 
 def _compared_as(node: Any) -> str:
+    if isinstance(node, k8s.ExpandedText):
+        return "string"  # equal to a plain string holding its expanded text
     if isinstance(node, Leaf):
         kind = node.key[0] if isinstance(node.key, tuple) and node.key and isinstance(node.key[0], str) else ""
         if node.rule == "typed-scalar":
@@ -371,20 +403,20 @@ def _subject(segments: tuple[Segment, ...]) -> str:
     return f"{render(segments) or 'the manifest'} changes"
 
 
-def _short(node: Any, limit: int = 60) -> str:
+def _text(node: Any) -> str:
     raw = to_json(node)
-    text = raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, default=str)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, default=str)
 
 
-def _change(subject: str, diff: RawDifference, extra: str | None = None) -> str:
+def _change(subject: str, diff: RawDifference, extra: str | None = None, limit: int = 60) -> str:
     if diff.left is ABSENT:
-        tail = f"added {_short(diff.right)}"
+        tail = f"added {clip(_text(diff.right), limit)}"
     elif diff.right is ABSENT:
-        tail = f"removed {_short(diff.left)}"
+        tail = f"removed {clip(_text(diff.left), limit)}"
     else:
-        tail = f"{_short(diff.left)} -> {_short(diff.right)}"
+        # Long values are cut around where they start to differ, so the change itself shows.
+        left, right = excerpt_pair(_text(diff.left), _text(diff.right), limit)
+        tail = f"{left} -> {right}"
     if extra:
         tail = extra
     return f"{subject}: {tail}"

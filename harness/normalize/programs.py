@@ -6,15 +6,20 @@
   as a shell program; ``["python", "-c", "..."]`` as a Python program.
 - An env var whose value a program runs as code (``python -c "$PYTHON_CODE"``, or Kubernetes'
   ``$(PYTHON_CODE)`` in args) is compared as that code.
+- All of these, and the rest of a container's env values, command and args, are compared after
+  Kubernetes' ``$(VAR)`` / ``$$`` expansion (:mod:`harness.normalize._kubernetes_vars`): what the
+  process receives, not how the manifest spells it.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from harness.normalize import _argo_fields as F
+from harness.normalize import _kubernetes_vars as k8s
 from harness.normalize import python_code, shell
 from harness.normalize.canonical import Leaf
 
@@ -29,6 +34,8 @@ _K8S_VAR_REF = re.compile(r"^\$\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)$")
 
 def interpreter(command: Any) -> Language | None:
     """The language of a program run by ``command`` (its first word, or ``env X`` / ``/usr/bin/env X``)."""
+    if isinstance(command, list):  # a word Kubernetes expands runs as its expanded text
+        command = [c.key if isinstance(c, k8s.ExpandedText) else c for c in command]
     if not isinstance(command, list) or not command or not all(isinstance(c, str) for c in command):
         return None
     words = list(command)
@@ -55,57 +62,100 @@ def script_source(source: str, command: Any) -> Any:
     return Leaf(("text", source.rstrip("\n")), source, RULE_SCRIPT_TEXT)
 
 
-def code_leaf(source: str, language: Language) -> Leaf:
+def code_leaf(source: str, language: Language, raw: str | None = None) -> Leaf:
+    """``source`` as a program of ``language`` (rule ``*-code-in-env``); ``raw`` is what is shown
+    when it differs from the text that runs (an env value before Kubernetes' expansion)."""
     if language == "python":
-        return python_code.python_leaf(source, python_code.RULE_ENV_CODE)
-    return shell.shell_leaf(source, shell.RULE_ENV_CODE)
+        return python_code.python_leaf(source, python_code.RULE_ENV_CODE, raw=raw)
+    return shell.shell_leaf(source, shell.RULE_ENV_CODE, raw=raw)
 
 
-def env_vars_run_as_code(container: dict[str, Any]) -> dict[str, Language]:
-    """Env var name -> language, for the vars this container (or script) runs as a program."""
+def env_vars_run_as_code(container: dict[str, Any], expanded: list[str | None] | None = None) -> dict[str, Language]:
+    """Env var name -> language, for the vars this container (or script) runs as a program.
+
+    ``expanded`` is the container's argv after Kubernetes' expansion (the argv itself when None).
+    """
     found: dict[str, Language] = {}
     argv = _argv(container)
     if argv is not None:
-        # Kubernetes expands $(VAR) in command and args: ["python", "-c", "$(PYTHON_CODE)"].
-        language = interpreter(argv)
         code = argv_code(argv)
-        if language is not None and code is not None:
-            match = _K8S_VAR_REF.match(code[1]) if isinstance(code[1], str) else None
+        if code is not None:
+            language, index = code
+            # Kubernetes expands $(VAR) in command and args: ["python", "-c", "$(PYTHON_CODE)"].
+            match = _K8S_VAR_REF.match(argv[index])
             if match:
                 found[match["name"]] = language
-            elif isinstance(code[1], str) and language == "shell":
-                found.update(shell.code_variables(code[1]))
+            elif language == "shell":
+                program = expanded[index] if expanded is not None and index < len(expanded) else argv[index]
+                if program is not None:
+                    found.update(shell.code_variables(program))
     source = container.get("source")
     if isinstance(source, str) and interpreter(container.get("command")) == "shell":
         found.update(shell.code_variables(source))
     return found
 
 
-def argv_programs(container: dict[str, Any]) -> dict[str, Any]:
-    """Rule ``argv-code``: in ``command``/``args`` like ``["bash", "-c", PROGRAM]`` or
-    ``["python", "-c", PROGRAM]``, PROGRAM becomes a program leaf (where it sits is kept: moving
-    it between command and args is a real change of argv)."""
-    argv = _argv(container)
-    if argv is None:
-        return container
-    code = argv_code(argv)
-    if code is None or _K8S_VAR_REF.match(code[1]):
-        return container
-    language, program = code
-    index = argv.index(program, 1)
-    command = container.get("command")
-    n_command = len(command) if isinstance(command, list) else 0
-    leaf = Leaf(
-        python_code.python_key(program) if language == "python" else shell.shell_key(program),
-        program,
-        RULE_ARGV_CODE,
-    )
+def container_programs(container: dict[str, Any]) -> dict[str, Any]:
+    """A container (or script) with the strings Kubernetes expands compared after expansion, and
+    the programs it runs compared as programs.
+
+    - Rule ``kubernetes-var-expansion`` (:mod:`harness.normalize._kubernetes_vars`): env values,
+      ``command`` and ``args`` compare by what the kubelet makes of them (``$(VAR)``, ``$$``).
+    - Rule ``argv-code``: in ``["bash", "-c", PROGRAM]`` or ``["python", "-c", PROGRAM]`` (command
+      and args together), PROGRAM is compared exactly like a script's source of that language
+      (same parse, same refinements such as ``pip-requirements``, same messages). Where it sits is
+      kept: moving it between command and args is a real change of argv.
+    - Rules ``python-code-in-env`` / ``shell-code-in-env``: an env value the container runs as a
+      program (``python -c "$PYTHON_CODE"``, ``["python", "-c", "$(PYTHON_CODE)"]``).
+    """
+    expansion = k8s.container_expansion(container)
+    expanded_argv = [e.text if e is not None else None for e in expansion.argv]
+    code_vars = env_vars_run_as_code(container, expanded_argv)
+    out = dict(container)
+    env = container.get("env")
+    if isinstance(env, list) and (code_vars or any(e is not None and "$" in e.raw for e in expansion.env)):
+        out["env"] = [_env_item(item, expanded, code_vars) for item, expanded in zip(env, expansion.env, strict=True)]
+    if not expansion.argv:
+        return out
+    program = argv_code(expanded_argv) if all(w is not None for w in expanded_argv) else None
+    words: list[Any] = []
+    for index, expanded in enumerate(expansion.argv):
+        if expanded is None:
+            words.append(_word_at(container, index, expansion.n_command))
+        elif program is not None and index == program[1]:
+            words.append(_program_leaf(program[0], expanded))
+        elif "$" in expanded.raw:
+            words.append(k8s.ExpandedText(expanded))
+        else:
+            words.append(expanded.raw)
+    if isinstance(container.get("command"), list):
+        out["command"] = words[: expansion.n_command]
+    if isinstance(container.get("args"), list):
+        out["args"] = words[expansion.n_command :]
+    return out
+
+
+def _env_item(item: Any, expanded: k8s.Expanded | None, code_vars: dict[str, Language]) -> Any:
+    if expanded is None or not isinstance(item, dict):
+        return item
+    language = code_vars.get(item["name"])
+    if language is not None:
+        return {**item, "value": code_leaf(expanded.text, language, raw=expanded.raw)}
+    if "$" in expanded.raw:
+        return {**item, "value": k8s.ExpandedText(expanded)}
+    return item
+
+
+def _word_at(container: dict[str, Any], index: int, n_command: int) -> Any:
     if index < n_command:
-        assert isinstance(command, list)
-        return {**container, "command": [*command[:index], leaf, *command[index + 1 :]]}
-    args = container["args"]
-    j = index - n_command
-    return {**container, "args": [*args[:j], leaf, *args[j + 1 :]]}
+        return container["command"][index]
+    return container["args"][index - n_command]
+
+
+def _program_leaf(language: Language, expanded: k8s.Expanded) -> Leaf:
+    if language == "python":
+        return python_code.python_leaf(expanded.text, RULE_ARGV_CODE, raw=expanded.raw)
+    return shell.shell_leaf(expanded.text, RULE_ARGV_CODE, raw=expanded.raw)
 
 
 def _argv(container: dict[str, Any]) -> list[str] | None:
@@ -117,14 +167,17 @@ def _argv(container: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def argv_code(argv: list[str]) -> tuple[Language, str] | None:
-    """(language, program) when argv is ``<interpreter> [options] -c PROGRAM ...``."""
-    language = interpreter(argv)
+def argv_code(argv: Sequence[str | None]) -> tuple[Language, int] | None:
+    """(language, index of PROGRAM) when argv is ``<interpreter> [options] -c PROGRAM ...``."""
+    if not all(isinstance(word, str) for word in argv):
+        return None
+    language = interpreter(list(argv))
     if language is None:
         return None
     for i, word in enumerate(argv[1:], start=1):
+        assert word is not None
         if word == "-c" or (language == "shell" and re.fullmatch(r"-[a-z]*c", word)):
-            return (language, argv[i + 1]) if i + 1 < len(argv) else None
+            return (language, i + 1) if i + 1 < len(argv) else None
         if not word.startswith("-"):
             return None
     return None

@@ -11,9 +11,12 @@ import ast
 import hashlib
 import re
 import warnings
+from collections.abc import Hashable
 from functools import lru_cache
+from typing import Any
 
 from harness.normalize.canonical import Leaf
+from harness.normalize.excerpt import clip, excerpt_pair
 
 RULE_SCRIPT = "python-ast"
 RULE_ENV_CODE = "python-code-in-env"
@@ -50,23 +53,31 @@ def python_key(source: str) -> tuple[str, str]:
 
 
 class PythonLeaf(Leaf):
-    __slots__ = ()
+    """A Python program; ``text`` is the source that runs (``raw`` is how the manifest writes it,
+    which differs for an env value Kubernetes expands)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, key: Hashable, raw: Any, rule: str, text: str) -> None:
+        super().__init__(key, raw, rule)
+        self.text = text
 
     @staticmethod
     def change_between(left: Leaf | None, right: Leaf | None) -> str | None:
         """The first statement that differs, both sides written in one canonical style."""
-        a = _statements(left.raw) if left is not None and isinstance(left.raw, str) else []
-        b = _statements(right.raw) if right is not None and isinstance(right.raw, str) else []
+        a = _statements(left.text) if isinstance(left, PythonLeaf) else []
+        b = _statements(right.text) if isinstance(right, PythonLeaf) else []
         for i in range(max(len(a), len(b))):
             x = a[i] if i < len(a) else None
             y = b[i] if i < len(b) else None
             if x == y:
                 continue
             if x is not None and y is not None:
-                return f"statement {i + 1}: `{_clip(x)}` -> `{_clip(y)}`"
+                ex, ey = excerpt_pair(x, y)
+                return f"statement {i + 1}: `{ex}` -> `{ey}`"
             if y is not None:
-                return f"adds statement {i + 1}: `{_clip(y)}`"
-            return f"removes statement {i + 1}: `{_clip(x or '')}`"
+                return f"adds statement {i + 1}: `{clip(y)}`"
+            return f"removes statement {i + 1}: `{clip(x or '')}`"
         return None
 
 
@@ -80,12 +91,9 @@ def _statements(source: str) -> list[str]:
     return [" ".join(ast.unparse(node).split()) for node in tree.body]
 
 
-def _clip(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def python_leaf(source: str, rule: str = RULE_SCRIPT) -> Leaf:
-    return PythonLeaf(python_key(source), source, rule)
+def python_leaf(source: str, rule: str = RULE_SCRIPT, raw: str | None = None) -> Leaf:
+    """``source`` compared as a Python program; ``raw`` (default ``source``) is what is shown."""
+    return PythonLeaf(python_key(source), source if raw is None else raw, rule, source)
 
 
 def parses(source: str) -> bool:

@@ -124,6 +124,11 @@ class PipInstall:
     def key(self) -> Hashable:
         return ("pip-install", self.options, self.requirements, self.files, self.others)
 
+    def items(self) -> frozenset[Hashable]:
+        """Requirements, options and requirement files as one set (for messages)."""
+        files = frozenset(("option", name, value) for name, value in self.files)
+        return frozenset((*self.requirements, *(("option", *o) for o in self.options), *files))
+
 
 def pip_install(args: Sequence[str | None], keys: Sequence[Hashable]) -> PipInstall:
     """Read the words after ``pip install``. ``args[i]`` is the literal text of word i, or None
@@ -176,11 +181,27 @@ def pip_install(args: Sequence[str | None], keys: Sequence[Hashable]) -> PipInst
     return PipInstall(frozenset(options), frozenset(reqs), frozenset(files), tuple(others))
 
 
-def describe_requirement_change(left: Iterable[Req], right: Iterable[Req]) -> str | None:
+def describe_set_change(left: Iterable[Hashable], right: Iterable[Hashable]) -> str | None:
+    """'adds X, Y; removes Z' between two sets of requirements and options (by meaning: a
+    requirement written another way is the same requirement)."""
     a, b = set(left), set(right)
     parts = []
     if b - a:
-        parts.append("adds " + ", ".join(sorted(r.text for r in b - a)))
+        parts.append("adds " + ", ".join(sorted(item_text(r) for r in b - a)))
     if a - b:
-        parts.append("removes " + ", ".join(sorted(r.text for r in a - b)))
+        parts.append("removes " + ", ".join(sorted(item_text(r) for r in a - b)))
     return "; ".join(parts) or None
+
+
+def item_text(item: Hashable) -> str:
+    """How to show one item of a requirements set: a requirement as one side wrote it, an option
+    with its value (``--index-url https://...``), a per-requirement option with its requirement."""
+    if isinstance(item, Req):
+        return item.text
+    if isinstance(item, tuple) and item and item[0] == "option":
+        return " ".join(str(word) for word in item[1:])
+    if isinstance(item, tuple) and len(item) == 3 and item[0] == "option-of":
+        owner = item[1]
+        name = owner[1] if isinstance(owner, tuple) and len(owner) > 1 else owner
+        return f"{item[2]} (for {name})"
+    return str(item)

@@ -35,6 +35,7 @@ from harness.normalize import _argo_fields as F
 from harness.normalize import python_code
 from harness.normalize import requirements as reqs
 from harness.normalize.canonical import Leaf
+from harness.normalize.excerpt import clip, excerpt_pair, one_line
 
 RULE_SCRIPT = "shell-syntax"
 RULE_ENV_CODE = "shell-code-in-env"
@@ -118,20 +119,25 @@ def only_installs_changed(a: Hashable, b: Hashable) -> bool:
 def describe_statement_change(
     left: tuple[tuple[Hashable, str], ...], right: tuple[tuple[Hashable, str], ...]
 ) -> str | None:
-    """'command 3: `a` -> `b`' for the first statement that differs."""
+    """'command 3: `a` -> `b` (what changed)' for the first statement that differs."""
     for i in range(max(len(left), len(right))):
         a = left[i] if i < len(left) else None
         b = right[i] if i < len(right) else None
         if a is not None and b is not None and a[0] == b[0]:
             continue
         if a is not None and b is not None:
-            detail = _pip_detail(a[0], b[0])
-            head = f"command {i + 1}: `{_clip(a[1])}` -> `{_clip(b[1])}`"
+            notes = [n for n in (_pip_detail(a[0], b[0]), _body_detail(a[0], b[0])) if n]
+            detail = "; ".join(notes)
+            if one_line(a[1]) == one_line(b[1]) and detail:
+                # The command line reads the same (a heredoc body changed): say it once.
+                return f"command {i + 1} `{clip(a[1])}`: {detail}"
+            ea, eb = excerpt_pair(a[1], b[1])
+            head = f"command {i + 1}: `{ea}` -> `{eb}`"
             return f"{head} ({detail})" if detail else head
         if b is not None:
-            return f"adds command {i + 1}: `{_clip(b[1])}`"
+            return f"adds command {i + 1}: `{clip(b[1])}`"
         if a is not None:
-            return f"removes command {i + 1}: `{_clip(a[1])}`"
+            return f"removes command {i + 1}: `{clip(a[1])}`"
     return None
 
 
@@ -139,7 +145,7 @@ def _pip_detail(a: Hashable, b: Hashable) -> str | None:
     pa, pb = _find_pip(a), _find_pip(b)
     notes = []
     if pa is not None and pb is not None:
-        change = reqs.describe_requirement_change(pa.requirements, pb.requirements)
+        change = reqs.describe_set_change(pa.items(), pb.items())
         if change:
             notes.append(f"pip install {change}")
     for key in (a, b):
@@ -147,6 +153,65 @@ def _pip_detail(a: Hashable, b: Hashable) -> str | None:
             notes.append("an unquoted '>' or '<' in a requirement is a shell redirection")
             break
     return "; ".join(notes) or None
+
+
+def _bodies(key: Hashable) -> list[tuple[str, Hashable]]:
+    """The files a statement writes and the heredocs it feeds, in order: (what, content key)."""
+    out: list[tuple[str, Hashable]] = []
+
+    def visit(item: Hashable) -> None:
+        if not isinstance(item, tuple) or not item:
+            return
+        if item[0] == "write-file" and len(item) == 5:
+            out.append((f"file {item[2]}", item[4]))
+            return
+        if item[0] == "heredoc" and len(item) == 4:
+            out.append(("heredoc", ("text", item[2], item[3])))
+            return
+        for child in item:
+            visit(child)
+
+    visit(key)
+    return out
+
+
+def _body_detail(a: Hashable, b: Hashable) -> str | None:
+    """What changed in the first file written or heredoc body that differs: requirements by
+    meaning for a requirements file, else the first line that differs."""
+    for (label_a, body_a), (label_b, body_b) in zip(_bodies(a), _bodies(b), strict=False):
+        if body_a == body_b:
+            continue
+        if label_a != label_b or not isinstance(body_a, tuple) or not isinstance(body_b, tuple):
+            return None  # another file: the command line says so
+        if body_a[0] == body_b[0] == "requirements-file":
+            change = reqs.describe_set_change(body_a[1], body_b[1])
+            return f"requirements {label_a} {change}" if change else None
+        if body_a[0] == body_b[0] == "text":
+            if body_a[1] != body_b[1]:
+                side = "right" if body_a[1] else "left"
+                return f"{label_a}: $, ` and \\ are expanded in it on the {side} only (unquoted heredoc delimiter)"
+            return _line_change(label_a, str(body_a[2]), str(body_b[2]))
+        only_on = {body_a[0]: "left", body_b[0]: "right"}.get("requirements-file")
+        if only_on is not None:
+            return f"{label_a} is read as requirements (pip install -r) on the {only_on} only"
+        return None
+    return None
+
+
+def _line_change(label: str, a: str, b: str) -> str | None:
+    la, lb = a.removesuffix("\n").split("\n"), b.removesuffix("\n").split("\n")
+    for i in range(max(len(la), len(lb))):
+        x = la[i] if i < len(la) else None
+        y = lb[i] if i < len(lb) else None
+        if x == y:
+            continue
+        if x is not None and y is not None:
+            ex, ey = excerpt_pair(x, y)
+            return f"{label} line {i + 1}: `{ex}` -> `{ey}`"
+        if y is not None:
+            return f"{label} adds line {i + 1}: `{clip(y)}`"
+        return f"{label} removes line {i + 1}: `{clip(x or '')}`"
+    return None
 
 
 def _find_pip(key: Hashable) -> reqs.PipInstall | None:
@@ -172,14 +237,10 @@ def _has_redirect_from_requirement(key: Hashable) -> bool:
     return False
 
 
-def _clip(text: str, limit: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def shell_leaf(source: str, rule: str = RULE_SCRIPT) -> Leaf:
+def shell_leaf(source: str, rule: str = RULE_SCRIPT, raw: str | None = None) -> Leaf:
+    """``source`` compared as a shell program; ``raw`` (default ``source``) is what is shown."""
     program = parse_program(source)
-    return ShellLeaf(program.key, source, rule, program.statements)
+    return ShellLeaf(program.key, source if raw is None else raw, rule, program.statements)
 
 
 def shell_key(source: str) -> Hashable:
@@ -212,26 +273,37 @@ def parse_program(source: str) -> Program:
         return Program(("text", text), tuple((("text", line), line) for line in lines if line), (), False)
 
 
-def _preprocess(source: str) -> tuple[str, list[bool], dict[str, str]]:
+def _preprocess(source: str) -> tuple[str, list[bool], dict[str, str], list[int]]:
     """Work around bashlex gaps, keeping meaning: quoted heredoc delimiters (``<<'EOF'``, whose
     quoting turns expansion off: remembered per heredoc, in order) and arithmetic ``$((...))``
-    (replaced by a parameter named after its whitespace-free expression)."""
-    quoted: list[bool] = []
+    (replaced by a parameter named after its whitespace-free expression).
 
-    def heredoc(match: re.Match[str]) -> str:
+    Also returns where each position of the new text comes from in ``source`` (one more entry
+    for the end), so messages quote the program as written."""
+    quoted: list[bool] = []
+    pieces: list[str] = []
+    origin1: list[int] = []
+    pos = 0
+    for match in _HEREDOC_OP.finditer(source):
         name = match["sq"] or match["dq"] or match["bs"] or match["plain"]
         quoted.append(match["plain"] is None)
-        return f"<<{match['dash']}{name}"
-
-    text = _HEREDOC_OP.sub(heredoc, source)
+        replacement = f"<<{match['dash']}{name}"
+        pieces += [source[pos : match.start()], replacement]
+        origin1 += [*range(pos, match.start()), *[match.start()] * len(replacement)]
+        pos = match.end()
+    pieces.append(source[pos:])
+    origin1 += [*range(pos, len(source) + 1)]
+    text = "".join(pieces)
     arith: dict[str, str] = {}
     out: list[str] = []
+    origin: list[int] = []
     i, n = 0, len(text)
     in_single = in_double = False
     while i < n:
         ch = text[i]
         if ch == "\\" and not in_single:
             out.append(text[i : i + 2])
+            origin += [origin1[i], origin1[min(i + 1, n)]][: len(text[i : i + 2])]
             i += 2
             continue
         if ch == "'" and not in_double:
@@ -244,12 +316,16 @@ def _preprocess(source: str) -> tuple[str, list[bool], dict[str, str]]:
                 expr = "".join(text[i + 3 : end - 1].split())
                 name = _ARITH_PREFIX + hashlib.sha1(expr.encode()).hexdigest()[:12]
                 arith[name] = expr
-                out.append("${" + name + "}")
+                replacement = "${" + name + "}"
+                out.append(replacement)
+                origin += [origin1[i]] * len(replacement)
                 i = end + 1
                 continue
         out.append(ch)
+        origin.append(origin1[i])
         i += 1
-    return "".join(out), quoted, arith
+    origin.append(origin1[n])
+    return "".join(out), quoted, arith, origin
 
 
 def _matching_close(text: str, open_at: int) -> int | None:
@@ -270,6 +346,7 @@ class _Parser:
     text: str = ""
     quoted_heredocs: list[bool] = field(default_factory=list)
     arith: dict[str, str] = field(default_factory=dict)
+    origin: list[int] = field(default_factory=list)
     heredoc_quoted: dict[int, bool] = field(default_factory=dict)
     requirement_files: set[str] = field(default_factory=set)
     code_vars: dict[str, Language] = field(default_factory=dict)
@@ -277,7 +354,7 @@ class _Parser:
     def program(self) -> Program:
         import bashlex
 
-        self.text, self.quoted_heredocs, self.arith = _preprocess(self.source)
+        self.text, self.quoted_heredocs, self.arith, self.origin = _preprocess(self.source)
         trees = bashlex.parse(self.text) if self.text.strip() else []
         # pass 1: heredoc quoting (by position: the n-th `<<` in the text is the n-th heredoc), and
         # which files are installed with `pip install -r` (their content is requirements)
@@ -326,7 +403,7 @@ class _Parser:
         for item, span in [*zip(items, spans, strict=True), (";", (-1, -1))]:
             if item == ";":
                 if current:
-                    out.append((tuple(current), self._display(self.text[start:end])))
+                    out.append((tuple(current), self._display(start, end)))
                 current, start = [], -1
                 continue
             current.append(item)
@@ -335,10 +412,9 @@ class _Parser:
                 end = span[1]
         return tuple(out)
 
-    def _display(self, text: str) -> str:
-        for name, expr in self.arith.items():
-            text = text.replace("${" + name + "}", f"$(({expr}))")
-        return text
+    def _display(self, start: int, end: int) -> str:
+        """The program as written between two positions of the preprocessed text."""
+        return self.source[self.origin[start] : self.origin[end]]
 
     # --- nodes ---
 
@@ -649,10 +725,12 @@ class _Parser:
             content = " ".join(words) + "\n"
         if content is None:
             return None
-        if path in self.requirement_files and (quoted or "$" not in content):
+        # An unquoted heredoc expands $, ` and \ in its body: the file holds what the shell makes of it.
+        verbatim = quoted or not any(ch in content for ch in "$`\\")
+        if path in self.requirement_files and verbatim:
             content_key: Hashable = reqs.requirements_file(content)
         else:
-            content_key = ("text", quoted or "$" not in content, content)
+            content_key = ("text", verbatim, content)
         return (path, append, content_key)
 
 

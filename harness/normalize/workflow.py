@@ -8,7 +8,6 @@ nodes so that the differ can say which rule decided.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,7 +25,6 @@ RULE_SCALAR = "typed-scalar"
 RULE_EMBEDDED_DOCUMENT = "embedded-document"
 
 ABSENT: Any = object()
-_K8S_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 
 
 def canonical_document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +240,10 @@ class _Normalizer:
             canon = [self.item(i, item_kind) for i in items]
             return Leaf(frozenset(freeze(c) for c in canon), [to_json(c) for c in canon], RULE_SET_LIKE)
         identity = F.KEYED_LISTS_BY_PARENT.get((parent_kind, key)) or F.KEYED_LISTS.get(key)
-        if identity is not None and not (key == "env" and env_refers_to_itself(items)):
+        if identity is not None:
+            # env too: the one way its order counts (Kubernetes expands `$(A)` in a value only from
+            # vars defined earlier) is already in the values, compared after expansion
+            # (rule `kubernetes-var-expansion`, the container hook below).
             return self.keyed_or_list(items, identity, item_kind)
         return [self.item(i, item_kind) for i in items]
 
@@ -265,18 +266,6 @@ class _Normalizer:
                     keyed[str(name)] = self.item(item, kind)
                 return keyed
         return [self.item(i, kind) for i in items]
-
-
-def env_refers_to_itself(env: list[Any]) -> bool:
-    """Rule ``env-order``: env is keyed by name, unless a value refers to another var of the
-    same list as ``$(NAME)``. Kubernetes expands such a reference only to vars defined *earlier*
-    in the list, so there the order is part of the meaning and the list stays positional."""
-    names = {e["name"] for e in env if isinstance(e, dict) and isinstance(e.get("name"), str)}
-    for var in env:
-        value = var.get("value") if isinstance(var, dict) else None
-        if isinstance(value, str) and "$(" in value and names & set(_K8S_REF.findall(value)):
-            return True
-    return False
 
 
 def _dig(item: Any, dotted: str) -> Any:
@@ -307,21 +296,11 @@ def _resources_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, A
 
 
 def _container_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, Any]:
-    """Rules ``argv-code`` and ``code-in-env``: a program the container runs from its argv
-    (``["bash", "-c", "..."]``) or from an env var (``python -c "$PYTHON_CODE"``) is compared as
-    that program, not as text."""
-    raw = programs.argv_programs(raw)
-    code_vars = programs.env_vars_run_as_code(raw)
-    if not code_vars or not isinstance(raw.get("env"), list):
-        return raw
-    env: list[Any] = []
-    for var in raw["env"]:
-        name = var.get("name") if isinstance(var, dict) else None
-        if isinstance(name, str) and name in code_vars and isinstance(var.get("value"), str):
-            env.append({**var, "value": programs.code_leaf(var["value"], code_vars[var["name"]])})
-        else:
-            env.append(var)
-    return {**raw, "env": env}
+    """Rules ``kubernetes-var-expansion``, ``argv-code`` and ``code-in-env``: env values, command
+    and args are compared after Kubernetes expands ``$(VAR)`` and ``$$`` in them, and a program
+    the container runs from its argv (``["bash", "-c", "..."]``) or from an env var
+    (``python -c "$PYTHON_CODE"``) is compared as that program, not as text."""
+    return programs.container_programs(raw)
 
 
 _KIND_HOOKS: dict[str, Callable[[_Normalizer, dict[str, Any]], dict[str, Any]]] = {
