@@ -6,8 +6,6 @@ import operator
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from harness.normalize import _kubernetes_vars as k8s
 from harness.normalize.excerpt import clip, excerpt_pair
@@ -38,15 +36,6 @@ EXPANSIONS = [
 @pytest.mark.parametrize(("text", "expected"), EXPANSIONS, ids=[e[0] for e in EXPANSIONS])
 def test_expansion_follows_the_kubelet(text: str, expected: str) -> None:
     assert k8s.expand_with(text, DEFINED) == expected
-
-
-@given(st.text(alphabet="$()AB xé", max_size=30))
-def test_same_model_as_the_executor(text: str) -> None:
-    """The executor models the same expansion (harness.execute._variables.expand_env_refs): the
-    differ keeps its own copy so `parity diff` does not import the executors. They must agree."""
-    from harness.execute._variables import expand_env_refs
-
-    assert k8s.expand_with(text, DEFINED) == expand_env_refs(text, DEFINED)
 
 
 def container(env: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from harness.execute._argo import VARIABLE_PREFIXES
+from harness.normalize._kubernetes_vars import expand_with
 
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _NAME = r"[A-Za-z0-9_-]+"
@@ -80,35 +81,6 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item.values())
 
 
-def expand_env_refs(text: str, defined: Mapping[str, str]) -> str:
-    """Kubernetes' ``$(VAR)`` expansion, byte for byte as the kubelet does it."""
-    if "$" not in text:
-        return text
-    out: list[str] = []
-    checkpoint = 0
-    cursor = 0
-    n = len(text)
-    while cursor < n:
-        if text[cursor] == "$" and cursor + 1 < n:
-            out.append(text[checkpoint:cursor])
-            following = text[cursor + 1]
-            if following == "$":  # escaped: "$$" -> "$"
-                out.append("$")
-                advance = 1
-            elif following == "(":
-                close = text.find(")", cursor + 2)
-                if close < 0:  # incomplete reference: kept as written
-                    out.append("$(")
-                    advance = 1
-                else:
-                    name = text[cursor + 2 : close]
-                    out.append(defined.get(name, f"$({name})"))
-                    advance = close - cursor
-            else:
-                out.append("$" + following)
-                advance = 1
-            cursor += advance
-            checkpoint = cursor + 1
-        cursor += 1
-    out.append(text[checkpoint:])
-    return "".join(out)
+# The kubelet's $(VAR) expansion lives with the differ, which needs it first (the pipeline flows
+# normalize -> execute); the executor expands with the very same function.
+expand_env_refs = expand_with

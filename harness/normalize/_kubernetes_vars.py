@@ -21,10 +21,8 @@ nothing but itself:
   are added to the pod by the cluster and by Argo. Such a reference is not the literal text
   ``$(NAME)`` that ``$$(NAME)`` gives, so the two are not confused.
 
-Why a model here and not the executor's (``harness.execute._variables.expand_env_refs``): the
-differ runs before the executors in the pipeline and ``parity diff`` must not import them. The
-expansion algorithm below is the same byte-for-byte rule; ``tests/test_normalize_kubernetes_vars.py``
-checks that the two agree.
+The expansion itself (``expand_with``) is also what the executors use to run a container's
+command, args and env: one model of the kubelet's rule for both comparing and running.
 """
 
 from __future__ import annotations
