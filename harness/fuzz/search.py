@@ -166,6 +166,10 @@ def _failure_type(signature: str) -> type[DivergenceFound]:
     return _FAILURE_TYPES[signature]
 
 
+# Examples per Hypothesis run (see _search_round): large enough for its search to find structure,
+# small enough that what it keeps stays in the tens of megabytes.
+BATCH_EXAMPLES = 1000
+
 ProgressCallback = Callable[[Round, tuple[Failure, ...]], None]
 
 
@@ -272,18 +276,40 @@ def _search_round(
     # The database key: failures saved for one pair of builders (and one set of already-known
     # failures) are replayed first by the next run on the same pair.
     key = "\n".join([config.legacy, config.new, *sorted(known)])
-    parity_property._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
-    test = hypothesis.seed(seed)(given(inputs=strategy)(run_settings(parity_property)))
-    try:
-        test()
-    except DivergenceFound as error:
-        return [error.divergence]
-    except BaseExceptionGroup as group:
-        found = [error.divergence for error in _leaves(group) if isinstance(error, DivergenceFound)]
-        if not found:
-            raise
-        return found
+    # One Hypothesis run keeps every recent example it generated (up to 10,000) for its search:
+    # at ~50 KB an example, a nightly run would need most of a gigabyte. Batches of fresh runs,
+    # each with its own seed, keep memory flat whatever the example count.
+    remaining = run_settings.max_examples
+    batch = 0
+    while remaining > 0:
+        size = min(BATCH_EXAMPLES, remaining)
+        test = hypothesis.seed(seed + batch)(
+            given(inputs=strategy)(hypothesis.settings(run_settings, max_examples=size)(_fresh(parity_property, key)))
+        )
+        try:
+            test()
+        except DivergenceFound as error:
+            return [error.divergence]
+        except BaseExceptionGroup as group:
+            found = [error.divergence for error in _leaves(group) if isinstance(error, DivergenceFound)]
+            if not found:
+                raise
+            return found
+        remaining -= size
+        batch += 1
     return []
+
+
+def _fresh(function: Callable[[dict[str, Any]], None], key: str) -> Callable[[dict[str, Any]], None]:
+    """A new function object per Hypothesis run (a function takes one settings decoration), all
+    with the same database key: failures saved for one pair of builders (and one set of already
+    known failures) are replayed first by the next run on the same pair."""
+
+    def parity_property(inputs: dict[str, Any]) -> None:
+        function(inputs)
+
+    parity_property._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
+    return parity_property
 
 
 def _polish(
