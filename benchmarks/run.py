@@ -342,7 +342,7 @@ BENCHMARKS: dict[str, Callable[[int], list[Figure]]] = {
     "parity_generated": lambda r: parity_throughput(generated_scenarios(1000), max(3, r // 2), "generated_1000"),
     "naive_baseline": lambda r: naive_baseline(builtin_scenarios(), r),
     "diff_startup": lambda r: diff_startup(max(5, r)),
-    "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=8),
+    "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=64),
     "executor": lambda r: executor_overhead(max(3, r // 2)),
     "fuzz_rate": lambda r: fuzz_rate(3),
     "fuzz_memory": lambda r: fuzz_memory(),

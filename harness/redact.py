@@ -9,6 +9,7 @@ script body, a diff message, stdout, or a difference's left/right.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -30,7 +31,9 @@ _REFERENCE_KEYS = frozenset({"secretKeyRef", "secretRef", "secretName"})
 _MIN_SCRUB_LENGTH = 4
 
 
+@functools.lru_cache(maxsize=4096)
 def looks_secret(name: str) -> bool:
+    # Cached: a report asks about the same few hundred keys tens of thousands of times.
     return bool(_SECRET_NAME.search(name))
 
 
@@ -39,12 +42,14 @@ class Redactor:
 
     def __init__(self, secret_values: Iterable[str] = ()) -> None:
         self._values: set[str] = set()
+        self._longest_first: list[str] | None = None
         for value in secret_values:
             self.learn(value)
 
     def learn(self, value: object) -> None:
-        if isinstance(value, str) and len(value) >= _MIN_SCRUB_LENGTH:
+        if isinstance(value, str) and len(value) >= _MIN_SCRUB_LENGTH and value not in self._values:
             self._values.add(value)
+            self._longest_first = None
 
     def learn_from(self, *data: Any) -> None:
         """Find secret values anywhere in ``data``: values under secret-looking names, and values
@@ -76,8 +81,10 @@ class Redactor:
         return data
 
     def scrub_text(self, text: str) -> str:
-        # Longest first, so a value that contains another is replaced whole.
-        for value in sorted(self._values, key=len, reverse=True):
+        if self._longest_first is None:
+            # Longest first, so a value that contains another is replaced whole.
+            self._longest_first = sorted(self._values, key=len, reverse=True)
+        for value in self._longest_first:
             if value in text:
                 text = text.replace(value, REDACTED)
         return text

@@ -45,8 +45,13 @@ def render_html(document: dict[str, Any]) -> str:
 def _scenario_view(scenario: dict[str, Any]) -> dict[str, Any]:
     legacy = (scenario["legacy"] or {}).get("manifest")
     new = (scenario["new"] or {}).get("manifest")
-    rows, unplaced = side_by_side(legacy, new, scenario["differences"]) if (legacy or new) else ([], [])
-    return {**scenario, "rows": rows, "unplaced": unplaced}
+    identical = legacy is not None and legacy == new and not scenario["differences"]
+    if identical or not (legacy or new):
+        # Identical manifests would be all equal lines, folded away: the view just says so.
+        rows, unplaced = [], []
+    else:
+        rows, unplaced = side_by_side(legacy, new, scenario["differences"])
+    return {**scenario, "rows": rows, "unplaced": unplaced, "identical": identical}
 
 
 def _category_chart(document: dict[str, Any]) -> dict[str, Any]:
