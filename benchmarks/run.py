@@ -317,6 +317,33 @@ def executor_overhead(repetitions: int) -> list[Figure]:
     ]  # fmt: skip
 
 
+def run_jobs_executed(repetitions: int) -> list[Figure]:
+    """`-n 1` vs `-n 2` where each scenario is heavy: executed in the sandbox, both sides."""
+    from harness.execute import get_executor
+
+    reason = get_executor("local").unavailable_reason()
+    if reason:
+        return [Figure("parity_run_executed_speedup_n2", "x", float("nan"), float("nan"), float("nan"), 0,
+                       note=f"not run: {reason}")]  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+
+        def command(jobs: int) -> list[str]:
+            return [sys.executable, "-c", "from harness.cli import main; main()", "run", "--no-progress",
+                    "--scenarios", str(ROOT / "scenarios" / "dependencies.yaml"), "--execute", "local",
+                    "--report-dir", str(Path(folder) / f"r{jobs}"), "-n", str(jobs)]  # fmt: skip
+
+        one, two = [], []
+        for _ in range(repetitions):
+            one.append(run_process(command(1)))
+            two.append(run_process(command(2)))
+    return [
+        Figure.of("parity_run_executed_n1_s", "s", one, note="dependencies.yaml with --execute local"),
+        Figure.of("parity_run_executed_n2_s", "s", two, note="dependencies.yaml with --execute local"),
+        Figure.of("parity_run_executed_speedup_n2", "x", ratio_samples(one, two),
+                  note=f"-n 1 time / -n 2 time with execution, {os.cpu_count()} cores"),
+    ]  # fmt: skip
+
+
 # --- driver ------------------------------------------------------------------------------------
 
 
@@ -343,6 +370,7 @@ BENCHMARKS: dict[str, Callable[[int], list[Figure]]] = {
     "naive_baseline": lambda r: naive_baseline(builtin_scenarios(), r),
     "diff_startup": lambda r: diff_startup(max(5, r)),
     "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=64),
+    "run_jobs_executed": lambda r: run_jobs_executed(2),
     "executor": lambda r: executor_overhead(max(3, r // 2)),
     "fuzz_rate": lambda r: fuzz_rate(3),
     "fuzz_memory": lambda r: fuzz_memory(),
