@@ -9,7 +9,7 @@ from typing import Any
 
 import jinja2
 
-from harness.report.sidebyside import side_by_side
+from harness.report.sidebyside import Row, side_by_side
 
 CATEGORIES = ("semantic", "waived", "metadata", "noise", "cosmetic")
 _CHART_WIDTH = 560
@@ -46,10 +46,10 @@ def _scenario_view(scenario: dict[str, Any]) -> dict[str, Any]:
     legacy = (scenario["legacy"] or {}).get("manifest")
     new = (scenario["new"] or {}).get("manifest")
     identical = legacy is not None and legacy == new and not scenario["differences"]
-    if identical or not (legacy or new):
-        # Identical manifests would be all equal lines, folded away: the view just says so.
-        rows, unplaced = [], []
-    else:
+    rows: list[Row] = []
+    unplaced: list[dict[str, Any]] = []
+    # Identical manifests would be all equal lines, folded away: the view just says so.
+    if not identical and (legacy or new):
         rows, unplaced = side_by_side(legacy, new, scenario["differences"])
     return {**scenario, "rows": rows, "unplaced": unplaced, "identical": identical}
 
