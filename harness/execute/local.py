@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.execute import _argo, _cgroup, _python, _sandbox
+from harness.execute import _argo, _cgroup, _hosts, _python, _sandbox
 from harness.execute.output import DEFAULT_CAP
 from harness.execute.pods import ImageDefaults, PodResult, PodSpec
 from harness.execute.result import Output, WorkflowRun
@@ -163,6 +163,9 @@ class LocalPodRunner:
             binds.append(_sandbox.Bind(Path(interpreter.prefix), interpreter.prefix, read_only=True))
         if pod.network:
             binds.append(_sandbox.Bind(self.uv_cache, _python.UV_CACHE_IN_SANDBOX))
+            hosts = _pinned_hosts(workdir, pod)
+            if hosts is not None:
+                binds.append(_sandbox.Bind(hosts, "/etc/hosts", read_only=True))
         binds += [_sandbox.Bind(m.host_path, m.container_path, m.read_only) for m in pod.mounts]
         working_dir = pod.working_dir or "/"
         setup = time.monotonic() - started
@@ -191,6 +194,21 @@ class LocalPodRunner:
             unsupported=refused,
             notes=(*notes, *result.notes),
         )
+
+
+def _pinned_hosts(workdir: Path, pod: PodSpec) -> Path | None:
+    """The pod's /etc/hosts: the machine's, plus the addresses of the package index's hosts (and
+    of the hosts in the program's URLs) as this process resolved them, so concurrent installs send
+    no DNS queries of their own (see ``_hosts``). None when there is nothing to add."""
+    base = _sandbox.sandbox_etc() / "hosts"
+    if not base.is_file():  # nothing to bind over in the read-only /etc: the pod resolves itself
+        return None
+    pinned = _hosts.cache().lookup((*_hosts.PACKAGE_INDEX_HOSTS, *pod.hosts))
+    if not pinned:
+        return None
+    path = workdir / "hosts"
+    path.write_text(_hosts.hosts_file(base.read_text(encoding="utf-8", errors="replace"), pinned), encoding="utf-8")
+    return path
 
 
 def _pod_environment(pod: PodSpec) -> dict[str, str]:

@@ -44,6 +44,8 @@ class PodSpec:
     mounts: tuple[Mount, ...]
     deadline_s: float
     network: bool  # False: no network at all (only a private loopback)
+    # With network: host names in the program's URLs (an index given with -i, PIP_INDEX_URL, ...).
+    hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.execute import _argo
+from harness.execute._hosts import url_hosts
 from harness.execute._variables import SUPPORTED_TAG, UnresolvedVariable, expand_env_refs, substitute, tags
 from harness.execute._volumes import RunVolumes, VolumeNotFound
 from harness.execute.pods import Mount, PodResult, PodRunner, PodSpec
@@ -706,6 +707,7 @@ class _WorkflowExecution:
             mounts.append(Mount(host, mount["mountPath"], read_only=bool(mount.get("readOnly"))))
         # The program is the script, the args and the env (the user's code travels in PYTHON_CODE).
         program = "\n".join([str(body.get("source") or ""), *argv, *(value for _, value in env)])
+        network = bool(_INSTALLS.search(program))
         return PodSpec(
             name=pod_name,
             node=node,
@@ -715,7 +717,8 @@ class _WorkflowExecution:
             working_dir=body.get("workingDir") or None,
             mounts=tuple(mounts),
             deadline_s=self.pod_deadline(template),
-            network=bool(_INSTALLS.search(program)),
+            network=network,
+            hosts=url_hosts(program) if network else (),
         )
 
     def env(self, entries: Sequence[Mapping[str, Any]], pod_name: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
