@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ParityInputError(Exception):
     """Input the harness cannot use: a fixture, a manifest, a waiver file, a builder reference.
@@ -34,6 +36,17 @@ class ParityInputError(Exception):
             where.append(f"field '{self.field}'")
         prefix = ": ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
+
+
+def read_input_file(path: str | Path, what: str) -> str:
+    """The text of a user-supplied file (``what``: "rules file", "waivers file"), or a
+    ParityInputError naming it: missing, unreadable or not UTF-8."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParityInputError(f"{what} not found", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParityInputError(f"cannot read {what}: {exc}", file=str(path)) from None
 
 
 class BuilderInputError(ValueError):

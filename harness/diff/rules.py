@@ -24,7 +24,7 @@ import yaml
 
 from harness.diff.model import Category
 from harness.diff.paths import PathPattern, PathSyntaxError
-from harness.errors import ParityInputError
+from harness.errors import ParityInputError, read_input_file
 
 USER_CATEGORIES = (Category.SEMANTIC, Category.METADATA, Category.COSMETIC)
 _FIELDS = frozenset({"id", "path", "pointer", "category", "reason"})
@@ -57,14 +57,7 @@ class RuleSet:
 
 
 def load_rules(path: str | Path) -> RuleSet:
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParityInputError("rules file not found", file=file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParityInputError(f"cannot read rules file: {exc}", file=file) from None
-    return parse_rules(text, source=file)
+    return parse_rules(read_input_file(path, "rules file"), source=str(path))
 
 
 def parse_rules(text: str, *, source: str = "<rules>") -> RuleSet:

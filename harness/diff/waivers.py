@@ -30,7 +30,7 @@ import yaml
 
 from harness.diff.model import Category, Difference
 from harness.diff.paths import PathPattern, PathSyntaxError
-from harness.errors import ParityInputError
+from harness.errors import ParityInputError, read_input_file
 
 _ID = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z")
 _FIELDS = ("id", "path", "scenarios", "reason", "owner", "expires")
@@ -128,14 +128,7 @@ class WaiverSet:
 
 def load_waivers(path: str | Path) -> WaiverSet:
     """Read a waivers file; every error names the file, the waiver (id or index) and the field."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParityInputError("waivers file not found", file=file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParityInputError(f"cannot read waivers file: {exc}", file=file) from None
-    return parse_waivers(text, source=file)
+    return parse_waivers(read_input_file(path, "waivers file"), source=str(path))
 
 
 def parse_waivers(text: str, *, source: str = "<waivers>") -> WaiverSet:
