@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from harness.builders import hera, legacy
-from harness.execute import executes
+from harness.execute import _hosts, executes
 from harness.execute.docker import DockerExecutor
 from harness.execute.parity import ExecutionStatus, execute_pair
 from harness.execute.result import Phase
@@ -76,3 +76,24 @@ def test_an_image_that_is_not_there_is_never_pulled(docker: DockerExecutor) -> N
     assert any("never pulls" in item for item in run.unsupported), run.unsupported
     mapped = DockerExecutor(image_map={missing: IMAGE}).run(manifest, label="mapped-image")
     assert mapped.phase is Phase.SUCCEEDED, mapped
+
+
+def test_installing_pods_read_the_package_index_from_pinned_hosts(
+    docker: DockerExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TEST-NET addresses no DNS server would give: seeing them proves the container asked none.
+    fake = {"pypi.org": ("192.0.2.10",), "files.pythonhosted.org": ("192.0.2.11",)}
+    asked: list[str] = []
+
+    def resolve(name: str) -> tuple[str, ...]:
+        asked.append(name)
+        return fake.get(name, ())
+
+    monkeypatch.setattr(_hosts, "_cache", _hosts.HostsCache(resolve))
+    # `true ||`: an installing pod (so it has a network) that never reaches the network.
+    source = "true || pip install six\ngrep -E 'pypi.org|pythonhosted' /etc/hosts | sort\n"
+    run = docker.run(bash_workflow(source), label="docker-hosts")
+    assert run.phase is Phase.SUCCEEDED, run
+    entries = sorted(tuple(line.split()) for line in run.stdout.text.splitlines())
+    assert entries == [("192.0.2.10", "pypi.org"), ("192.0.2.11", "files.pythonhosted.org")]
+    assert sorted(asked) == ["files.pythonhosted.org", "pypi.org"]

@@ -124,6 +124,12 @@ def cache() -> HostsCache:
     return _cache
 
 
+def installing_pod_hosts(program_hosts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """What an installing pod gets pinned: the package index's hosts and the hosts named in its
+    program's URLs, as this process resolved them (names that do not resolve are left out)."""
+    return cache().lookup((*PACKAGE_INDEX_HOSTS, *program_hosts))
+
+
 def _reset_after_fork() -> None:
     # A worker forked while a thread of its parent held a lock here would never see it released.
     global _cache  # noqa: PLW0603 - the process-wide cache, renewed in a forked child

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.execute import _argo
+from harness.execute import _argo, _hosts
 from harness.execute.output import DEFAULT_CAP, CappedOutput
 from harness.execute.pods import ImageDefaults, PodResult, PodSpec
 from harness.execute.result import Output, WorkflowRun
@@ -187,6 +187,7 @@ class DockerPodRunner:
                 for m in pod.mounts
             ],
             network_mode=self.network() if pod.network else "none",
+            extra_hosts=_extra_hosts(pod) if pod.network else None,
             pids_limit=self.executor.pids_limit,
             labels={LABEL: pod.name},
             stdin_open=False,
@@ -217,6 +218,14 @@ class DockerPodRunner:
         finally:
             with contextlib.suppress(Exception):
                 container.remove(force=True)
+
+
+def _extra_hosts(pod: PodSpec) -> list[str]:
+    """``/etc/hosts`` entries for an installing pod, as the local executor pins them (see
+    ``_hosts``): a burst of pods would otherwise each ask the resolver for the same names, and a
+    dropped query costs that pod glibc's 5 s retransmission timeout."""
+    pinned = _hosts.installing_pod_hosts(pod.hosts)
+    return [f"{name}:{address}" for name, addresses in pinned.items() for address in addresses]
 
 
 def _wait(container: Any, deadline_s: float) -> tuple[int | None, bool]:

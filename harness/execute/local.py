@@ -203,7 +203,7 @@ def _pinned_hosts(workdir: Path, pod: PodSpec) -> Path | None:
     base = _sandbox.sandbox_etc() / "hosts"
     if not base.is_file():  # nothing to bind over in the read-only /etc: the pod resolves itself
         return None
-    pinned = _hosts.cache().lookup((*_hosts.PACKAGE_INDEX_HOSTS, *pod.hosts))
+    pinned = _hosts.installing_pod_hosts(pod.hosts)
     if not pinned:
         return None
     path = workdir / "hosts"
