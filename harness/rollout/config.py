@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from harness.errors import ParityInputError
+from harness.errors import ParityInputError, read_input_file
 from harness.phases import Phase
 
 
@@ -83,7 +83,7 @@ def load_rollout_config(root: Path = Path(), explicit: Path | None = None) -> Ro
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
         try:
-            table = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("parity", {})
+            table = tomllib.loads(read_input_file(pyproject, "pyproject.toml")).get("tool", {}).get("parity", {})
         except tomllib.TOMLDecodeError as exc:
             raise ParityInputError(f"invalid TOML: {exc}", file=str(pyproject)) from None
         if "rollout" in table:
@@ -92,10 +92,11 @@ def load_rollout_config(root: Path = Path(), explicit: Path | None = None) -> Ro
 
 
 def _from_yaml(path: Path) -> RolloutConfig:
+    text = read_input_file(path, "rollout config")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ParityInputError(f"cannot read rollout config: {exc}", file=str(path)) from None
+        data = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError as exc:
+        raise ParityInputError(f"invalid YAML: {exc}", file=str(path)) from None
     return parse_rollout_config(data or {}, source=str(path))
 
 
