@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+# Checked before Mapping: an isinstance test against an ABC costs several times one against a
+# concrete type, and most of what a walk meets is a plain dict, a list or a scalar.
+_SCALARS = (str, int, float, bool, type(None))
+
 
 def iter_mappings(data: Any, *, skip: frozenset[str] = frozenset()) -> Iterator[Mapping[str, Any]]:
     """Every mapping inside ``data`` (lists and mappings, any depth), ``data`` itself included;
@@ -14,6 +18,6 @@ def iter_mappings(data: Any, *, skip: frozenset[str] = frozenset()) -> Iterator[
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(reversed(item))
-        elif isinstance(item, Mapping):
+        elif isinstance(item, dict) or (not isinstance(item, _SCALARS) and isinstance(item, Mapping)):
             yield item
             stack.extend(value for key, value in reversed(list(item.items())) if key not in skip)

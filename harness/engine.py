@@ -8,8 +8,10 @@ outcome, so one crash never hides the others.
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import logging
+import multiprocessing
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -185,7 +187,18 @@ class ParitySession:
                     progress(outcome)
                 yield outcome
             return
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(self.config,)) as pool:
+        # Forked workers inherit the imported builders (importing hera and kubernetes again would
+        # cost each worker a second). The inherited objects stay shared only while nothing writes
+        # to them, and a garbage collection in a worker writes to every one of them: frozen, the
+        # parent's objects are left out of the workers' collections (832 scenarios, two workers:
+        # 0.57 s -> 0.30 s of work; gc.freeze's documentation describes this use). They stay
+        # frozen: they are the imported modules, the session and the scenarios, alive until the
+        # run ends anyway, and unfreezing them made the parent's next full collection, while it
+        # builds the report, cost 0.2 s. Reference counting still frees them.
+        gc.freeze()
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker, initargs=(self.config,)
+        ) as pool:
             for outcome in pool.map(_run_in_worker, scenarios, chunksize=max(1, len(scenarios) // (jobs * 4))):
                 if progress:
                     progress(outcome)
@@ -271,6 +284,9 @@ def redactor_for(outcomes: Iterable[ScenarioOutcome]) -> Redactor:
     redactor = Redactor()
     for outcome in outcomes:
         manifests = [side.manifest for side in (outcome.legacy, outcome.new) if side and side.manifest]
+        if len(manifests) == 2 and manifests[0] == manifests[1]:
+            # A faithful migration's usual case: the second walk could find nothing new.
+            manifests.pop()
         redactor.learn_from(outcome.inputs, *manifests)
         if outcome.execution:
             # values the executor injected for secretKeyRef env vars: scrubbed from stdout too
@@ -352,6 +368,14 @@ def _load_rules(path: Path | None) -> Any:
 
 
 _worker_session: ParitySession | None = None
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """``fork`` where the platform has it (Python 3.14 defaults to ``forkserver`` on Linux, whose
+    workers would import the builders again); the platform's default elsewhere."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
 
 
 def _init_worker(config: RunConfig) -> None:
