@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from harness.execute.base import Executor
+    from harness.execute.parity import ExecutionOutcome
+    from harness.scenarios import Scenario
 
 IMAGE = "python:3.11-slim"
 RESULTS = {"name": "task-results", "persistentVolumeClaim": {"claimName": "task-results-pvc"}}
@@ -23,6 +28,25 @@ def requirement(reason: str | None, what: str) -> None:
     if in_ci and os.environ.get("PARITY_ALLOW_SKIP") != "1":
         pytest.fail(f"{what} must run in CI: {reason}")
     pytest.skip(f"{what} unavailable here: {reason}")
+
+
+def execute_builtin(executor: Executor, scenario: Scenario) -> ExecutionOutcome:
+    """Both reference builders' manifests for ``scenario``, executed on ``executor``; fails the
+    test unless the results are equivalent and ``expect.execution`` holds on both sides."""
+    from harness.builders import hera, legacy
+    from harness.execute.parity import ExecutionStatus, execute_pair
+
+    outcome = execute_pair(
+        executor,
+        legacy_manifest=legacy.build(scenario.inputs.for_builder()),
+        new_manifest=hera.build(scenario.inputs.for_builder()),
+        expectation=scenario.expect.execution,
+        scenario=scenario.name,
+    )
+    summary = [d.to_dict() for d in outcome.differences], outcome.problems, outcome.message
+    assert outcome.status is ExecutionStatus.EQUIVALENT, summary
+    assert outcome.passed, summary
+    return outcome
 
 
 def workflow(

@@ -8,10 +8,10 @@ import pytest
 from harness.builders import hera, legacy
 from harness.execute import executes, get_executor
 from harness.execute.base import Executor
-from harness.execute.parity import ExecutionStatus, execute_pair
+from harness.execute.parity import execute_pair
 from harness.redact import Redactor
 from harness.scenarios import ExecutionExpectation, Scenario, load_scenarios
-from tests.execution_support import requirement
+from tests.execution_support import execute_builtin, requirement
 
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios("scenarios")}
 EXECUTED = sorted(name for name, scenario in SCENARIOS.items() if executes(scenario))
@@ -34,16 +34,7 @@ def test_the_rule_for_which_scenarios_execute() -> None:
 @pytest.mark.parametrize("name", EXECUTED)
 def test_builtin_scenario_executes_equally(local: Executor, name: str) -> None:
     scenario: Scenario = SCENARIOS[name]
-    outcome = execute_pair(
-        local,
-        legacy_manifest=legacy.build(scenario.inputs.for_builder()),
-        new_manifest=hera.build(scenario.inputs.for_builder()),
-        expectation=scenario.expect.execution,
-        scenario=name,
-    )
-    summary = [d.to_dict() for d in outcome.differences], outcome.problems, outcome.message
-    assert outcome.status is ExecutionStatus.EQUIVALENT, summary
-    assert outcome.passed, summary
+    outcome = execute_builtin(local, scenario)
     assert outcome.legacy is not None and outcome.new is not None and outcome.legacy_repeat is not None
     assert outcome.legacy.exit_code == outcome.new.exit_code == scenario.expect.execution.exit_code  # type: ignore[union-attr]
 
