@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.diff.model import Category
 from harness.diff.paths import PathPattern, PathSyntaxError
-from harness.errors import ParityInputError, read_input_file
+from harness.errors import ParityInputError, parse_listing_file, read_input_file
 
 USER_CATEGORIES = (Category.SEMANTIC, Category.METADATA, Category.COSMETIC)
 _FIELDS = frozenset({"id", "path", "pointer", "category", "reason"})
@@ -61,21 +59,9 @@ def load_rules(path: str | Path) -> RuleSet:
 
 
 def parse_rules(text: str, *, source: str = "<rules>") -> RuleSet:
-    try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        raise ParityInputError(f"not valid YAML or JSON: {' '.join(str(exc).split())}", file=source) from None
-    if data is None:
+    data = parse_listing_file(text, key="rules", source=source)
+    if not data:
         return RuleSet((), source)
-    if isinstance(data, dict):
-        unknown = set(data) - {"rules"}
-        if unknown:
-            raise ParityInputError(
-                f"unknown top-level key(s) {sorted(map(str, unknown))}; expected 'rules'", file=source
-            )
-        data = data.get("rules") or []
-    if not isinstance(data, list):
-        raise ParityInputError("expected a 'rules:' list", file=source, field="rules")
     rules: list[UserRule] = []
     seen: set[str] = set()
     for index, raw in enumerate(data):

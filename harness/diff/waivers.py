@@ -26,11 +26,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.diff.model import Category, Difference
 from harness.diff.paths import PathPattern, PathSyntaxError
-from harness.errors import ParityInputError, read_input_file
+from harness.errors import ParityInputError, parse_listing_file, read_input_file
 
 _ID = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z")
 _FIELDS = ("id", "path", "scenarios", "reason", "owner", "expires")
@@ -132,21 +130,9 @@ def load_waivers(path: str | Path) -> WaiverSet:
 
 
 def parse_waivers(text: str, *, source: str = "<waivers>") -> WaiverSet:
-    try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        raise ParityInputError(f"not valid YAML: {_one_line(exc)}", file=source) from None
-    if data is None:
+    data = parse_listing_file(text, key="waivers", source=source)
+    if not data:
         return WaiverSet((), source)
-    if isinstance(data, dict):
-        unknown = set(data) - {"waivers"}
-        if unknown:
-            raise ParityInputError(
-                f"unknown top-level key(s) {sorted(map(str, unknown))}; expected 'waivers'", file=source
-            )
-        data = data.get("waivers") or []
-    if not isinstance(data, list):
-        raise ParityInputError("expected a 'waivers:' list", file=source, field="waivers")
     waivers: list[Waiver] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data):
@@ -210,7 +196,3 @@ def _waiver(raw: dict[Any, Any], source: str, where: str) -> Waiver:
         expires=expires,
         scenarios=tuple(g.strip() for g in scenarios),
     )
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
