@@ -43,6 +43,23 @@ def excerpt_pair(a: str, b: str, limit: int = 70) -> tuple[str, str]:
     return _window(a, at, limit), _window(b, at, limit)
 
 
+def first_changed_item(a: list[str], b: list[str], unit: str) -> str | None:
+    """Where two sequences of statements or lines first part: "line 3: `x` -> `y`", "adds line 4:
+    `z`", "removes line 2: `w`" (``unit`` names the items); None when they are equal."""
+    for i in range(max(len(a), len(b))):
+        x = a[i] if i < len(a) else None
+        y = b[i] if i < len(b) else None
+        if x == y:
+            continue
+        if x is not None and y is not None:
+            ex, ey = excerpt_pair(x, y)
+            return f"{unit} {i + 1}: `{ex}` -> `{ey}`"
+        if y is not None:
+            return f"adds {unit} {i + 1}: `{clip(y)}`"
+        return f"removes {unit} {i + 1}: `{clip(x or '')}`"
+    return None
+
+
 def _window(text: str, at: int, limit: int) -> str:
     if len(text) <= limit:
         return text

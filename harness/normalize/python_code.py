@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from harness.normalize.canonical import Leaf
-from harness.normalize.excerpt import clip, excerpt_pair
+from harness.normalize.excerpt import first_changed_item
 
 RULE_SCRIPT = "python-ast"
 RULE_ENV_CODE = "python-code-in-env"
@@ -67,18 +67,7 @@ class PythonLeaf(Leaf):
         """The first statement that differs, both sides written in one canonical style."""
         a = _statements(left.text) if isinstance(left, PythonLeaf) else []
         b = _statements(right.text) if isinstance(right, PythonLeaf) else []
-        for i in range(max(len(a), len(b))):
-            x = a[i] if i < len(a) else None
-            y = b[i] if i < len(b) else None
-            if x == y:
-                continue
-            if x is not None and y is not None:
-                ex, ey = excerpt_pair(x, y)
-                return f"statement {i + 1}: `{ex}` -> `{ey}`"
-            if y is not None:
-                return f"adds statement {i + 1}: `{clip(y)}`"
-            return f"removes statement {i + 1}: `{clip(x or '')}`"
-        return None
+        return first_changed_item(a, b, "statement")
 
 
 def _statements(source: str) -> list[str]:

@@ -35,7 +35,7 @@ from harness.normalize import _argo_fields as F
 from harness.normalize import python_code
 from harness.normalize import requirements as reqs
 from harness.normalize.canonical import Leaf
-from harness.normalize.excerpt import clip, excerpt_pair, one_line
+from harness.normalize.excerpt import clip, excerpt_pair, first_changed_item, one_line
 
 RULE_SCRIPT = "shell-syntax"
 RULE_ENV_CODE = "shell-code-in-env"
@@ -199,19 +199,8 @@ def _body_detail(a: Hashable, b: Hashable) -> str | None:
 
 
 def _line_change(label: str, a: str, b: str) -> str | None:
-    la, lb = a.removesuffix("\n").split("\n"), b.removesuffix("\n").split("\n")
-    for i in range(max(len(la), len(lb))):
-        x = la[i] if i < len(la) else None
-        y = lb[i] if i < len(lb) else None
-        if x == y:
-            continue
-        if x is not None and y is not None:
-            ex, ey = excerpt_pair(x, y)
-            return f"{label} line {i + 1}: `{ex}` -> `{ey}`"
-        if y is not None:
-            return f"{label} adds line {i + 1}: `{clip(y)}`"
-        return f"{label} removes line {i + 1}: `{clip(x or '')}`"
-    return None
+    change = first_changed_item(a.removesuffix("\n").split("\n"), b.removesuffix("\n").split("\n"), "line")
+    return f"{label} {change}" if change else None
 
 
 def _find_pip(key: Hashable) -> reqs.PipInstall | None:
