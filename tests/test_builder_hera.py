@@ -128,6 +128,10 @@ def test_hera_parses_dependencies_like_pep508() -> None:
         "requests[socks]",
         'x; python_version < "3.10"',
     ]
+    assert hera.parse_requirements("pkg @ https://example.com/pkg-1.0.whl,six") == [
+        "pkg @ https://example.com/pkg-1.0.whl",
+        "six",
+    ]
 
 
 # --- both builders: same refusals, same manifests ---------------------------------------------

@@ -81,6 +81,9 @@ def test_namespace_goes_through_object_meta() -> None:
             ["a; python_version < '3.10' and os_name == 'posix'", "b"],
         ),
         ("pkg @ https://example.com/pkg-1.0.whl six", ["pkg @ https://example.com/pkg-1.0.whl", "six"]),
+        # A comma ends a URL: two dependencies, as the user listed them (a URL's own comma is %2C).
+        ("pkg @ https://example.com/pkg-1.0.whl,six", ["pkg @ https://example.com/pkg-1.0.whl", "six"]),
+        ("pkg @ https://example.com/p%2Cq.whl, six<2", ["pkg @ https://example.com/p%2Cq.whl", "six<2"]),
         ("six==1.16.0 idna~=3.4", ["six==1.16.0", "idna~=3.4"]),
         ("numpy >= 1.26", ["numpy >= 1.26"]),
     ],

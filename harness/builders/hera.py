@@ -117,8 +117,10 @@ def parse_requirements(text: str) -> list[str]:
         for j in range(min(len(words), i + _MAX_WORDS), i, -1):
             candidate = text[words[i].start() : words[j - 1].end()]
             try:
-                Requirement(candidate)
+                url = Requirement(candidate).url
             except InvalidRequirement:
+                continue
+            if url and "," in url:  # the comma separates the next dependency (a URL's own is %2C)
                 continue
             found.append(candidate)
             i = j

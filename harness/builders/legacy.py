@@ -196,10 +196,12 @@ def _longest_requirement_end(text: str, spans: list[tuple[int, int]], start: int
 
 def _is_requirement(candidate: str) -> bool:
     try:
-        Requirement(candidate)
+        requirement = Requirement(candidate)
     except InvalidRequirement:
         return False
-    return True
+    # A comma ends a direct reference's URL: in "pkg @ https://host/p.whl,six" the user listed
+    # two dependencies (a URL that needs a comma writes it %2C).
+    return requirement.url is None or "," not in requirement.url
 
 
 def _why(piece: str) -> str:
