@@ -40,7 +40,7 @@ lint: install
 	$(BIN)/mypy
 
 cluster-up cluster-down:
-	@echo "$@: the cluster executor is not implemented yet" >&2; exit 2
+	@bash scripts/cluster.sh $(@:cluster-%=%)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build *.egg-info

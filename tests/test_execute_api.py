@@ -32,7 +32,9 @@ def test_executors_by_name() -> None:
 
 
 def test_unavailable_executors_say_why() -> None:
-    assert "not implemented yet" in (ClusterExecutor().unavailable_reason() or "")
+    # Not ClusterExecutor(): on a machine with a kubeconfig and Argo it is available.
+    reason = ClusterExecutor(kubeconfig="/nonexistent").unavailable_reason()
+    assert reason is not None and reason.startswith("no Kubernetes configuration: /nonexistent does not exist")
     reason = DockerExecutor(base_url="unix:///nonexistent/docker.sock").unavailable_reason()
     assert reason is not None and reason.startswith("no Docker engine reachable at unix:///nonexistent/docker.sock")
     run = DockerExecutor(base_url="unix:///nonexistent/docker.sock").run({}, label="x")

@@ -80,3 +80,18 @@ def test_different_results_are_not_ready_and_missing_ones_inconclusive() -> None
     result = reasons(outcome("a"), outcome("b", status=ExecutionStatus.UNAVAILABLE))
     verdict, message, names = result["execution-parity"]
     assert verdict is Verdict.INCONCLUSIVE and names == ("b",) and "bwrap missing" in message
+
+
+def test_dev_answers_for_execution_it_was_asked_for() -> None:
+    def dev(execute: str, *outcomes: ScenarioOutcome) -> tuple[Verdict, set[str]]:
+        verdict = evaluate(Phase.DEV, Evidence(outcomes=outcomes, execute=execute))
+        return verdict.verdict, {r.criterion for r in verdict.reasons}
+
+    # Dev does not require execution: without --execute it is not a criterion at all...
+    assert dev("none", outcome("a")) == (Verdict.READY, {"scenarios-ran", "manifest-parity",
+                                                         "scenario-expectations", "waivers-current"})  # fmt: skip
+    # ...but an executor asked for and unavailable is missing evidence, and a difference is one.
+    verdict, criteria = dev("cluster", outcome("a", status=ExecutionStatus.UNAVAILABLE))
+    assert verdict is Verdict.INCONCLUSIVE and "execution-parity" in criteria
+    assert dev("local", outcome("a", status=ExecutionStatus.DIFFERENT))[0] is Verdict.NOT_READY
+    assert dev("local", outcome("a"))[0] is Verdict.READY

@@ -1,4 +1,4 @@
-"""The interface every executor implements (``local``, ``docker``, later ``cluster``)."""
+"""The interface every executor implements (``local``, ``docker``, ``cluster``)."""
 
 from __future__ import annotations
 

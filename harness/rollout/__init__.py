@@ -153,7 +153,10 @@ def waivers_used(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
 
 
 def execution_parity(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
-    if not criteria.require_execution:
+    # A phase that does not require execution still answers for execution the run was asked
+    # for: results that differ are not READY, and an executor that could not run is missing
+    # evidence, never a silent pass.
+    if not criteria.require_execution and evidence.execute == "none":
         return None
     if evidence.execute == "none":
         return Reason(

@@ -1,0 +1,206 @@
+"""A finished workflow's typed Argo status as the ``WorkflowRun`` the local executors report: node
+names relative to the entrypoint, nodes in definition order, each pod's log as its stdout."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from harness.argo.status import ArgoPhase, NodeStatus, NodeType, WorkflowStatus
+from harness.execute.result import FileResult, NodeKind, NodeRun, Output, Phase, WorkflowRun
+
+FINAL_PHASES = {ArgoPhase.SUCCEEDED: Phase.SUCCEEDED, ArgoPhase.FAILED: Phase.FAILED, ArgoPhase.ERROR: Phase.ERROR}
+_KINDS: dict[NodeType, NodeKind] = {NodeType.POD: "Pod", NodeType.STEPS: "Steps", NodeType.DAG: "DAG"}
+_NOT_RUN = (ArgoPhase.SKIPPED, ArgoPhase.OMITTED)
+
+
+def workflow_run_from_status(
+    status: WorkflowStatus,
+    manifest: Mapping[str, Any],
+    *,
+    label: str,
+    executor: str = "cluster",
+    logs: Mapping[str, Output] | None = None,
+    files: tuple[FileResult, ...] = (),
+    files_truncated: bool = False,
+    notes: tuple[str, ...] = (),
+    unsupported: tuple[str, ...] = (),
+    secrets_used: tuple[str, ...] = (),
+) -> WorkflowRun:
+    """A finished workflow's status as the ``WorkflowRun`` the local executors would report.
+
+    ``manifest`` gives the entrypoint and the definition order; ``logs`` maps pod node ids to
+    their captured logs. Only Pod, Steps and DAG nodes become nodes (the local executors record
+    no step groups, task groups or retries); Skipped and Omitted nodes never ran and are left
+    out, as the local executors leave out a task whose dependency failed. A workflow that did
+    not reach a final phase has no phase and an error saying where it was.
+    """
+    logs = logs or {}
+    spec = manifest.get("spec") or {}
+    entrypoint = str(spec.get("entrypoint") or "")
+    templates = {t.get("name"): t for t in spec.get("templates") or [] if isinstance(t, Mapping)}
+    phase = FINAL_PHASES.get(status.phase) if status.phase is not None else None
+    ordered: list[tuple[tuple[Any, ...], NodeRun]] = []
+    for node in status.nodes.values():
+        run = _node_run(node, status.name, entrypoint, logs)
+        if run is not None:
+            ordered.append((_order(run.name, node, entrypoint, templates), run))
+    nodes = tuple(run for _, run in sorted(ordered, key=lambda item: item[0]))
+    pods = [node for node in nodes if node.kind == "Pod"]
+    exit_code: int | None
+    if len(pods) == 1:
+        stdout, stderr, exit_code = pods[0].stdout, pods[0].stderr, pods[0].exit_code
+    else:
+        stdout = _join(node.stdout for node in pods)
+        stderr = _join(node.stderr for node in pods)
+        failed = next((node for node in pods if node.phase is not Phase.SUCCEEDED), None)
+        exit_code = failed.exit_code if failed else (0 if pods else None)
+    error = None
+    if phase is None:
+        where = status.phase_text or "no phase: the controller never picked it up"
+        error = f"the workflow did not finish ({where})"
+    return WorkflowRun(
+        executor=executor,
+        label=label,
+        phase=phase,
+        exit_code=exit_code,
+        stdout=stdout,
+        stderr=stderr,
+        nodes=nodes,
+        files=files,
+        files_truncated=files_truncated,
+        duration_s=status.duration_s or 0.0,
+        unsupported=unsupported,
+        message=status.message,
+        error=error,
+        notes=notes,
+        secrets_used=secrets_used,
+    )
+
+
+def _node_run(node: NodeStatus, workflow: str | None, entrypoint: str, logs: Mapping[str, Output]) -> NodeRun | None:
+    kind = _KINDS.get(node.type) if node.type is not None else None
+    if kind is None or node.phase in _NOT_RUN:
+        return None
+    phase = FINAL_PHASES.get(node.phase) if node.phase is not None else None
+    message = node.message
+    if phase is None:  # still Pending or Running when the workflow ended: it did not complete
+        phase = Phase.ERROR
+        message = f"{node.phase_text or 'no phase'} when the workflow ended" + (f": {message}" if message else "")
+    outputs = {f"parameters.{name}": value for name, value in node.parameters.items()}
+    if node.exit_code is not None:
+        outputs["exitCode"] = str(node.exit_code)
+    return NodeRun(
+        name=relative_node_name(node.name, workflow, entrypoint),
+        template=node.template or "",
+        kind=kind,
+        phase=phase,
+        exit_code=node.exit_code,
+        stdout=logs.get(node.id, Output()),
+        stderr=Output(),
+        message=message,
+        timed_out=bool(message and ("deadline" in message.lower() or "max duration" in message.lower())),
+        duration_s=node.duration_s or 0.0,
+        outputs=outputs,
+    )
+
+
+def relative_node_name(name: str, workflow: str | None, entrypoint: str) -> str:
+    """Argo's node name (``python-job-x7k2p[0].fetch``) in the local executors' form, relative to
+    the entrypoint (``main[0].fetch``), which does not change from one run to the next."""
+    if workflow and entrypoint and (name == workflow or name.startswith((f"{workflow}[", f"{workflow}."))):
+        return entrypoint + name[len(workflow) :]
+    return name
+
+
+def _order(name: str, node: NodeStatus, entrypoint: str, templates: Mapping[Any, Any]) -> tuple[Any, ...]:
+    """Sort key: definition order when the name can be followed through the templates, else
+    after those, by start time and name."""
+    key = definition_order(name, entrypoint, templates)
+    if key is not None:
+        return (0, key, name)
+    started = node.started_at.timestamp() if node.started_at else float("inf")
+    return (1, (started,), name)
+
+
+def definition_order(name: str, entrypoint: str, templates: Mapping[Any, Any]) -> tuple[int, ...] | None:
+    """The position of node ``name`` (entrypoint-relative) in the workflow's definition, as the
+    local executor orders nodes: (group, step, item) per steps level, (task, item) per DAG level.
+    None when the name cannot be followed through the templates."""
+    if not entrypoint or not name.startswith(entrypoint):
+        return None
+    rest, template = name[len(entrypoint) :], templates.get(entrypoint)
+    key: list[int] = []
+    while rest:
+        if not isinstance(template, Mapping):
+            return None
+        if rest.startswith("[") and isinstance(template.get("steps"), list):
+            match = re.match(r"\[(\d+)\]", rest)
+            if not match or int(match.group(1)) >= len(template["steps"]):
+                return None
+            group_index = int(match.group(1))
+            group = template["steps"][group_index]
+            rest = rest[match.end() :]
+            if not rest:
+                return (*key, group_index)
+            calls = group if isinstance(group, list) else [group]
+            found = _call(rest, calls)
+            if found is None:
+                return None
+            index, rest, item = found
+            key += [group_index, index, item]
+            template = templates.get(calls[index].get("template"))
+        elif rest.startswith(".") and isinstance(template.get("dag"), Mapping):
+            calls = list(template["dag"].get("tasks") or [])
+            found = _call(rest, calls)
+            if found is None:
+                return None
+            index, rest, item = found
+            key += [index, item]
+            template = templates.get(calls[index].get("template"))
+        else:
+            return None
+    return tuple(key)
+
+
+def _call(rest: str, calls: Sequence[Any]) -> tuple[int, str, int] | None:
+    """Match ``.NAME`` or ``.NAME(i:item)`` at the start of ``rest`` against steps or tasks."""
+    if not rest.startswith("."):
+        return None
+    rest = rest[1:]
+    best: tuple[int, str] | None = None
+    for index, call in enumerate(calls):
+        name = call.get("name") if isinstance(call, Mapping) else None
+        if (
+            isinstance(name, str)
+            and rest.startswith(name)
+            and rest[len(name) : len(name) + 1] in ("", "[", ".", "(")
+            and (best is None or len(name) > len(best[1]))
+        ):
+            best = (index, name)
+    if best is None:
+        return None
+    index, name = best
+    rest = rest[len(name) :]
+    item = 0
+    match = re.match(r"\((\d+):", rest)
+    if match:
+        item = int(match.group(1))
+        # The item's text may hold anything; it ends at the first ")" followed by the end or a child.
+        end = next(
+            (i for i in range(match.end(), len(rest)) if rest[i] == ")" and rest[i + 1 : i + 2] in ("", "[", ".")), None
+        )
+        if end is None:
+            return None
+        rest = rest[end + 1 :]
+    return index, rest, item
+
+
+def _join(outputs: Iterator[Output]) -> Output:
+    parts = list(outputs)
+    return Output(
+        text="".join(part.text for part in parts),
+        size=sum(part.size for part in parts),
+        truncated=any(part.truncated for part in parts),
+    )

@@ -1,0 +1,828 @@
+"""ArgoService, WorkflowResult, CommandExecutor and the cluster set-up, without a cluster.
+
+The service talks to ``FakeKubernetes``: a small HTTP server in this process that answers the
+Kubernetes API paths the service uses, with real JSON, real error ``Status`` objects and a real
+watch stream, so the kubernetes client, its exceptions and the service's handling of them all run
+for real. It stores what it is sent and plays Argo's controller from a script the test gives it;
+it is not Kubernetes and proves nothing about Argo itself (no test here claims so).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.argo import (
+    ArgoError,
+    ArgoService,
+    CommandExecutor,
+    CommandResult,
+    FailureKind,
+    SubprocessExecutor,
+    WorkflowResult,
+    WorkflowStatus,
+    provision,
+    rbac,
+)
+from harness.argo.result import classify
+
+# --- a stand-in for the Kubernetes API ----------------------------------------------------------------
+
+_ARGO = "/apis/argoproj.io/v1alpha1"
+Handler = Callable[["FakeKubernetes", str, str, dict[str, str], Any], "Response | None"]
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None  # JSON-ready, bytes, or an iterator of bytes (a stream)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    content_type: str
+
+
+@dataclass
+class FakeKubernetes:
+    """In-memory objects by path, a request log, and hooks that play the controller.
+
+    ``workflow_statuses[(namespace, name)]`` is the list of statuses the "controller" gives a
+    workflow, one per watch event (or per read when polling). ``watch`` is how watch requests are
+    answered: "events", "gone" (410 once, then events), "broken" (500), "silent" (no event).
+    ``pod_result(pod)`` decides how a created pod ends: (phase, log).
+    """
+
+    crd_installed: bool = True
+    watch: str = "events"
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    workflow_statuses: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    controller: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
+    logs: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    pod_result: Callable[[dict[str, Any]], tuple[str, str]] | None = None
+    failures: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)  # (method, path regex)
+    version: int = 100
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _gone_sent: bool = False
+
+    # --- bookkeeping ----------------------------------------------------------------------------
+
+    def bump(self) -> str:
+        self.version += 1
+        return str(self.version)
+
+    def sent(self, method: str, pattern: str) -> list[Request]:
+        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
+
+    def created(self, pattern: str) -> list[Any]:
+        return [r.body for r in self.sent("POST", pattern)]
+
+    # --- the API ---------------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        with self.lock:
+            self.requests.append(request)
+            for (method, pattern), (status, message) in self.failures.items():
+                if method == request.method and re.fullmatch(pattern, request.path):
+                    return _status(status, message)
+            return self._handle(request)
+
+    def _handle(self, request: Request) -> Response:
+        method, path, query = request.method, request.path.rstrip("/"), request.query
+        if path == "/version":
+            return Response(200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0-fake"})
+        if path == _ARGO:
+            if not self.crd_installed:
+                return _status(404, "the server could not find the requested resource")
+            resources = [
+                {
+                    "name": "workflows",
+                    "singularName": "workflow",
+                    "namespaced": True,
+                    "kind": "Workflow",
+                    "verbs": ["get", "list", "watch", "create"],
+                }
+            ]
+            return Response(
+                200, {"kind": "APIResourceList", "groupVersion": "argoproj.io/v1alpha1", "resources": resources}
+            )
+        log = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", path)
+        if log:
+            pod = (log.group(1), log.group(2), query.get("container", ""))
+            if f"/api/v1/namespaces/{pod[0]}/pods/{pod[1]}" not in self.objects and pod not in self.logs:
+                return _status(404, f'pods "{pod[1]}" not found')
+            return Response(200, self.logs.get(pod, "").encode())
+        if method == "GET" and query.get("watch") == "true":
+            return self._watch(path, query)
+        if method == "POST":
+            return self._create(path, request.body)
+        if path not in self.objects:
+            if method == "DELETE" and path.startswith("/api/v1/namespaces/"):
+                return _status(404, "namespace not found")
+            return _status(404, f"{path.rsplit('/', 1)[-1]!r} not found")
+        if method == "GET":
+            workflow = re.fullmatch(rf"{_ARGO}/namespaces/([^/]+)/workflows/([^/]+)", path)
+            if workflow and self.watch in ("broken", "polling"):
+                self._advance(workflow.group(1), workflow.group(2))  # polling: one step per read
+            return Response(200, self.objects[path])
+        if method == "PUT":
+            body = dict(request.body)
+            body.setdefault("metadata", {})["resourceVersion"] = self.bump()
+            self.objects[path] = body
+            return Response(200, body)
+        if method == "PATCH":
+            _merge(self.objects[path], request.body)
+            self.objects[path]["metadata"]["resourceVersion"] = self.bump()
+            return Response(200, self.objects[path])
+        if method == "DELETE":
+            for key in [key for key in self.objects if key == path or _namespace_prefix(path) in key]:
+                del self.objects[key]
+            return Response(200, {"kind": "Status", "status": "Success"})
+        return _status(405, f"{method} not supported by the fake")
+
+    def _create(self, collection: str, body: dict[str, Any]) -> Response:
+        body = json.loads(json.dumps(body))
+        metadata = body.setdefault("metadata", {})
+        if not metadata.get("name") and metadata.get("generateName"):
+            metadata["name"] = metadata["generateName"] + "x7k2p"
+        path = f"{collection}/{metadata['name']}"
+        if path in self.objects:
+            return _status(409, f"{metadata['name']!r} already exists", reason="AlreadyExists")
+        namespace = re.match(r".*/namespaces/([^/]+)/", collection + "/")
+        if namespace and not collection.endswith("/namespaces"):
+            if f"/api/v1/namespaces/{namespace.group(1)}" not in self.objects:
+                return _status(404, f'namespaces "{namespace.group(1)}" not found')
+            metadata["namespace"] = namespace.group(1)
+        metadata["resourceVersion"] = self.bump()
+        metadata["uid"] = f"uid-{self.version}"
+        self.objects[path] = body
+        if collection.endswith("/workflows") and self.controller is not None:
+            self.workflow_statuses[(metadata["namespace"], metadata["name"])] = self.controller(body)
+        if collection.endswith("/pods") and self.pod_result is not None:
+            phase, text = self.pod_result(body)
+            body["status"] = {"phase": phase}
+            container = body["spec"]["containers"][0]["name"]
+            self.logs[(metadata["namespace"], metadata["name"], container)] = text
+        return Response(201, body)
+
+    def _advance(self, namespace: str, name: str) -> dict[str, Any] | None:
+        pending = self.workflow_statuses.get((namespace, name))
+        if not pending:
+            return None
+        obj = self.objects[f"{_ARGO}/namespaces/{namespace}/workflows/{name}"]
+        obj["status"] = pending.pop(0)
+        obj["metadata"]["resourceVersion"] = self.bump()
+        copied: dict[str, Any] = json.loads(json.dumps(obj))
+        return copied
+
+    def _watch(self, path: str, query: dict[str, str]) -> Response:
+        if self.watch == "broken":
+            return _status(500, "watch is broken in this fake")
+        if self.watch == "gone" and not self._gone_sent:
+            self._gone_sent = True
+            gone = {
+                "type": "ERROR",
+                "object": {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old resource version"},
+            }
+            return Response(200, iter([json.dumps(gone).encode() + b"\n"]))
+        match = re.fullmatch(rf"{_ARGO}/namespaces/([^/]+)/workflows", path)
+        name = query.get("fieldSelector", "").removeprefix("metadata.name=")
+        events: list[bytes] = []
+        if match and self.watch != "silent":
+            while (changed := self._advance(match.group(1), name)) is not None:
+                events.append(json.dumps({"type": "MODIFIED", "object": changed}).encode() + b"\n")
+        return Response(200, iter(events))
+
+
+def _namespace_prefix(path: str) -> str:
+    namespace = re.fullmatch(r"/api/v1/namespaces/([^/]+)", path)
+    return f"/namespaces/{namespace.group(1)}/" if namespace else "\0"
+
+
+def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def _status(code: int, message: str, reason: str = "Failure") -> Response:
+    return Response(
+        code,
+        {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code},
+    )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def _serve(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else None
+        content_type = self.headers.get("Content-Type", "")
+        response = self.server.fake.handle(Request(self.command, url.path, query, body, content_type))
+        self.send_response(response.status)
+        if isinstance(response.body, Iterator):
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()  # no length: the stream ends when the connection closes
+            for chunk in response.body:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+            return
+        data = response.body if isinstance(response.body, bytes) else json.dumps(response.body).encode()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeKubernetes
+
+
+def kubeconfig_for(path: Path, server: str) -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "fake", "cluster": {"server": server}}],
+                "users": [{"name": "fake", "user": {"token": "fake-token"}}],
+                "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
+                "current-context": "fake",
+            }
+        )
+    )
+    return path
+
+
+@contextlib.contextmanager
+def running_fake(tmp_path: Path) -> Iterator[tuple[FakeKubernetes, Path]]:
+    """A running fake API server and a kubeconfig pointing at it."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.fake = FakeKubernetes()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server.fake, kubeconfig_for(tmp_path / "kubeconfig", f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fake_kubernetes(tmp_path: Path) -> Iterator[tuple[FakeKubernetes, Path]]:
+    with running_fake(tmp_path) as running:
+        yield running
+
+
+def service_for(kubeconfig: Path, namespace: str = "team") -> ArgoService:
+    return ArgoService(namespace, kubeconfig=str(kubeconfig), request_timeout_s=10, poll_interval_s=0.01)
+
+
+def final_status(name: str, phase: str = "Succeeded") -> dict[str, Any]:
+    return {
+        "phase": phase,
+        "startedAt": "2024-05-01T10:00:00Z",
+        "finishedAt": "2024-05-01T10:00:07Z",
+        "nodes": {
+            name: {
+                "id": name,
+                "name": name,
+                "displayName": name,
+                "type": "Pod",
+                "phase": phase,
+                "templateName": "main",
+                "outputs": {"exitCode": "0" if phase == "Succeeded" else "3"},
+            }
+        },
+    }
+
+
+WORKFLOW: dict[str, Any] = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "Workflow",
+    "metadata": {"generateName": "job-", "namespace": "somewhere-else"},
+    "spec": {
+        "entrypoint": "main",
+        "templates": [{"name": "main", "container": {"image": "alpine", "command": ["true"]}}],
+    },
+}
+
+
+# --- WorkflowResult ------------------------------------------------------------------------------------
+
+
+def test_a_result_is_either_a_value_or_a_failure() -> None:
+    ok = WorkflowResult.success(3)
+    assert ok.ok and ok.unwrap() == 3 and ok.map(lambda v: v * 2).unwrap() == 6 and str(ok) == "ok: 3"
+    failed: WorkflowResult[int] = WorkflowResult.failure(FailureKind.FORBIDDEN, "no", status=403)
+    assert not failed.ok and failed.value_or(7) == 7
+    mapped = failed.map(lambda v: v * 2)
+    assert (mapped.kind, mapped.reason, mapped.status) == (FailureKind.FORBIDDEN, "no", 403)
+    with pytest.raises(ArgoError, match="no") as raised:
+        failed.unwrap()
+    assert raised.value.kind is FailureKind.FORBIDDEN and raised.value.status == 403
+    with pytest.raises(ValueError, match="needs a reason"):
+        WorkflowResult(kind=FailureKind.TIMEOUT)
+    with pytest.raises(ValueError, match="no reason"):
+        WorkflowResult(value=1, reason="why")
+    assert WorkflowResult.success(None).ok  # a deletion returns nothing and succeeded
+
+
+# --- exceptions -> failure kinds -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, FailureKind.INVALID),
+        (401, FailureKind.FORBIDDEN),
+        (403, FailureKind.FORBIDDEN),
+        (404, FailureKind.NOT_FOUND),
+        (409, FailureKind.CONFLICT),
+        (422, FailureKind.INVALID),
+        (429, FailureKind.UNAVAILABLE),
+        (500, FailureKind.API_ERROR),
+        (503, FailureKind.UNAVAILABLE),
+        (504, FailureKind.TIMEOUT),
+    ],
+)
+def test_api_exceptions_map_to_kinds(status: int, kind: FailureKind) -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    body = json.dumps({"kind": "Status", "message": f'workflows.argoproj.io "wf" says {status}', "code": status})
+    exc = ApiException(status=status, reason="Reason", body=body)
+    result = WorkflowResult.from_exception(exc, "reading workflow wf")
+    assert (result.kind, result.status) == (kind, status)
+    assert result.reason == f'reading workflow wf: workflows.argoproj.io "wf" says {status} (HTTP {status})'
+
+
+def test_an_api_exception_without_a_status_body_uses_the_reason() -> None:
+    from kubernetes.client.exceptions import ApiException
+
+    assert classify(ApiException(status=502, reason="Bad Gateway", body="<html>proxy</html>")) == (
+        FailureKind.UNAVAILABLE,
+        "<html>proxy</html> (HTTP 502)",
+        502,
+    )
+    assert classify(ApiException(status=418, reason="I'm a teapot")) == (
+        FailureKind.API_ERROR,
+        "I'm a teapot (HTTP 418)",
+        418,
+    )
+
+
+def test_connection_and_config_errors_map_to_kinds() -> None:
+    import urllib3
+    from kubernetes.config import ConfigException
+
+    closed = _closed_port()
+    try:
+        urllib3.PoolManager(retries=False).request("GET", f"http://127.0.0.1:{closed}/")
+    except Exception as exc:
+        kind, reason, status = classify(exc)
+    assert (kind, status) == (FailureKind.UNAVAILABLE, None)
+    assert "Connection refused" in reason
+    read_timeout = urllib3.exceptions.ReadTimeoutError(None, "/", "Read timed out.")  # type: ignore[arg-type]
+    assert classify(read_timeout)[0] is FailureKind.TIMEOUT
+    assert classify(ConfigException("Invalid kube-config file. No configuration found."))[0] is FailureKind.UNAVAILABLE
+    assert classify(RuntimeError("boom")) == (FailureKind.API_ERROR, "RuntimeError: boom", None)
+
+
+# --- no configuration, no cluster -----------------------------------------------------------------------
+
+
+def test_an_empty_kubeconfig_is_unavailable_with_the_way_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "kubeconfig"
+    empty.write_text("")
+    monkeypatch.setenv("KUBECONFIG", str(empty))
+    result = ArgoService("argo").available()
+    assert result.kind is FailureKind.UNAVAILABLE
+    assert result.reason == (
+        f"no Kubernetes configuration: {empty} is empty; run `make cluster-up` (kind or k3d), "
+        "or point KUBECONFIG at a cluster with Argo Workflows"
+    )
+    # Every other operation fails the same way, without raising.
+    submitted = ArgoService("argo").submit(WORKFLOW)
+    assert (submitted.kind, submitted.reason) == (result.kind, result.reason)
+
+
+def test_a_missing_or_unusable_kubeconfig(tmp_path: Path) -> None:
+    missing = ArgoService(kubeconfig=str(tmp_path / "nope")).available()
+    assert missing.kind is FailureKind.UNAVAILABLE and f"{tmp_path / 'nope'} does not exist" in (missing.reason or "")
+    broken = tmp_path / "broken"
+    broken.write_text("apiVersion: v1\nkind: Config\nclusters: []\n")
+    unusable = ArgoService(kubeconfig=str(broken)).available()
+    assert unusable.kind is FailureKind.UNAVAILABLE
+    assert (unusable.reason or "").startswith("the Kubernetes configuration cannot be used: ")
+    context = ArgoService(kubeconfig=str(kubeconfig_for(tmp_path / "k", "http://127.0.0.1:1")), context="nope")
+    assert "nope" in (context.available().reason or "")
+
+
+def test_an_unreachable_api(tmp_path: Path) -> None:
+    port = _closed_port()
+    result = service_for(kubeconfig_for(tmp_path / "k", f"http://127.0.0.1:{port}")).available()
+    assert result.kind is FailureKind.UNAVAILABLE
+    assert result.reason == (
+        f"the Kubernetes API at http://127.0.0.1:{port} is unreachable: cannot connect ([Errno 111] Connection "
+        "refused); run `make cluster-up` (kind or k3d), or point KUBECONFIG at a cluster with Argo Workflows"
+    )
+    # The operations say what they were doing when the connection failed.
+    created = service_for(kubeconfig_for(tmp_path / "k", f"http://127.0.0.1:{port}")).ensure_pvc("claim")
+    assert created.reason == "creating persistent volume claim claim: cannot connect ([Errno 111] Connection refused)"
+
+
+def test_available_when_argo_is_installed(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    service = service_for(kubeconfig)
+    result = service.available()
+    assert result.ok, result
+    assert (service.host or "").startswith("http://127.0.0.1:")
+    assert result.value == f"Kubernetes v1.31.0-fake at {service.host}, with Argo's Workflow CRD"
+    service.close()
+    fake.crd_installed = False
+    missing = service_for(kubeconfig).available()
+    assert missing.kind is FailureKind.UNAVAILABLE
+    assert "Argo Workflows is not installed" in (missing.reason or "")
+    assert "workflows.argoproj.io" in (missing.reason or "")
+
+
+# --- the namespace and what a workflow needs in it -------------------------------------------------------
+
+
+def test_ensure_creates_once_and_accepts_what_exists(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    with service_for(kubeconfig) as service:
+        assert service.ensure_namespace({"argo-parity/run": "x"}).value is True
+        assert service.ensure_namespace().value is False
+        assert service.ensure_service_account("runner").value is True
+        assert service.ensure_service_account("runner").value is False
+        assert service.ensure_pvc("task-results-pvc", size="2Gi", storage_class="standard").value is True
+        assert service.ensure_secret("api-credentials", {"token": "t1"}).value is True
+        assert service.ensure_secret("api-credentials", {"token": "t2"}).value is False
+    namespace, again = fake.created(r"/api/v1/namespaces")
+    assert again["metadata"]["name"] == "team"
+    assert namespace["metadata"] == {"name": "team", "labels": {**rbac.MANAGED_BY, "argo-parity/run": "x"}}
+    accounts = fake.created(r"/api/v1/namespaces/team/serviceaccounts")
+    assert [account["metadata"]["name"] for account in accounts] == ["runner", "runner"]  # the second: 409
+    roles = fake.created(r"/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles")
+    assert roles[0]["rules"] == [
+        {"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "patch"]},
+        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
+    ]
+    # The second time the role exists: it is replaced, so its rules are the wanted ones.
+    assert len(fake.sent("PUT", r".*/roles/argo-parity-executor")) == 1
+    binding = fake.objects[
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings/argo-parity-executor-runner"
+    ]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "runner", "namespace": "team"}]
+    assert binding["roleRef"]["name"] == rbac.EXECUTOR_ROLE
+    (claim,) = fake.created(r"/api/v1/namespaces/team/persistentvolumeclaims")
+    assert claim["spec"] == {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": "2Gi"}},
+        "storageClassName": "standard",
+    }
+    secret = fake.objects["/api/v1/namespaces/team/secrets/api-credentials"]
+    assert (secret["type"], secret["stringData"]) == ("Opaque", {"token": "t2"})
+
+
+def test_creating_in_a_missing_namespace_is_not_found(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    _, kubeconfig = fake_kubernetes
+    result = service_for(kubeconfig, "absent").ensure_pvc("claim")
+    assert result.kind is FailureKind.NOT_FOUND and result.status == 404
+    assert result.reason == 'creating persistent volume claim claim: namespaces "absent" not found (HTTP 404)'
+
+
+def test_deleting_a_namespace_that_is_gone_is_fine(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    with service_for(kubeconfig) as service:
+        service.ensure_namespace()
+        service.ensure_pvc("claim")
+        assert service.delete_namespace().ok
+        assert not any(key.startswith("/api/v1/namespaces/team") for key in fake.objects)
+        assert service.delete_namespace().ok  # 404: already gone
+    (delete,) = fake.sent("DELETE", r"/api/v1/namespaces/team")[:1]
+    assert delete.query == {"propagationPolicy": "Background"}
+
+
+# --- workflows ---------------------------------------------------------------------------------------------
+
+
+def test_submit_places_the_workflow_in_the_namespace(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    with service_for(kubeconfig) as service:
+        service.ensure_namespace()
+        created = service.submit(WORKFLOW)
+    assert created.ok, created
+    assert created.unwrap()["metadata"]["name"] == "job-x7k2p"
+    (body,) = fake.created(rf"{_ARGO}/namespaces/team/workflows")
+    assert body["metadata"] == {"generateName": "job-", "namespace": "team"}
+    assert WORKFLOW["metadata"]["namespace"] == "somewhere-else"  # the caller's manifest is untouched
+
+
+def test_a_refused_submission_is_a_typed_failure(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    fake.failures[("POST", rf"{_ARGO}/namespaces/team/workflows")] = (
+        403,
+        'workflows.argoproj.io is forbidden: User "dev" cannot create resource "workflows"',
+    )
+    result = service_for(kubeconfig).submit(WORKFLOW)
+    assert (result.kind, result.status) == (FailureKind.FORBIDDEN, 403)
+    assert result.reason == (
+        "submitting workflow job-* to team: workflows.argoproj.io is forbidden: "
+        'User "dev" cannot create resource "workflows" (HTTP 403)'
+    )
+
+
+def test_get_reads_the_typed_status(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    with service_for(kubeconfig) as service:
+        service.ensure_namespace()
+        name = service.submit(WORKFLOW).unwrap()["metadata"]["name"]
+        fresh = service.get(name)
+        assert fresh.ok and fresh.value is not None and fresh.value.phase is None
+        fake.objects[f"{_ARGO}/namespaces/team/workflows/{name}"]["status"] = final_status(name, "Failed")
+        status = service.get(name).unwrap()
+        missing = service.get("nope")
+    assert isinstance(status, WorkflowStatus)
+    assert (status.phase, status.pods()[0].exit_code, status.duration_s) == ("Failed", 3, 7.0)
+    assert missing.kind is FailureKind.NOT_FOUND
+
+
+def _submitted(fake: FakeKubernetes, kubeconfig: Path, statuses: list[dict[str, Any]]) -> tuple[ArgoService, str]:
+    fake.controller = lambda body: [dict(status) for status in statuses]
+    service = service_for(kubeconfig)
+    service.ensure_namespace()
+    return service, service.submit(WORKFLOW).unwrap()["metadata"]["name"]
+
+
+def test_wait_follows_a_watch_from_the_version_it_read(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    running = {"phase": "Running", "startedAt": "2024-05-01T10:00:00Z", "progress": "0/1"}
+    service, name = _submitted(fake, kubeconfig, [running, final_status("job-x7k2p")])
+    created_version = fake.objects[f"{_ARGO}/namespaces/team/workflows/{name}"]["metadata"]["resourceVersion"]
+    result = service.wait(name, timeout_s=20)
+    assert result.ok, result
+    assert result.value is not None and result.value.phase == "Succeeded"
+    (watch,) = [r for r in fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows") if r.query.get("watch") == "true"]
+    assert watch.query["resourceVersion"] == created_version
+    assert watch.query["fieldSelector"] == f"metadata.name={name}"
+    assert watch.query["allowWatchBookmarks"] == "true"
+
+
+def test_wait_starts_again_after_410_gone(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    fake.watch = "gone"
+    service, name = _submitted(fake, kubeconfig, [final_status("job-x7k2p")])
+    result = service.wait(name, timeout_s=20)
+    assert result.ok and result.value is not None and result.value.is_finished
+    watches = [r for r in fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows") if r.query.get("watch") == "true"]
+    assert len(watches) == 2
+
+
+def test_wait_polls_when_watching_fails(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    fake.watch = "broken"
+    running = {"phase": "Running"}
+    service, name = _submitted(fake, kubeconfig, [running, running, final_status("job-x7k2p", "Error")])
+    result = service.wait(name, timeout_s=20)
+    assert result.ok and result.value is not None and result.value.phase == "Error"
+    watches = [r for r in fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows") if r.query.get("watch") == "true"]
+    assert len(watches) == 1  # tried once, then polled
+    assert len(fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows/{name}")) == 3  # one step per read
+
+
+def test_wait_times_out_saying_the_controller_never_came(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    fake.watch = "silent"
+    service, name = _submitted(fake, kubeconfig, [])
+    started = time.monotonic()
+    result = service.wait(name, timeout_s=1.5)
+    assert time.monotonic() - started < 10
+    assert result.kind is FailureKind.TIMEOUT
+    assert result.reason == (
+        f"workflow team/{name} did not finish within 2 s: Argo's controller never picked it up "
+        "(no status): is the workflow-controller running?"
+    )
+
+
+def test_wait_reports_a_deleted_workflow(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    service, name = _submitted(fake, kubeconfig, [])
+    original = fake._watch
+
+    def deleting(path: str, query: dict[str, str]) -> Response:
+        obj = fake.objects.pop(f"{_ARGO}/namespaces/team/workflows/{name}")
+        return Response(200, iter([json.dumps({"type": "DELETED", "object": obj}).encode() + b"\n"]))
+
+    fake._watch = deleting  # type: ignore[method-assign]
+    result = service.wait(name, timeout_s=10)
+    fake._watch = original  # type: ignore[method-assign]
+    assert result.kind is FailureKind.NOT_FOUND and "deleted while waiting" in (result.reason or "")
+
+
+def test_terminate_sends_a_merge_patch(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    service, name = _submitted(fake, kubeconfig, [])
+    assert service.terminate(name).ok
+    (patch,) = fake.sent("PATCH", rf"{_ARGO}/namespaces/team/workflows/{name}")
+    assert patch.body == {"spec": {"shutdown": "Terminate"}}
+    assert patch.content_type == "application/merge-patch+json"
+
+
+# --- pods --------------------------------------------------------------------------------------------------
+
+
+def test_pod_logs_stream_in_chunks(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    text = "line\n" * 50_000 + "ünïcode\n"
+    fake.logs[("team", "job-x7k2p", "main")] = text
+    service = service_for(kubeconfig)
+    chunks: list[bytes] = []
+    streamed = service.stream_pod_logs("job-x7k2p", chunks.append)
+    assert streamed.value == len(text.encode()) and len(chunks) > 1
+    assert service.pod_logs("job-x7k2p").value == text
+    (request,) = [r for r in fake.requests if r.path.endswith("/log")][:1]
+    assert request.query == {"container": "main"}
+    missing = service.pod_logs("gone")
+    assert missing.kind is FailureKind.NOT_FOUND and 'pods "gone" not found' in (missing.reason or "")
+
+
+def test_run_pod_returns_its_log_or_why_it_failed(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    pod = {"metadata": {"name": "reader"}, "spec": {"containers": [{"name": "reader", "image": "python"}]}}
+    with service_for(kubeconfig) as service:
+        service.ensure_namespace()
+        fake.pod_result = lambda body: ("Succeeded", "listing\n")
+        assert service.run_pod(pod, timeout_s=10).value == "listing\n"
+        fake.pod_result = lambda body: ("Failed", "a\nb\nTraceback: boom\n")
+        failed = service.run_pod({**pod, "metadata": {"name": "reader-2"}}, timeout_s=10)
+        fake.pod_result = lambda body: ("Pending", "")
+        stuck = service.run_pod({**pod, "metadata": {"name": "reader-3"}}, timeout_s=0.2)
+    assert failed.kind is FailureKind.API_ERROR and failed.reason == "pod team/reader-2 failed: a | b | Traceback: boom"
+    assert stuck.kind is FailureKind.TIMEOUT and "did not finish within 0 s (phase Pending" in (stuck.reason or "")
+
+
+# --- CommandExecutor -------------------------------------------------------------------------------------
+
+
+def test_subprocess_executor_runs_and_reports() -> None:
+    commands = SubprocessExecutor()
+    assert isinstance(commands, CommandExecutor)
+    done = commands.run(["bash", "-c", "cat; echo err >&2; exit 3"], timeout_s=10, input_text="in\n")
+    assert (done.returncode, done.stdout, done.stderr, done.ok) == (3, "in\n", "err\n", False)
+    assert done.summary() == "bash -c 'cat; echo err >&2; exit 3': exited 3: err"
+    missing = commands.run(["argo-parity-no-such-program"], timeout_s=10)
+    assert missing.returncode is None and missing.error and "argo-parity-no-such-program" in missing.summary()
+    assert commands.which("bash") is not None and commands.which("argo-parity-no-such-program") is None
+    assert SubprocessExecutor(env={"PATH": "/nonexistent"}).which("bash") is None
+
+
+def test_a_timeout_kills_the_command_and_its_children() -> None:
+    started = time.monotonic()
+    result = SubprocessExecutor().run(["bash", "-c", "sleep 30 & sleep 30; wait"], timeout_s=0.5)
+    assert result.timed_out and result.returncode is None
+    assert time.monotonic() - started < 10
+    assert "timed out after" in result.summary()
+
+
+# --- cluster set-up, through a recording CommandExecutor ------------------------------------------------
+
+
+@dataclass
+class Recording:
+    """A CommandExecutor that records commands and answers from a script: no program runs."""
+
+    installed: set[str]
+    answers: dict[str, CommandResult] = field(default_factory=dict)  # command prefix -> result
+    commands: list[str] = field(default_factory=list)
+
+    def which(self, program: str) -> str | None:
+        return f"/usr/bin/{program}" if program in self.installed else None
+
+    def run(self, argv: Any, *, timeout_s: float, input_text: str | None = None) -> CommandResult:
+        command = " ".join(argv)
+        self.commands.append(command)
+        for prefix, result in self.answers.items():
+            if command.startswith(prefix):
+                return result
+        return CommandResult(tuple(argv), 0)
+
+
+def _provisioner(commands: Recording, probe: Callable[[str], str | None] = lambda url: None) -> provision.Provisioner:
+    return provision.Provisioner(commands=commands, probe=probe)
+
+
+def test_up_with_kind_creates_installs_and_waits() -> None:
+    commands = Recording({"kind", "docker", "kubectl"})
+    outcome = _provisioner(commands).up()
+    assert outcome.code == 0, outcome
+    url = "https://github.com/argoproj/argo-workflows/releases/download/v3.6.10/install.yaml"
+    assert commands.commands == [
+        "kind get clusters",
+        "kind create cluster --name argo-parity --wait 180s",
+        "kubectl --context kind-argo-parity create namespace argo",
+        f"kubectl --context kind-argo-parity apply -n argo -f {url}",
+        "kubectl --context kind-argo-parity -n argo rollout status deployment/workflow-controller --timeout=300s",
+    ]
+    assert (
+        outcome.messages[-1]
+        == "workflow-controller ready; kubectl context kind-argo-parity (--execute cluster uses it)"
+    )
+
+
+def test_up_with_k3d_keeps_an_existing_cluster() -> None:
+    exists = CommandResult(("k3d",), 0, "argo-parity  1/1")
+    already = CommandResult(("kubectl",), 1, stderr='namespaces "argo" AlreadyExists')
+    commands = Recording(
+        {"k3d", "docker", "kubectl"}, {"k3d cluster get": exists, "kubectl --context k3d-argo-parity create": already}
+    )
+    outcome = _provisioner(commands).up()
+    assert outcome.code == 0, outcome
+    assert commands.commands[0] == "k3d cluster get argo-parity"
+    assert not any("cluster create" in command for command in commands.commands)
+    assert outcome.messages[0] == "k3d cluster argo-parity exists: kept"
+
+
+def test_up_stops_at_the_first_failing_step() -> None:
+    failed = CommandResult(("kubectl",), 1, stderr="error: unable to read URL\nconnection reset\n")
+    commands = Recording({"kind", "podman", "kubectl"}, {"kubectl --context kind-argo-parity apply": failed})
+    outcome = _provisioner(commands).up()
+    assert outcome.code == 1
+    assert outcome.errors[0].endswith(": exited 1: connection reset")
+    assert not any("rollout" in command for command in commands.commands)
+
+
+def test_up_names_everything_missing_in_one_line() -> None:
+    nothing = _provisioner(Recording(set())).up()
+    assert nothing.code == 2 and len(nothing.errors) == 1
+    assert nothing.errors[0] == (
+        "cluster-up: neither kind nor k3d is installed (https://kind.sigs.k8s.io or https://k3d.io); "
+        "kubectl is not installed (https://kubernetes.io/docs/tasks/tools/)"
+    )
+    no_engine = _provisioner(Recording({"k3d", "kubectl"})).up()
+    assert no_engine.errors == ("cluster-up: k3d needs a container engine: docker is not installed",)
+    offline = _provisioner(Recording({"kind", "docker", "kubectl"}), probe=lambda url: "Name or service not known").up()
+    assert offline.code == 2 and offline.errors[0].startswith("cluster-up: no registry access: Docker Hub")
+    assert (
+        "quay.io (Argo's controller and executor images) at https://quay.io/v2/: Name or service not known"
+        in offline.errors[0]
+    )
+
+
+def test_the_registry_probe_is_real(tmp_path: Path) -> None:
+    assert "refused" in (provision.probe_url(f"http://127.0.0.1:{_closed_port()}/v2/", timeout_s=2) or "").lower()
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.fake = FakeKubernetes()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:  # any HTTP answer, even 404, means a server is there
+        assert provision.probe_url(f"http://127.0.0.1:{server.server_port}/v2/", timeout_s=2) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_down_deletes_with_the_installed_tool() -> None:
+    listed = CommandResult(("kind",), 0, "argo-parity\nother\n")
+    commands = Recording({"kind"}, {"kind get clusters": listed})
+    assert _provisioner(commands).down().code == 0
+    assert commands.commands[-1] == "kind delete cluster --name argo-parity"
+    absent = Recording({"kind"}, {"kind get clusters": CommandResult(("kind",), 0, "other\n")})
+    assert _provisioner(absent).down().messages == ("kind cluster argo-parity does not exist",)
+    assert _provisioner(Recording(set())).down().code == 2
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
