@@ -4,11 +4,11 @@ names relative to the entrypoint, nodes in definition order, each pod's log as i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.argo.status import ArgoPhase, NodeStatus, NodeType, WorkflowStatus
-from harness.execute.result import FileResult, NodeKind, NodeRun, Output, Phase, WorkflowRun
+from harness.execute.result import FileResult, NodeKind, NodeRun, Output, Phase, WorkflowRun, workflow_streams
 
 FINAL_PHASES = {ArgoPhase.SUCCEEDED: Phase.SUCCEEDED, ArgoPhase.FAILED: Phase.FAILED, ArgoPhase.ERROR: Phase.ERROR}
 _KINDS: dict[NodeType, NodeKind] = {NodeType.POD: "Pod", NodeType.STEPS: "Steps", NodeType.DAG: "DAG"}
@@ -47,15 +47,7 @@ def workflow_run_from_status(
         if run is not None:
             ordered.append((_order(run.name, node, entrypoint, templates), run))
     nodes = tuple(run for _, run in sorted(ordered, key=lambda item: item[0]))
-    pods = [node for node in nodes if node.kind == "Pod"]
-    exit_code: int | None
-    if len(pods) == 1:
-        stdout, stderr, exit_code = pods[0].stdout, pods[0].stderr, pods[0].exit_code
-    else:
-        stdout = _join(node.stdout for node in pods)
-        stderr = _join(node.stderr for node in pods)
-        failed = next((node for node in pods if node.phase is not Phase.SUCCEEDED), None)
-        exit_code = failed.exit_code if failed else (0 if pods else None)
+    stdout, stderr, exit_code = workflow_streams(nodes)
     error = None
     if phase is None:
         where = status.phase_text or "no phase: the controller never picked it up"
@@ -195,12 +187,3 @@ def _call(rest: str, calls: Sequence[Any]) -> tuple[int, str, int] | None:
             return None
         rest = rest[end + 1 :]
     return index, rest, item
-
-
-def _join(outputs: Iterator[Output]) -> Output:
-    parts = list(outputs)
-    return Output(
-        text="".join(part.text for part in parts),
-        size=sum(part.size for part in parts),
-        truncated=any(part.truncated for part in parts),
-    )

@@ -7,7 +7,7 @@ here holds a secret value: env values resolved from a ``secretKeyRef`` are named
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
@@ -198,3 +198,23 @@ class WorkflowRun:
             notes=tuple(data["notes"]),
             secrets_used=tuple(data["secrets_used"]),
         )
+
+
+def workflow_streams(nodes: Sequence[NodeRun]) -> tuple[Output, Output, int | None]:
+    """A workflow's stdout, stderr and exit code from its nodes (in definition order), as
+    ``WorkflowRun`` documents them: one pod's own, else the pods' joined and the first failed
+    pod's exit code (0 when none failed, None when no pod ran)."""
+    pods = [node for node in nodes if node.kind == "Pod"]
+    if len(pods) == 1:
+        return pods[0].stdout, pods[0].stderr, pods[0].exit_code
+    failed = next((node for node in pods if node.phase is not Phase.SUCCEEDED), None)
+    exit_code = failed.exit_code if failed else (0 if pods else None)
+    return _join([node.stdout for node in pods]), _join([node.stderr for node in pods]), exit_code
+
+
+def _join(parts: Sequence[Output]) -> Output:
+    return Output(
+        text="".join(part.text for part in parts),
+        size=sum(part.size for part in parts),
+        truncated=any(part.truncated for part in parts),
+    )

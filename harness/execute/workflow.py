@@ -32,7 +32,7 @@ from harness.execute._hosts import url_hosts
 from harness.execute._variables import SUPPORTED_TAG, UnresolvedVariable, expand_env_refs, substitute, tags
 from harness.execute._volumes import RunVolumes, VolumeNotFound
 from harness.execute.pods import Mount, PodResult, PodRunner, PodSpec
-from harness.execute.result import NodeKind, NodeRun, Output, Phase, WorkflowRun
+from harness.execute.result import NodeKind, NodeRun, Output, Phase, WorkflowRun, workflow_streams
 from harness.execute.secrets import fake_secret_value, secret_ref
 
 # What a program must contain for its pod to get network access: it installs packages.
@@ -439,15 +439,7 @@ class _WorkflowExecution:
             max_files=self.settings.max_files, preview_bytes=self.settings.preview_bytes
         )
         nodes = tuple(node for _, node in sorted(self.nodes, key=lambda item: item[0]))
-        pods = [node for node in nodes if node.kind == "Pod"]
-        exit_code: int | None
-        if len(pods) == 1:
-            stdout, stderr, exit_code = pods[0].stdout, pods[0].stderr, pods[0].exit_code
-        else:
-            stdout = _join(node.stdout for node in pods)
-            stderr = _join(node.stderr for node in pods)
-            failed = next((node for node in pods if node.phase is not Phase.SUCCEEDED), None)
-            exit_code = failed.exit_code if failed else (0 if pods else None)
+        stdout, stderr, exit_code = workflow_streams(nodes)
         return WorkflowRun(
             executor=self.settings.executor,
             label=self.label,
@@ -788,15 +780,6 @@ def _worst(phases: Iterator[Phase] | Sequence[Phase]) -> Phase:
         if phase in found:
             return phase
     return Phase.SUCCEEDED
-
-
-def _join(outputs: Iterator[Output]) -> Output:
-    parts = list(outputs)
-    return Output(
-        text="".join(part.text for part in parts),
-        size=sum(part.size for part in parts),
-        truncated=any(part.truncated for part in parts),
-    )
 
 
 def _text(value: Any) -> str:
