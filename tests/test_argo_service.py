@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import socket
 import threading
@@ -36,7 +37,9 @@ from harness.argo import (
     provision,
     rbac,
 )
+from harness.argo import service as service_module
 from harness.argo.result import classify
+from harness.argo.service import PACKAGE_HINT, kubeconfig_contexts
 
 # --- a stand-in for the Kubernetes API ----------------------------------------------------------------
 
@@ -66,7 +69,10 @@ class FakeKubernetes:
     ``workflow_statuses[(namespace, name)]`` is the list of statuses the "controller" gives a
     workflow, one per watch event (or per read when polling). ``watch`` is how watch requests are
     answered: "events", "gone" (410 once, then events), "broken" (500), "silent" (no event).
-    ``pod_result(pod)`` decides how a created pod ends: (phase, log).
+    ``pod_result(pod)`` decides how a created pod ends: (phase, log). ``failures`` answer every
+    matching request with an error; ``failures_once`` each answer the first matching request only
+    (a server busy for a moment). A GET of a namespace's ``pods`` lists them (``labelSelector``
+    ``key=value`` honoured).
     """
 
     crd_installed: bool = True
@@ -78,6 +84,7 @@ class FakeKubernetes:
     logs: dict[tuple[str, str, str], str] = field(default_factory=dict)
     pod_result: Callable[[dict[str, Any]], tuple[str, str]] | None = None
     failures: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)  # (method, path regex)
+    failures_once: list[tuple[str, str, int, str]] = field(default_factory=list)  # method, path regex, status
     version: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
     _gone_sent: bool = False
@@ -101,6 +108,10 @@ class FakeKubernetes:
             self.requests.append(request)
             for (method, pattern), (status, message) in self.failures.items():
                 if method == request.method and re.fullmatch(pattern, request.path):
+                    return _status(status, message)
+            for index, (method, pattern, status, message) in enumerate(self.failures_once):
+                if method == request.method and re.fullmatch(pattern, request.path):
+                    del self.failures_once[index]
                     return _status(status, message)
             return self._handle(request)
 
@@ -133,6 +144,8 @@ class FakeKubernetes:
             return self._watch(path, query)
         if method == "POST":
             return self._create(path, request.body)
+        if method == "GET" and re.fullmatch(r"/api/v1/namespaces/[^/]+/pods", path):
+            return Response(200, {"kind": "PodList", "items": self._list(path, query.get("labelSelector"))})
         if path not in self.objects:
             if method == "DELETE" and path.startswith("/api/v1/namespaces/"):
                 return _status(404, "namespace not found")
@@ -181,6 +194,17 @@ class FakeKubernetes:
             container = body["spec"]["containers"][0]["name"]
             self.logs[(metadata["namespace"], metadata["name"], container)] = text
         return Response(201, body)
+
+    def _list(self, collection: str, selector: str | None) -> list[dict[str, Any]]:
+        key, _, value = (selector or "").partition("=")
+        items = []
+        for path, obj in self.objects.items():
+            if path.rsplit("/", 1)[0] != collection:
+                continue
+            if key and (obj.get("metadata", {}).get("labels") or {}).get(key) != value:
+                continue
+            items.append(obj)
+        return items
 
     def _advance(self, namespace: str, name: str) -> dict[str, Any] | None:
         pending = self.workflow_statuses.get((namespace, name))
@@ -268,15 +292,21 @@ class _Server(ThreadingHTTPServer):
 
 
 def kubeconfig_for(path: Path, server: str) -> Path:
+    """A kubeconfig with one context, ``fake`` (the current one), reaching ``server``."""
+    return kubeconfig_with(path, {"fake": server}, current="fake")
+
+
+def kubeconfig_with(path: Path, servers: dict[str, str], *, current: str) -> Path:
+    """A kubeconfig with a context (and a cluster) of each name in ``servers``, reaching its URL."""
     path.write_text(
         json.dumps(
             {
                 "apiVersion": "v1",
                 "kind": "Config",
-                "clusters": [{"name": "fake", "cluster": {"server": server}}],
+                "clusters": [{"name": name, "cluster": {"server": url}} for name, url in servers.items()],
                 "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-                "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}],
-                "current-context": "fake",
+                "contexts": [{"name": name, "context": {"cluster": name, "user": "fake"}} for name in servers],
+                "current-context": current,
             }
         )
     )
@@ -494,10 +524,9 @@ def test_ensure_creates_once_and_accepts_what_exists(fake_kubernetes: tuple[Fake
     accounts = fake.created(r"/api/v1/namespaces/team/serviceaccounts")
     assert [account["metadata"]["name"] for account in accounts] == ["runner", "runner"]  # the second: 409
     roles = fake.created(r"/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles")
+    # Argo's documented minimum for the emissary executor ("Workflow RBAC"), and nothing more.
     assert roles[0]["rules"] == [
         {"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]},
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "patch"]},
-        {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
     ]
     # The second time the role exists: it is replaced, so its rules are the wanted ones.
     assert len(fake.sent("PUT", r".*/roles/argo-parity-executor")) == 1
@@ -651,6 +680,143 @@ def test_wait_reports_a_deleted_workflow(fake_kubernetes: tuple[FakeKubernetes, 
     assert result.kind is FailureKind.NOT_FOUND and "deleted while waiting" in (result.reason or "")
 
 
+def test_wait_reads_again_when_the_server_is_busy_for_a_moment(
+    fake_kubernetes: tuple[FakeKubernetes, Path],
+) -> None:
+    fake, kubeconfig = fake_kubernetes
+    running = {"phase": "Running"}
+    service, name = _submitted(fake, kubeconfig, [running, final_status("job-x7k2p")])
+    path = rf"{_ARGO}/namespaces/team/workflows/{name}"
+    fake.failures_once.append(("GET", path, 503, "the server is currently unable to handle the request"))
+    fake.failures_once.append(("GET", path, 429, "too many requests, please try again later"))
+    result = service.wait(name, timeout_s=20)
+    assert result.ok, result
+    assert result.value is not None and result.value.phase == "Succeeded"
+    assert fake.failures_once == []  # both were answered, and the wait went on
+    assert len(fake.sent("GET", path)) >= 3
+
+
+def test_wait_gives_up_on_a_lasting_failure_at_the_deadline(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    service, name = _submitted(fake, kubeconfig, [])
+    path = rf"{_ARGO}/namespaces/team/workflows/{name}"
+    fake.failures[("GET", path)] = (503, "the server is currently unable to handle the request")
+    started = time.monotonic()
+    result = service.wait(name, timeout_s=0.5)
+    assert 0.4 < time.monotonic() - started < 10
+    assert (result.kind, result.status) == (FailureKind.UNAVAILABLE, 503)
+    assert re.fullmatch(
+        rf"reading workflow team/{name}: the server is currently unable to handle the request \(HTTP 503\) "
+        r"\(tried \d+ times until the deadline\)",
+        result.reason or "",
+    )
+    assert len(fake.sent("GET", path)) >= 3
+    fake.failures[("GET", path)] = (403, "forbidden")  # not a passing failure: no second read
+    before = len(fake.sent("GET", path))
+    assert service.wait(name, timeout_s=5).kind is FailureKind.FORBIDDEN
+    assert len(fake.sent("GET", path)) == before + 1
+
+
+def test_a_check_can_end_the_wait_early(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    fake.watch = "silent"
+    service, name = _submitted(fake, kubeconfig, [])
+    seen: list[WorkflowStatus] = []
+
+    def check(status: WorkflowStatus) -> WorkflowResult[Any] | None:
+        seen.append(status)
+        return WorkflowResult.failure(FailureKind.TIMEOUT, "given up") if len(seen) == 3 else None
+
+    started = time.monotonic()
+    result = service.wait(name, timeout_s=60, check=check, check_interval_s=0.05)
+    assert time.monotonic() - started < 10
+    assert (result.kind, result.reason) == (FailureKind.TIMEOUT, "given up")
+    assert len(seen) == 3 and all(status.phase is None for status in seen)
+
+
+def test_list_pods_by_label(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    with service_for(kubeconfig) as service:
+        service.ensure_namespace()
+        assert service.list_pods().value == []
+        for pod, workflow in (("a", "wf"), ("b", "other")):
+            fake.objects[f"/api/v1/namespaces/team/pods/{pod}"] = {
+                "metadata": {"name": pod, "labels": {"workflows.argoproj.io/workflow": workflow}},
+                "status": {"phase": "Pending"},
+            }
+        listed = service.list_pods("workflows.argoproj.io/workflow=wf")
+        assert [pod["metadata"]["name"] for pod in listed.value or []] == ["a"]
+        assert len(service.list_pods().value or []) == 2
+    (request,) = [r for r in fake.sent("GET", r"/api/v1/namespaces/team/pods") if r.query]
+    assert request.query == {"labelSelector": "workflows.argoproj.io/workflow=wf"}
+
+
+def test_a_log_that_breaks_while_read_is_a_failure(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    fake.logs[("team", "job-x7k2p", "main")] = "line\n" * 50_000
+
+    def refuse(chunk: bytes) -> None:
+        raise OSError("disk full")
+
+    with service_for(kubeconfig) as service:
+        failed = service.stream_pod_logs("job-x7k2p", refuse)
+        assert failed.kind is FailureKind.API_ERROR
+        assert failed.reason == "reading the log of team/job-x7k2p (main): OSError: disk full"
+        assert service.pod_logs("job-x7k2p").value == "line\n" * 50_000  # the next read is whole
+
+
+def test_without_the_kubernetes_package_nothing_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> Any:
+        raise ImportError("No module named 'kubernetes'")
+
+    monkeypatch.setattr(service_module, "_kubernetes_client", missing)
+    service = ArgoService("team", api_client=object(), poll_interval_s=0.01)
+    assert service.available().reason == PACKAGE_HINT
+    assert service.delete_namespace().reason == f"deleting namespace team: {PACKAGE_HINT}"
+    # From then on every operation says so at once; waiting does not retry it.
+    operations: list[Callable[[], WorkflowResult[Any]]] = [
+        service.ensure_namespace,
+        lambda: service.ensure_service_account("runner"),
+        lambda: service.ensure_pvc("claim"),
+        lambda: service.ensure_secret("s", {"k": "v"}),
+        lambda: service.submit(WORKFLOW),
+        lambda: service.get("wf"),
+        lambda: service.terminate("wf"),
+        lambda: service.pod_logs("pod"),
+        service.list_pods,
+        lambda: service.run_pod({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}]}}, 1),
+    ]
+    for operation in operations:
+        result = operation()
+        assert (result.kind, result.reason) == (FailureKind.UNAVAILABLE, PACKAGE_HINT)
+    started = time.monotonic()
+    assert service.wait("wf", timeout_s=30).reason == PACKAGE_HINT
+    assert time.monotonic() - started < 5
+
+
+def test_the_contexts_of_a_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = kubeconfig_with(tmp_path / "a", {"prod": "http://a", "kind-argo-parity": "http://b"}, current="prod")
+    second = kubeconfig_with(tmp_path / "b", {"prod": "http://c", "k3d-argo-parity": "http://d"}, current="prod")
+    assert kubeconfig_contexts(str(first)) == ("prod", "kind-argo-parity")
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(first), str(tmp_path / "absent"), str(second)]))
+    assert kubeconfig_contexts() == ("prod", "kind-argo-parity", "k3d-argo-parity")
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    for path in (empty, tmp_path / "absent"):
+        assert kubeconfig_contexts(str(path)) is None  # nothing to choose from: connecting says why
+    no_contexts = tmp_path / "no-contexts"
+    no_contexts.write_text("apiVersion: v1\nkind: Config\n")
+    assert kubeconfig_contexts(str(no_contexts)) == ()
+    broken = tmp_path / "broken"
+    broken.write_text("contexts: [unclosed\n")
+    with pytest.raises(ValueError, match=f"the kubeconfig {broken} is not valid YAML: "):
+        kubeconfig_contexts(str(broken))
+    listed = tmp_path / "list"
+    listed.write_text("- a\n")
+    with pytest.raises(ValueError, match="is not a mapping but a list"):
+        kubeconfig_contexts(os.pathsep.join([str(first), str(listed)]))
+
+
 def test_terminate_sends_a_merge_patch(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
     fake, kubeconfig = fake_kubernetes
     service, name = _submitted(fake, kubeconfig, [])
@@ -708,6 +874,12 @@ def test_subprocess_executor_runs_and_reports() -> None:
     assert SubprocessExecutor(env={"PATH": "/nonexistent"}).which("bash") is None
 
 
+def test_output_that_is_not_utf8_is_replaced_not_raised() -> None:
+    done = SubprocessExecutor().run(["bash", "-c", r"printf 'ok \xff\xfe\n'; printf '\xc3' >&2"], timeout_s=10)
+    assert done.ok
+    assert (done.stdout, done.stderr) == ("ok \ufffd\ufffd\n", "\ufffd")
+
+
 def test_a_timeout_kills_the_command_and_its_children() -> None:
     started = time.monotonic()
     result = SubprocessExecutor().run(["bash", "-c", "sleep 30 & sleep 30; wait"], timeout_s=0.5)
@@ -755,10 +927,14 @@ def test_up_with_kind_creates_installs_and_waits() -> None:
         f"kubectl --context kind-argo-parity apply -n argo -f {url}",
         "kubectl --context kind-argo-parity -n argo rollout status deployment/workflow-controller --timeout=300s",
     ]
-    assert (
-        outcome.messages[-1]
-        == "workflow-controller ready; kubectl context kind-argo-parity (--execute cluster uses it)"
+    assert outcome.messages[-2:] == (
+        "workflow-controller ready; kubectl context kind-argo-parity",
+        "--execute cluster runs in context kind-argo-parity (or the one PARITY_KUBE_CONTEXT names)",
     )
+    other = provision.Provisioner(
+        commands=Recording({"kind", "docker", "kubectl"}), cluster_name="mine", probe=lambda url: None
+    )
+    assert other.up().messages[-1] == "--execute cluster runs in it with: export PARITY_KUBE_CONTEXT=kind-mine"
 
 
 def test_up_with_k3d_keeps_an_existing_cluster() -> None:

@@ -199,13 +199,14 @@ def test_the_root_pod_is_named_after_the_workflow(corpora: Path) -> None:
     assert status.pod_name(pod) == "hello-world-9tql2"
 
 
-def test_v1_pod_names_are_node_ids() -> None:
-    node = NodeStatus(id="wf-123", name="wf.a", display_name="a", type=NodeType.POD, template_name="echo")
-    assert node.pod_name("wf", "v1") == "wf-123"
-    assert node.pod_name("wf", "v2") == "wf-echo-123"
-    # A node id that is not "<workflow>-<hash>" falls back to hashing the name, as Argo's UI does.
-    other = NodeStatus(id="x", name="wf.b", display_name="b", type=NodeType.POD, template_name="echo")
-    assert other.pod_name("wf") == f"wf-echo-{fnv32a('wf.b')}"
+def test_v1_pod_names_are_node_ids_and_v2_hash_the_node_name() -> None:
+    # As Argo makes them: the node id is "<workflow>-<fnv32a(node name)>", the pod's hash the same.
+    digest = fnv32a("wf.a")
+    node = NodeStatus(id=f"wf-{digest}", name="wf.a", display_name="a", type=NodeType.POD, template_name="echo")
+    assert node.pod_name("wf", "v1") == f"wf-{digest}"
+    assert node.pod_name("wf", "v2") == f"wf-echo-{digest}"
+    root = NodeStatus(id="wf", name="wf", display_name="wf", type=NodeType.POD, template_name="echo")
+    assert root.pod_name("wf") == "wf"
     container = NodeStatus(
         id="wf-9",
         name="wf.c.main",
@@ -215,6 +216,20 @@ def test_v1_pod_names_are_node_ids() -> None:
         boundary_id="wf-7",
     )
     assert container.pod_name("wf") == "wf-set-7"  # a containerSet container runs in its boundary's pod
+    assert container.pod_name("wf", "v1") == "wf-7"
+
+
+def test_a_long_pod_name_keeps_its_hash() -> None:
+    # Argo cuts "<workflow>-<template>" to 242 characters: with "-" and a hash of at most 10
+    # digits the name always fits Kubernetes' 253.
+    workflow, template = "w" * 200, "t" * 100
+    node = NodeStatus(id="x", name=f"{workflow}.step", display_name="step", type=NodeType.POD, template_name=template)
+    name = node.pod_name(workflow)
+    digest = str(fnv32a(f"{workflow}.step"))
+    assert name == f"{(workflow + '-' + template)[:242]}-{digest}"
+    assert len(name) <= 253
+    biggest = NodeStatus(id="x", name="n", display_name="n", type=NodeType.POD, template_name=template)
+    assert len(biggest.pod_name(workflow + "-" + "z" * 100)) == 243 + len(str(fnv32a("n")))
 
 
 def test_v1_annotation_is_honoured(corpora: Path) -> None:

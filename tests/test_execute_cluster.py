@@ -24,6 +24,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,17 +38,22 @@ from harness.builders import hera, legacy
 from harness.execute import executes, get_executor
 from harness.execute._cluster_files import READER_SCRIPT, files_from_listing, reader_pod
 from harness.execute._cluster_plan import PersistentVolume, inspect_for_cluster, persistent_volumes, plan_run
-from harness.execute._cluster_status import definition_order, relative_node_name, workflow_run_from_status
+from harness.execute._cluster_status import (
+    definition_order,
+    relative_node_name,
+    superseded_attempts,
+    workflow_run_from_status,
+)
 from harness.execute._volumes import RunVolumes
 from harness.execute.base import Executor
-from harness.execute.cluster import ClusterExecutor
+from harness.execute.cluster import ClusterExecutor, pod_stuck_reason
 from harness.execute.parity import ExecutionStatus, execute_pair
 from harness.execute.result import FileResult, Output, Phase
 from harness.execute.secrets import fake_secret_value
 from harness.scenarios import load_scenarios
 from tests import planted_execution
-from tests.execution_support import execute_builtin
-from tests.test_argo_service import _ARGO, FakeKubernetes, running_fake
+from tests.execution_support import IMAGE, RESULTS, execute_builtin, requirement, script, workflow
+from tests.test_argo_service import _ARGO, FakeKubernetes, _closed_port, kubeconfig_with, running_fake
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios(ROOT / "scenarios")}
@@ -106,8 +112,15 @@ def test_namespaces_are_fresh_dns_labels() -> None:
     assert len(names) == 20
     for name in names:
         assert re.fullmatch(r"parity-plain-hello-legacy-repeat-[0-9a-f]{6}", name)
+    dns_label = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
     long = executor.namespace_for("Ünïcode & " + "x" * 200 + "/new")
-    assert len(long) <= 63 and re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?", long)
+    assert len(long) <= 63 and re.fullmatch(dns_label, long)
+    long_prefix = ClusterExecutor(namespace_prefix="Team " + "p" * 100).namespace_for("plain-hello/new")
+    assert len(long_prefix) == 63 and re.fullmatch(dns_label, long_prefix)
+    assert re.fullmatch(r"team-p+-[0-9a-f]{6}", long_prefix)  # the random suffix is never cut
+    assert re.fullmatch(
+        r"p+-plain-hello-new-[0-9a-f]{6}", ClusterExecutor(namespace_prefix="p" * 40).namespace_for("plain-hello/new")
+    )
 
 
 # --- the manifest rewrite, on real built manifests ----------------------------------------------------------
@@ -131,6 +144,8 @@ def test_the_rewrite_of_a_legacy_manifest() -> None:
     )
     assert (plan.workflow_name, plan.deadline_s) == ("python-job-local", 240)
     assert plan.notes[0].startswith("namespace argo -> parity-x-abc123: every run gets a fresh namespace")
+    assert "logs and messages show argo in its place" in plan.notes[0]
+    assert plan.original_namespace == "argo"
     assert any(note.startswith("name python-job-local instead of a generated one") for note in plan.notes)
     assert "activeDeadlineSeconds 240: the executors' default deadline" in plan.notes
 
@@ -138,9 +153,9 @@ def test_the_rewrite_of_a_legacy_manifest() -> None:
 def test_every_claim_and_secret_the_manifest_references() -> None:
     several = plan_run(legacy_manifest("volumes-several"), namespace="ns")
     assert several.claims == ("shared-data-pvc", "task-results-pvc")
-    assert [(v.mount_path, v.claim) for v in several.volumes] == [
-        ("/mnt/results", "task-results-pvc"),
+    assert [(v.mount_path, v.claim) for v in several.volumes] == [  # by source, never by the order met
         ("/data/shared", "shared-data-pvc"),
+        ("/mnt/results", "task-results-pvc"),
     ]
     secret = plan_run(legacy_manifest("env-from-secret"), namespace="ns", secrets={"other/key": "unused"})
     assert secret.secrets == {"api-credentials": {"token": fake_secret_value("api-credentials", "token")}}
@@ -176,7 +191,7 @@ def test_claim_templates_are_kept_until_read() -> None:
     assert plan.volumes == (PersistentVolume("task-results", "volumeClaimTemplate/task-results", None, "/mnt/results"),)
 
 
-def test_steps_mounts_are_found_in_definition_order() -> None:
+def test_steps_mounts_report_the_smallest_mount() -> None:
     volume = {"name": "work", "persistentVolumeClaim": {"claimName": "work-pvc"}}
     manifest = {
         "kind": "Workflow",
@@ -293,17 +308,33 @@ def test_groups_retries_and_nodes_that_never_ran_are_left_out(corpora: Path) -> 
     name = "workflow-controller-dag_test__L2462__testFailsWithParamDAG.yaml"
     status = WorkflowStatus.from_workflow(corpus_object(corpora, name))
     run = converted(corpora, name)
-    kept = {"Pod": 13, "DAG": 1}
+    superseded = superseded_attempts(status)
+    # Attempts 0 and 1 of process-tasks(3:3) were retried: only attempt 2 counts.
+    assert {status.nodes[node].name for node in superseded} == {
+        "reproduce-bug-9tpfr.process-tasks(3:3)(0)",
+        "reproduce-bug-9tpfr.process-tasks(3:3)(1)",
+    }
+    kept = {"Pod": 11, "DAG": 1}
     assert Counter(n.kind for n in run.nodes) == kept
-    assert len(run.nodes) == sum(1 for n in status.nodes.values() if n.type_text in kept and n.phase_text != "Omitted")
+    assert len(run.nodes) == sum(
+        1 for n in status.nodes.values() if n.type_text in kept and n.phase_text != "Omitted" and n.id not in superseded
+    )
+    assert [n.name for n in run.pods] == [  # definition order: task, item, attempt
+        "start.gen-tasks(0)",
+        *(f"start.process-tasks({i}:{i})({2 if i == 3 else 0})" for i in range(10)),
+    ]
     assert run.phase is None and run.error == "the workflow did not finish (Running)"
     skipped = converted(corpora, "workflow-util-util_test__L3916__onExitPanic.yaml")
     assert all(node.phase is not None for node in skipped.nodes)
     assert not any(node.name.endswith(".celebrate") for node in skipped.nodes)  # its `when` was false
     assert (skipped.phase, skipped.message) == (Phase.FAILED, "main: Error (exit code 1)")
     retries = converted(corpora, "dag-disable-fail-fast.yaml")
-    assert "statis.B" not in {n.name for n in retries.nodes}  # the Retry node; its attempt is kept
-    assert {"statis.B(0)", "statis.C(0)", "statis.C(1)"} <= {n.name for n in retries.nodes}
+    names = [n.name for n in retries.nodes]
+    assert "statis.B" not in names and "statis.C" not in names  # the Retry nodes; their last attempts are kept
+    assert {"statis.B(0)", "statis.C(1)"} <= set(names)
+    assert "statis.C(0)" not in names  # superseded by statis.C(1)
+    assert names == ["statis", "statis.A", "statis.B(0)", "statis.C(1)", "statis.D", "statis.E"]
+    assert any(note.startswith("statis.C(0): Failed") for note in retries.notes)
 
 
 @pytest.mark.corpus
@@ -525,6 +556,8 @@ def writes_results(workflow: dict[str, Any], argo: FakeArgo) -> tuple[int, str]:
 
 
 def cluster(kubeconfig: Path, **options: Any) -> ClusterExecutor:
+    """The executor on the fake server, whose kubeconfig context is named ``fake``."""
+    options.setdefault("context", "fake")
     return ClusterExecutor(kubeconfig=str(kubeconfig), poll_interval_s=0.01, request_timeout_s=10, **options)
 
 
@@ -665,6 +698,541 @@ def test_execute_pair_through_the_fake_server_injects_the_same_secret(
     assert len(namespaces) == 3  # legacy, new, legacy-repeat: never shared
 
 
+# --- which cluster: never the current context by default ------------------------------------------------------
+
+
+def _server(kubeconfig: Path) -> str:
+    """The URL of the fake API server a kubeconfig of ``running_fake`` points at."""
+    return str(json.loads(kubeconfig.read_text())["clusters"][0]["cluster"]["server"])
+
+
+NO_CONTEXT = (
+    "the kubeconfig has no context kind-argo-parity or k3d-argo-parity (run `make cluster-up`), and "
+    "PARITY_KUBE_CONTEXT is not set to the context to run in; the current context is never used, "
+    "since every run creates namespaces, RBAC and Secrets in its cluster"
+)
+
+
+def test_a_kubeconfig_with_only_another_current_context_is_unavailable(
+    fake_kubernetes: tuple[FakeKubernetes, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PARITY_KUBE_CONTEXT", raising=False)
+    fake, kubeconfig = fake_kubernetes
+    prod = kubeconfig_with(tmp_path / "prod-only", {"prod": _server(kubeconfig)}, current="prod")
+    executor = ClusterExecutor(kubeconfig=str(prod), poll_interval_s=0.01)
+    assert executor.unavailable_reason() == NO_CONTEXT
+    manifest = legacy_manifest("env-from-secret")
+    run = executor.run(manifest, label="env-from-secret/legacy", secrets={"api-credentials/token": "real"})
+    assert (run.phase, run.error) == (None, NO_CONTEXT)
+    outcome = execute_pair(
+        executor,
+        legacy_manifest=manifest,
+        new_manifest=hera.build(SCENARIOS["env-from-secret"].inputs.for_builder()),
+        expectation=SCENARIOS["env-from-secret"].expect.execution,
+        scenario="env-from-secret",
+    )
+    assert outcome.status is ExecutionStatus.UNAVAILABLE and outcome.message == NO_CONTEXT
+    assert fake.requests == []  # nothing, not even a version probe, reached the "prod" cluster
+    # A kubeconfig that cannot be read is no reason to guess either.
+    (tmp_path / "broken").write_text("current-context: prod\ncontexts: [unclosed\n")
+    reason = ClusterExecutor(kubeconfig=f"{prod}{os.pathsep}{tmp_path / 'broken'}").unavailable_reason()
+    assert (reason or "").startswith(f"the kubeconfig {tmp_path / 'broken'} is not valid YAML: ")
+    no_contexts = tmp_path / "no-contexts"
+    no_contexts.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "current-context": "prod"}))
+    assert ClusterExecutor(kubeconfig=str(no_contexts)).unavailable_reason() == NO_CONTEXT
+
+
+def test_the_parity_clusters_context_is_found_by_name(
+    fake_kubernetes: tuple[FakeKubernetes, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PARITY_KUBE_CONTEXT", raising=False)
+    fake, kubeconfig = fake_kubernetes
+    nowhere = f"http://127.0.0.1:{_closed_port()}"  # "prod": had it been used, nothing would answer
+    kind = kubeconfig_with(
+        tmp_path / "kind", {"prod": nowhere, "kind-argo-parity": _server(kubeconfig)}, current="prod"
+    )
+    executor = ClusterExecutor(kubeconfig=str(kind), poll_interval_s=0.01, request_timeout_s=10)
+    assert executor.kube_context().value == "kind-argo-parity"
+    assert executor.unavailable_reason() is None
+    FakeArgo(fake, tmp_path, writes_results)
+    run = executor.run(legacy_manifest("volumes-default-results"), label="kind")
+    assert run.error is None and run.phase is Phase.SUCCEEDED, run
+    k3d = kubeconfig_with(tmp_path / "k3d", {"prod": nowhere, "k3d-argo-parity": _server(kubeconfig)}, current="prod")
+    assert ClusterExecutor(kubeconfig=str(k3d)).kube_context().value == "k3d-argo-parity"
+    both = kubeconfig_with(
+        tmp_path / "both", {"k3d-argo-parity": nowhere, "kind-argo-parity": nowhere}, current="k3d-argo-parity"
+    )
+    assert ClusterExecutor(kubeconfig=str(both)).kube_context().value == "kind-argo-parity"  # kind first
+
+
+def test_a_context_named_explicitly_is_used_as_given(
+    fake_kubernetes: tuple[FakeKubernetes, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, kubeconfig = fake_kubernetes
+    prod = kubeconfig_with(tmp_path / "prod-only", {"prod": _server(kubeconfig)}, current="prod")
+    monkeypatch.setenv("PARITY_KUBE_CONTEXT", "prod")
+    executor = ClusterExecutor(kubeconfig=str(prod))
+    assert executor.kube_context().value == "prod"
+    assert executor.unavailable_reason() is None
+    assert ClusterExecutor(kubeconfig=str(prod), context="staging").kube_context().value == "staging"  # argument first
+    missing = ClusterExecutor(kubeconfig=str(prod), context="staging").unavailable_reason()
+    assert missing is not None and "staging" in missing
+    monkeypatch.delenv("PARITY_KUBE_CONTEXT")
+    assert ClusterExecutor(kubeconfig=str(prod), context="prod").unavailable_reason() is None
+
+
+# --- the run's namespace does not show ------------------------------------------------------------------------
+
+
+def test_the_runs_namespace_shows_as_the_manifests(
+    fake_kubernetes: tuple[FakeKubernetes, Path], tmp_path: Path
+) -> None:
+    """A program printing {{workflow.namespace}} prints the run's namespace on the cluster, which
+    differs on every run: it is shown as the manifest's namespace, as production prints it."""
+    fake, kubeconfig = fake_kubernetes
+
+    def prints_namespace(workflow: dict[str, Any], argo: FakeArgo) -> tuple[int, str]:
+        return 0, f"running in a team namespace: {workflow['metadata']['namespace']}\n"
+
+    FakeArgo(fake, tmp_path, prints_namespace)
+    scenario = SCENARIOS["namespace-custom"]
+    outcome = execute_pair(
+        cluster(kubeconfig),
+        legacy_manifest=legacy.build(scenario.inputs.for_builder()),
+        new_manifest=hera.build(scenario.inputs.for_builder()),
+        expectation=scenario.expect.execution,
+        scenario=scenario.name,
+    )
+    assert len({body["metadata"]["name"] for body in fake.created(r"/api/v1/namespaces")}) == 3
+    assert outcome.status is ExecutionStatus.EQUIVALENT and outcome.passed, outcome.to_dict()
+    assert outcome.differences == ()  # not even noise: the three runs printed the same
+    for run in (outcome.legacy, outcome.new, outcome.legacy_repeat):
+        assert run is not None
+        text = "running in a team namespace: data-science-jobs\n"
+        assert run.stdout == Output(text, len(text))
+
+
+def test_the_namespace_is_replaced_in_logs_messages_and_outputs() -> None:
+    namespace = "parity-x-legacy-a1b2c3"
+    obj = {
+        "metadata": {"name": "wf"},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": IMAGE}}]},
+        "status": {
+            "phase": "Failed",
+            "message": f'pods "wf" is forbidden in namespace {namespace}',
+            "nodes": {
+                "wf": {
+                    "id": "wf",
+                    "name": "wf",
+                    "type": "Pod",
+                    "phase": "Failed",
+                    "message": f"cannot reach svc.{namespace}.svc.cluster.local",
+                    "outputs": {"exitCode": "1", "parameters": [{"name": "ns", "value": namespace}]},
+                }
+            },
+        },
+    }
+    log = Output(f"ns={namespace}\n...[cut]...\n{namespace}\n", 5000, truncated=True)
+    run = workflow_run_from_status(
+        WorkflowStatus.from_workflow(obj), obj, label="x", logs={"wf": log}, namespace=(namespace, "argo")
+    )
+    assert run.message == 'pods "wf" is forbidden in namespace argo'
+    (node,) = run.nodes
+    assert node.message == "cannot reach svc.argo.svc.cluster.local"
+    assert node.outputs == {"parameters.ns": "argo", "exitCode": "1"}
+    assert node.stdout == Output("ns=argo\n...[cut]...\nargo\n", 5000 - 2 * (len(namespace) - 4), truncated=True)
+    assert run.stdout == node.stdout
+
+
+# --- files are reported under one mount, whatever the order ---------------------------------------------------
+
+
+def _reordered_dag(*, reverse: bool) -> dict[str, Any]:
+    """Two independent DAG tasks that write to one claim mounted at two paths; only the order of
+    the tasks differs between ``reverse`` False and True."""
+    other = script("other", "echo more > /data/in/other.txt")
+    other["script"]["volumeMounts"] = [{"name": "task-results", "mountPath": "/data/in"}]
+    tasks = [{"name": "write", "template": "write"}, {"name": "other", "template": "other"}]
+    main = {"name": "main", "dag": {"tasks": tasks[::-1] if reverse else tasks}}
+    return workflow([main, script("write", "echo done > /mnt/results/out.txt", mounts=True), other], volumes=[RESULTS])
+
+
+WHERE_REPORTED = PersistentVolume(
+    "task-results", "persistentVolumeClaim/task-results-pvc", "task-results-pvc", "/data/in"
+)
+
+
+def test_the_reported_mount_does_not_depend_on_task_order(tmp_path: Path) -> None:
+    first, second = _reordered_dag(reverse=False), _reordered_dag(reverse=True)
+    assert persistent_volumes(first) == persistent_volumes(second) == (WHERE_REPORTED,)
+    # The local executor's volumes: whichever pod mounts first (parallel tasks race), the same paths.
+    listings = []
+    for order in (("/mnt/results", "/data/in"), ("/data/in", "/mnt/results")):
+        volumes = RunVolumes(tmp_path / "-".join(p.strip("/").replace("/", "_") for p in order), first["spec"])
+        for mount_path in order:
+            resolved = volumes.resolve("task-results", {}, tmp_path / "pod")
+            volumes.mounted(resolved, mount_path, "")
+        (resolved.host_dir / "out.txt").write_text("done\n")
+        listings.append(volumes.collect(max_files=10, preview_bytes=100))
+        # The cluster's reader, on the same directory, with the cluster plan's volumes.
+        plan = plan_run(first, namespace="ns")
+        assert files_from_listing(_read_like_the_reader_pod([resolved.host_dir]), plan.volumes) == listings[-1]
+    assert listings[0] == listings[1]
+    assert [f.path for f in listings[0][0]] == ["/data/in/out.txt"]
+
+
+def test_the_local_executor_reports_the_same_paths_for_both_orders() -> None:
+    local = get_executor("local")
+    requirement(local.unavailable_reason(), "the local executor")
+    runs = [local.run(_reordered_dag(reverse=reverse), label=f"order-{reverse}") for reverse in (False, True)]
+    for run in runs:
+        assert run.phase is Phase.SUCCEEDED, run.to_dict()
+    assert (
+        [f.path for f in runs[0].files]
+        == [f.path for f in runs[1].files]
+        == [
+            "/data/in/other.txt",
+            "/data/in/out.txt",
+        ]
+    )
+
+
+def test_exit_handlers_and_hooks_mount_volumes_too() -> None:
+    def mounting(name: str, claim: str, path: str) -> dict[str, Any]:
+        template = script(name, "true")
+        template["script"]["volumeMounts"] = [{"name": claim, "mountPath": path}]
+        return template
+
+    claims = ["exit", "task-exit", "hook", "step-hook", "unused"]
+    manifest = workflow(
+        [
+            {
+                "name": "main",
+                "dag": {
+                    "tasks": [
+                        {
+                            "name": "a",
+                            "template": "steps",
+                            "onExit": "task-exit",
+                            "hooks": {"running": {"template": "hook", "expression": "true"}},
+                        }
+                    ]
+                },
+            },
+            {
+                "name": "steps",
+                "steps": [[{"name": "s", "template": "leaf", "hooks": {"exit": {"template": "step-hook"}}}]],
+            },
+            script("leaf", "true"),
+            *(mounting(claim, claim, f"/mnt/{claim}") for claim in claims),
+        ],
+        volumes=[{"name": claim, "persistentVolumeClaim": {"claimName": f"{claim}-pvc"}} for claim in claims],
+        onExit="exit",
+    )
+    found = {volume.claim: volume.mount_path for volume in persistent_volumes(manifest)}
+    assert found == {f"{claim}-pvc": f"/mnt/{claim}" for claim in claims if claim != "unused"}
+
+
+# --- retries: a superseded attempt does not count ----------------------------------------------------------------
+
+
+def _retried_steps() -> dict[str, Any]:
+    """A steps workflow whose first step failed once (exit 1) and then succeeded, as Argo reports
+    it: a Retry node with attempts flaky(0) and flaky(1), listed out of order on purpose."""
+
+    def pod(node_id: str, name: str, phase: str, exit_code: int, **extra: Any) -> dict[str, Any]:
+        outputs = {"exitCode": str(exit_code)}
+        return {
+            "id": node_id,
+            "name": name,
+            "type": "Pod",
+            "phase": phase,
+            "templateName": "leaf",
+            "outputs": outputs,
+            **extra,
+        }
+
+    def group(node_id: str, name: str, kind: str, children: list[str]) -> dict[str, Any]:
+        return {"id": node_id, "name": name, "type": kind, "phase": "Succeeded", "children": children}
+
+    nodes = [
+        pod("wf-after", "wf[1].after", "Succeeded", 0),
+        pod("wf-flaky-1", "wf[0].flaky(1)", "Succeeded", 0),
+        pod("wf-flaky-0", "wf[0].flaky(0)", "Failed", 1, message="Error (exit code 1)"),
+        group("wf-flaky", "wf[0].flaky", "Retry", ["wf-flaky-0", "wf-flaky-1"]),
+        group("wf-0", "wf[0]", "StepGroup", ["wf-flaky"]),
+        group("wf", "wf", "Steps", ["wf-0"]),
+    ]
+    steps = [[{"name": "flaky", "template": "leaf"}], [{"name": "after", "template": "leaf"}]]
+    return {
+        "metadata": {"name": "wf"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "steps": steps},
+                {"name": "leaf", "retryStrategy": {"limit": 2}, "container": {"image": IMAGE}},
+            ],
+        },
+        "status": {"phase": "Succeeded", "nodes": {node["id"]: node for node in nodes}},
+    }
+
+
+def test_a_step_that_failed_once_then_succeeded_counts_as_succeeded() -> None:
+    obj = _retried_steps()
+    status = WorkflowStatus.from_workflow(obj)
+    logs = {"wf-flaky-0": Output("try 1\n", 6), "wf-flaky-1": Output("try 2\n", 6), "wf-after": Output("after\n", 6)}
+    run = workflow_run_from_status(status, obj, label="retried", logs=logs)
+    assert (run.phase, run.exit_code) == (Phase.SUCCEEDED, 0)
+    assert [(n.name, n.phase, n.exit_code) for n in run.nodes] == [
+        ("main", Phase.SUCCEEDED, None),
+        ("main[0].flaky(1)", Phase.SUCCEEDED, 0),
+        ("main[1].after", Phase.SUCCEEDED, 0),
+    ]
+    assert run.stdout == Output("try 2\nafter\n", 12)  # the superseded attempt's log is not in it
+    assert run.notes == (
+        "main[0].flaky(0): Failed, exit code 1 (Error (exit code 1)), then retried: a superseded attempt "
+        "is left out of the nodes and the exit code, as Argo's phase for the step leaves it out",
+    )
+    assert superseded_attempts(status) == {"wf-flaky-0"}
+
+
+def test_a_retried_steps_template_leaves_out_all_that_ran_in_the_attempt() -> None:
+    obj = _retried_steps()
+    nodes = obj["status"]["nodes"]
+    nodes["wf-flaky-0"]["type"] = "Steps"  # the retried template is itself a steps template
+    nodes["wf-flaky-0"]["children"] = ["wf-inner"]
+    nodes["wf-inner"] = {
+        "id": "wf-inner",
+        "name": "wf[0].flaky(0)[0].inner",
+        "type": "Pod",
+        "phase": "Failed",
+        "boundaryID": "wf-flaky-0",
+        "outputs": {"exitCode": "7"},
+    }
+    status = WorkflowStatus.from_workflow(obj)
+    assert superseded_attempts(status) == {"wf-flaky-0", "wf-inner"}
+    run = workflow_run_from_status(status, obj, label="retried")
+    assert run.exit_code == 0 and "main[0].flaky(0)[0].inner" not in {n.name for n in run.nodes}
+    assert len(run.notes) == 1
+
+
+def test_retry_attempts_keep_definition_order() -> None:
+    templates = {
+        "main": {"name": "main", "dag": {"tasks": [{"name": "x", "template": "leaf"}, {"name": "y", "template": "s"}]}},
+        "s": {"name": "s", "steps": [[{"name": "z", "template": "leaf"}]]},
+        "leaf": {"name": "leaf", "container": {"image": "i"}},
+    }
+    assert definition_order("main.x(0)", "main", templates) == (0, 0, 0)
+    assert definition_order("main.x(10)", "main", templates) == (0, 0, 10)
+    assert definition_order("main.x(1:a)(2)", "main", templates) == (0, 1, 2)
+    assert definition_order("main.x(1:odd)text)(3)", "main", templates) == (0, 1, 3)
+    assert definition_order("main.y(1)[0].z(2)", "main", templates) == (1, 0, 1, 0, 0, 0, 2)
+    assert definition_order("main.x(0)(1)", "main", templates) is None  # "(0)" is no item, "(1)" no child
+
+
+@pytest.mark.corpus
+def test_retries_in_the_corpus(corpora: Path) -> None:
+    run = converted(corpora, "steps-failed-retries.yaml")
+    assert [n.name for n in run.nodes] == [
+        "failed-retries",
+        "failed-retries[0].fail(1)",
+        "failed-retries[0].delayed-fail(1)",
+    ]
+    assert [note.split(":")[0] for note in run.notes] == [
+        "failed-retries[0].fail(0)",
+        "failed-retries[0].delayed-fail(0)",
+    ]
+    succeeded = converted(corpora, "dag_retry_succeeded.yaml")
+    assert [n.name for n in succeeded.pods] == ["dag-with-retries.step1(2)"]
+    assert [n.phase for n in succeeded.pods] == [Phase.SUCCEEDED]
+
+
+# --- what a small cluster may not satisfy --------------------------------------------------------------------------
+
+
+def test_fields_a_kind_cluster_may_not_satisfy_are_noted() -> None:
+    manifest = legacy_manifest("plain-hello")
+    spec = manifest["spec"]
+    spec["nodeSelector"] = {"gpu": "true"}
+    spec["imagePullSecrets"] = [{"name": "registry"}]
+    spec["executor"] = {"serviceAccountName": "argo-executor"}
+    spec["templates"][0]["tolerations"] = [{"key": "dedicated", "operator": "Exists"}]
+    spec["volumeClaimTemplates"] = [
+        {
+            "metadata": {"name": "work"},
+            "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "fast-ssd", "resources": {}},
+        }
+    ]
+    plan = plan_run(manifest, namespace="ns")
+    name = spec["templates"][0]["name"]
+    noted = [note.split(":")[0] for note in plan.notes if "ignored by the local executors" in note]
+    assert noted == [
+        "spec.nodeSelector",
+        "spec.imagePullSecrets",
+        f"templates[{name}].tolerations",
+        "spec.volumeClaimTemplates[work].spec.storageClassName 'fast-ssd'",
+        "spec.volumeClaimTemplates[work].spec.accessModes ['ReadWriteMany']",
+    ]
+    assert "argo-executor" in plan.service_accounts  # Argo's executor runs with its token
+    assert not any(
+        "ignored by the local executors" in note
+        for note in plan_run(legacy_manifest("plain-hello"), namespace="n").notes
+    )
+
+
+def test_pods_that_cannot_start() -> None:
+    unschedulable = {
+        "status": {
+            "phase": "Pending",
+            "conditions": [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "message": "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.",
+                }
+            ],
+        }
+    }
+    assert pod_stuck_reason(unschedulable) == (
+        "Unschedulable: 0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector."
+    )
+    pulling = {
+        "status": {
+            "phase": "Pending",
+            "initContainerStatuses": [{"name": "init", "state": {"terminated": {"exitCode": 0}}}],
+            "containerStatuses": [
+                {"name": "wait", "state": {"running": {}}},
+                {"name": "main", "state": {"waiting": {"reason": "ErrImagePull", "message": "not found"}}},
+            ],
+        }
+    }
+    assert pod_stuck_reason(pulling) == "ErrImagePull (container main): not found"
+    creating = {
+        "status": {"phase": "Pending", "containerStatuses": [{"state": {"waiting": {"reason": "ContainerCreating"}}}]}
+    }
+    assert pod_stuck_reason(creating) is None
+    assert pod_stuck_reason({"status": {"phase": "Running"}}) is None
+    assert pod_stuck_reason({}) is None
+
+
+def _stuck_pod_controller(fake: FakeKubernetes) -> None:
+    """Plays a controller that starts the workflow and makes a pod that can never pull its image."""
+
+    def controller(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+        namespace, name = workflow["metadata"]["namespace"], workflow["metadata"]["name"]
+        fake.objects[f"/api/v1/namespaces/{namespace}/pods/{name}"] = {
+            "metadata": {"name": name, "labels": {"workflows.argoproj.io/workflow": name}},
+            "status": {
+                "phase": "Pending",
+                "containerStatuses": [
+                    {
+                        "name": "main",
+                        "state": {
+                            "waiting": {"reason": "ImagePullBackOff", "message": 'Back-off pulling image "private/x"'}
+                        },
+                    }
+                ],
+            },
+        }
+        return [{"phase": "Running", "startedAt": "2024-05-01T10:00:00Z"}]
+
+    fake.controller = controller
+
+
+def test_a_pod_that_cannot_pull_its_image_ends_the_run_early(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+    fake, kubeconfig = fake_kubernetes
+    _stuck_pod_controller(fake)
+    manifest = legacy_manifest("plain-hello")
+    manifest["spec"]["imagePullSecrets"] = [{"name": "registry"}]
+    started = time.monotonic()
+    run = cluster(kubeconfig, stuck_pod_grace_s=0.3).run(manifest, label="stuck")  # deadline: 600 s + 300 s
+    assert time.monotonic() - started < 20
+    assert run.phase is None and run.error is not None
+    assert re.fullmatch(
+        r"pod parity-stuck-[0-9a-f]{6}/python-job-local cannot start: ImagePullBackOff \(container main\): "
+        r'Back-off pulling image "private/x" '
+        r"\(for 0 s; the cluster may lack what the manifest asks for, see the notes\)",
+        run.error,
+    )
+    assert any(note.startswith("spec.imagePullSecrets: ignored by the local executors") for note in run.notes)
+    (patch,) = fake.sent("PATCH", rf"{_ARGO}/namespaces/parity-stuck-.*/workflows/python-job-local")
+    assert patch.body == {"spec": {"shutdown": "Terminate"}}
+    listed = [r for r in fake.sent("GET", r"/api/v1/namespaces/parity-stuck-.*/pods") if r.query]
+    assert listed and listed[0].query == {"labelSelector": "workflows.argoproj.io/workflow=python-job-local"}
+
+
+def test_a_workflow_the_controller_never_picks_up_ends_the_run_early(
+    fake_kubernetes: tuple[FakeKubernetes, Path],
+) -> None:
+    fake, kubeconfig = fake_kubernetes
+    fake.watch = "silent"
+    started = time.monotonic()
+    run = cluster(kubeconfig, controller_grace_s=0.3).run(legacy_manifest("plain-hello"), label="idle")
+    assert time.monotonic() - started < 20
+    assert run.phase is None and run.error is not None
+    assert re.fullmatch(
+        r"workflow parity-idle-[0-9a-f]{6}/python-job-local has no status 0 s after it was submitted: "
+        r"Argo's controller never picked it up: is the workflow-controller running\?",
+        run.error,
+    )
+    assert fake.sent("PATCH", rf"{_ARGO}/namespaces/parity-idle-.*/workflows/python-job-local")
+
+
+# --- smaller things ------------------------------------------------------------------------------------------------
+
+
+def test_container_sets_are_not_run() -> None:
+    manifest = legacy_manifest("plain-hello")
+    manifest["spec"]["templates"].append(
+        {"name": "set", "containerSet": {"containers": [{"name": "a", "image": IMAGE}, {"name": "b", "image": IMAGE}]}}
+    )
+    assert inspect_for_cluster(manifest) == (
+        "containerSet template 'set': its containers' logs are not read (the executor reads each pod's container main)",
+    )
+
+
+def test_secret_values_stay_out_of_a_plans_repr() -> None:
+    plan = plan_run(
+        legacy_manifest("env-from-secret"), namespace="ns", secrets={"api-credentials/token": "s3cr3t-value"}
+    )
+    assert plan.secrets == {"api-credentials": {"token": "s3cr3t-value"}}
+    assert "s3cr3t-value" not in repr(plan)
+    assert "api-credentials/token" in repr(plan)  # the reference is fine
+
+
+def test_a_kept_namespace_says_it_holds_the_secrets(
+    fake_kubernetes: tuple[FakeKubernetes, Path], tmp_path: Path
+) -> None:
+    fake, kubeconfig = fake_kubernetes
+    FakeArgo(fake, tmp_path, lambda workflow, argo: (0, "ok\n"))
+    run = cluster(kubeconfig, keep_namespace=True).run(legacy_manifest("env-from-secret"), label="kept")
+    assert re.fullmatch(
+        r"namespace parity-kept-[0-9a-f]{6} kept \(keep_namespace\), with its Secrets \(api-credentials\) "
+        r"holding the values used: delete it",
+        run.notes[-1],
+    )
+
+
+def test_a_listing_that_does_not_fit_the_volumes_is_a_value_error() -> None:
+    volume = PersistentVolume("v", "persistentVolumeClaim/v", "v", "/mnt/v")
+    entry = {"root": 0, "path": "a", "kind": "file", "size": 1, "sha256": "x", "head": "YQ=="}
+    listing = "ARGO-PARITY-FILES " + json.dumps({"files": [entry], "truncated": False})
+    assert [f.path for f in files_from_listing(listing, [volume])[0]] == ["/mnt/v/a"]
+    broken = [
+        {**entry, "root": 1},  # no such volume
+        {**entry, "root": -1},
+        {k: v for k, v in entry.items() if k != "path"},
+        {k: v for k, v in entry.items() if k != "sha256"},
+        {**entry, "size": "big"},
+        {**entry, "head": "not base64!"},
+        "not an entry",
+    ]
+    for bad in broken:
+        with pytest.raises(ValueError, match="not valid"):
+            files_from_listing("ARGO-PARITY-FILES " + json.dumps({"files": [bad], "truncated": False}), [volume])
+
+
 # --- make cluster-up, where kind and k3d are absent -------------------------------------------------------------
 
 
@@ -717,6 +1285,28 @@ def test_cluster_up_names_the_one_thing_missing(tmp_path: Path) -> None:
     assert offline.returncode == 2 and "called" not in offline.stderr
     assert offline.stderr.startswith(f"cluster-up: no registry access: registry at http://127.0.0.1:{closed}/v2/: ")
     assert len(offline.stderr.splitlines()) == 1
+
+
+def test_cluster_up_with_an_old_python_says_so_in_one_line(tmp_path: Path) -> None:
+    # harness/argo needs 3.11 (datetime.UTC, StrEnum): an older python3 must not end in a traceback.
+    old = tmp_path / "python3.9"
+    old.write_text('#!/bin/sh\n[ "$1" = -c ] && echo 3.9 && exit 0\necho "ran the provisioner" >&2; exit 1\n')
+    old.chmod(0o755)
+    done = _script(tmp_path, {}, {"PARITY_PYTHON": str(old)})
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        f"cluster.sh: {old} is Python 3.9; harness/argo/provision.py needs 3.11 or newer (set PARITY_PYTHON)"
+    ]
+    broken = tmp_path / "not-python"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    refused = _script(tmp_path, {}, {"PARITY_PYTHON": str(broken)})
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        f"cluster.sh: {broken} cannot be run as Python (set PARITY_PYTHON to a Python 3.11 or newer)"
+    ]
+    # A new enough one gets through to the provisioner (which then finds no kind or k3d).
+    assert _script(tmp_path, {}).stderr.startswith("cluster-up: neither kind nor k3d is installed")
 
 
 # --- on a real cluster with Argo Workflows -------------------------------------------------------------------------

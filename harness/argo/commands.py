@@ -86,6 +86,7 @@ class SubprocessExecutor:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                errors="replace",  # a tool's output is not always UTF-8: never a UnicodeDecodeError
                 env=dict(self.env) if self.env is not None else None,
                 start_new_session=True,
             )

@@ -6,7 +6,8 @@ cluster named ``argo-parity`` with kind or k3d, whichever is installed (kind fir
 ``install.yaml`` into the ``argo`` namespace (a cluster-wide install: the controller watches every
 namespace, which the cluster executor needs since each run has its own), and waits for the
 workflow controller to be ready. Both commands can be run again: an existing cluster is kept and
-the manifest re-applied.
+the manifest re-applied. ``up`` ends by printing the kubeconfig context to run in: the cluster
+executor uses ``kind-argo-parity`` or ``k3d-argo-parity`` by itself, never the current context.
 
 Before anything is created, ``up`` checks what it needs and, when something is missing, exits 2
 with one line naming all of it: kind or k3d, the container engine they run on, kubectl, and the
@@ -161,7 +162,11 @@ class Provisioner:
         )
         if not ready.ok:
             return Outcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {ready.summary()}",))
-        messages.append(f"workflow-controller ready; kubectl context {context} (--execute cluster uses it)")
+        messages.append(f"workflow-controller ready; kubectl context {context}")
+        if self.cluster_name == CLUSTER_NAME:
+            messages.append(f"--execute cluster runs in context {context} (or the one PARITY_KUBE_CONTEXT names)")
+        else:  # the executor looks only for the default cluster's contexts by itself
+            messages.append(f"--execute cluster runs in it with: export PARITY_KUBE_CONTEXT={context}")
         return Outcome(0, tuple(messages))
 
     def down(self) -> Outcome:

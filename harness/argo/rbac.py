@@ -1,12 +1,13 @@
 """The permissions a workflow's pods need, as Kubernetes objects (plain dicts, ready to send).
 
 Every pod of a workflow runs Argo's executor (``argoexec``, emissary) beside the program, under
-the workflow's service account (``spec.serviceAccountName``, else the namespace's ``default``).
-Since Argo v3.4 the executor reports outputs and exit codes through ``WorkflowTaskResult`` objects,
-so it must create and patch ``workflowtaskresults`` (Argo's docs, "Workflow RBAC": the minimum for
-the executor). The pod rules cover what older executors and Argo's own docs add for waiting on and
-annotating the pod and reading its logs: get/watch/patch pods, get pods/log. Nothing else is
-granted: a workflow that needs more fails on the cluster as it would in production.
+the workflow's service account (``spec.serviceAccountName``, else the namespace's ``default``; the
+executor's own, ``executor.serviceAccountName``, when set). Since Argo v3.4 the executor reports
+outputs and exit codes through ``WorkflowTaskResult`` objects, and that is all it needs: create and
+patch ``workflowtaskresults`` (Argo's docs, "Workflow RBAC": the minimum for the emissary
+executor). Exactly that is granted, nothing for pods or their logs, so a workflow whose pods need
+more from the API (a program that calls it, an older executor) fails here as it would in a
+production namespace that grants the documented minimum.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ EXECUTOR_ROLE = "argo-parity-executor"
 
 EXECUTOR_RULES: tuple[dict[str, Any], ...] = (
     {"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]},
-    {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "watch", "patch"]},
-    {"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]},
 )
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "argo-parity"}

@@ -12,7 +12,12 @@ are needed, only the Workflow CRD and Argo's controller. ``wait`` follows the wo
 that starts at the resourceVersion last read (so no change is missed between reading and
 watching), starts again when the server ends the stream or the version expires (410 Gone), and
 falls back to polling when watching is not possible (a proxy that cuts streams, no watch
-permission).
+permission). A read that fails for a reason that passes (429 Too Many Requests, 502/503, a reset
+connection, a timeout) is tried again, with a backoff capped at 10 s, until the deadline.
+
+``context`` None means the kubeconfig's current context, as for kubectl: this service has no
+opinion on which cluster is safe to use. The cluster executor (``harness.execute.cluster``) never
+relies on it and always names the context.
 
 The ``kubernetes`` package is imported inside the methods only: importing this module costs
 nothing, so ``parity diff`` never pays for it.
@@ -38,6 +43,12 @@ WORKFLOW_CRD = f"{WORKFLOWS}.{ARGO_GROUP}"
 DEFAULT_KUBECONFIG = "~/.kube/config"
 _IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 _SETUP_HINT = "run `make cluster-up` (kind or k3d), or point KUBECONFIG at a cluster with Argo Workflows"
+PACKAGE_HINT = "the kubernetes Python package is not installed (pip install kubernetes)"
+# The label Argo's controller puts on every pod of a workflow, with the workflow's name.
+WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
+# Failures worth another read while waiting: the server was busy or unreachable for a moment.
+_PASSING = frozenset({FailureKind.UNAVAILABLE, FailureKind.TIMEOUT})
+_MAX_BACKOFF_S = 10.0
 # The longest a single watch request stays open before the server ends it and we start another.
 _WATCH_WINDOW_S = 300
 _CHUNK = 64 * 1024
@@ -74,24 +85,21 @@ class ArgoService:
 
     def api_client(self) -> WorkflowResult[Any]:
         """The ``kubernetes.client.ApiClient``, loading the configuration on first use."""
+        if self._client_failure is not None:
+            return self._client_failure
         if self._client is not None:
             return WorkflowResult.success(self._client)
-        if self._client_failure is None:
-            try:
-                self._client = _load_client(self.kubeconfig, self.context)
-            except ImportError:
-                self._client_failure = WorkflowResult.failure(
-                    FailureKind.UNAVAILABLE, "the kubernetes Python package is not installed (pip install kubernetes)"
-                )
-            except _NoConfiguration as exc:
-                self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, f"{exc}; {_SETUP_HINT}")
-            except Exception as exc:  # ConfigException and friends: a configuration that cannot be used
-                failure = WorkflowResult.from_exception(exc, "the Kubernetes configuration cannot be used")
-                self._client_failure = WorkflowResult.failure(
-                    FailureKind.UNAVAILABLE, f"{failure.reason}; {_SETUP_HINT}"
-                )
-            else:
-                return WorkflowResult.success(self._client)
+        try:
+            self._client = _load_client(self.kubeconfig, self.context)
+        except ImportError:
+            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, PACKAGE_HINT)
+        except _NoConfiguration as exc:
+            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, f"{exc}; {_SETUP_HINT}")
+        except Exception as exc:  # ConfigException and friends: a configuration that cannot be used
+            failure = WorkflowResult.from_exception(exc, "the Kubernetes configuration cannot be used")
+            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, f"{failure.reason}; {_SETUP_HINT}")
+        else:
+            return WorkflowResult.success(self._client)
         return self._client_failure
 
     @property
@@ -117,8 +125,10 @@ class ArgoService:
         loaded = self.api_client()
         if not loaded.ok:
             return loaded
-        client = _kubernetes_client()
-
+        try:
+            client = _kubernetes_client()
+        except ImportError:
+            return WorkflowResult.failure(FailureKind.UNAVAILABLE, PACKAGE_HINT)
         api = loaded.value
         host = self.host or "the configured server"
         timeout = min(self.request_timeout_s, 10.0)
@@ -164,10 +174,9 @@ class ArgoService:
 
     def delete_namespace(self) -> WorkflowResult[None]:
         """Delete the namespace and everything in it (in the background); absent is fine."""
-        client = _kubernetes_client()
 
         def delete(api: Any) -> None:
-            client.CoreV1Api(api).delete_namespace(self.namespace, propagation_policy="Background", **self._timeout())
+            _core(api).delete_namespace(self.namespace, propagation_policy="Background", **self._timeout())
 
         result = self._call(f"deleting namespace {self.namespace}", delete)
         if result.kind is FailureKind.NOT_FOUND:
@@ -180,8 +189,6 @@ class ArgoService:
         True when the account was created, False when it existed (every namespace gets ``default``
         from Kubernetes soon after it is made).
         """
-        client = _kubernetes_client()
-
         body = {"metadata": {"name": name, "labels": dict(rbac.MANAGED_BY)}}
         account = self._create(
             f"creating service account {name}",
@@ -193,7 +200,7 @@ class ArgoService:
         binding = rbac.executor_role_binding(self.namespace, name)
 
         def apply(api: Any) -> None:
-            authorization = client.RbacAuthorizationV1Api(api)
+            authorization = _kubernetes_client().RbacAuthorizationV1Api(api)
             _create_or_replace(
                 lambda: authorization.create_namespaced_role(self.namespace, body=role, **self._timeout()),
                 lambda: authorization.replace_namespaced_role(
@@ -230,8 +237,6 @@ class ArgoService:
 
     def ensure_secret(self, name: str, data: Mapping[str, str]) -> WorkflowResult[bool]:
         """An Opaque Secret holding exactly ``data`` (replaced when it exists); True when created."""
-        client = _kubernetes_client()
-
         body = {
             "metadata": {"name": name, "labels": dict(rbac.MANAGED_BY)},
             "type": "Opaque",
@@ -239,7 +244,7 @@ class ArgoService:
         }
 
         def apply(api: Any) -> bool:
-            core = client.CoreV1Api(api)
+            core = _core(api)
             return _create_or_replace(
                 lambda: core.create_namespaced_secret(self.namespace, body=body, **self._timeout()),
                 lambda: core.replace_namespaced_secret(name, self.namespace, body=body, **self._timeout()),
@@ -252,14 +257,12 @@ class ArgoService:
     def submit(self, workflow: Mapping[str, Any]) -> WorkflowResult[dict[str, Any]]:
         """Create the Workflow in this service's namespace; the value is the object as created
         (``metadata.name`` is the generated name when the manifest had ``generateName``)."""
-        client = _kubernetes_client()
-
         body = json.loads(json.dumps(workflow))  # a private copy, JSON-ready
         metadata = body.setdefault("metadata", {})
         metadata["namespace"] = self.namespace
 
         def create(api: Any) -> dict[str, Any]:
-            created = client.CustomObjectsApi(api).create_namespaced_custom_object(
+            created = _custom(api).create_namespaced_custom_object(
                 ARGO_GROUP, ARGO_VERSION, self.namespace, WORKFLOWS, body, **self._timeout()
             )
             return dict(created)
@@ -269,10 +272,9 @@ class ArgoService:
 
     def get_workflow(self, name: str) -> WorkflowResult[dict[str, Any]]:
         """The Workflow object as the API returns it."""
-        client = _kubernetes_client()
 
         def read(api: Any) -> dict[str, Any]:
-            found = client.CustomObjectsApi(api).get_namespaced_custom_object(
+            found = _custom(api).get_namespaced_custom_object(
                 ARGO_GROUP, ARGO_VERSION, self.namespace, WORKFLOWS, name, **self._timeout()
             )
             return dict(found)
@@ -283,41 +285,77 @@ class ArgoService:
         """The workflow's status, typed."""
         return self.get_workflow(name).map(WorkflowStatus.from_workflow)
 
-    def wait(self, name: str, timeout_s: float) -> WorkflowResult[WorkflowStatus]:
+    def wait(
+        self,
+        name: str,
+        timeout_s: float,
+        *,
+        check: Callable[[WorkflowStatus], WorkflowResult[Any] | None] | None = None,
+        check_interval_s: float = 10.0,
+    ) -> WorkflowResult[WorkflowStatus]:
         """Wait until the workflow is Succeeded, Failed or Error (its final status is the value).
 
         A failure of kind ``timeout`` says where it was when time ran out: still pending with no
-        status means Argo's controller never picked it up.
+        status means Argo's controller never picked it up. Reads that fail for a passing reason
+        (kind ``unavailable`` or ``timeout``: 429, 502/503/504, a reset, a slow answer) are tried
+        again with a capped backoff until the deadline; the last such failure is returned then.
+
+        ``check`` sees the status of the unfinished workflow at least every ``check_interval_s``
+        and may end the wait early by returning a failure (a pod that can never start).
         """
         deadline = time.monotonic() + timeout_s
         watching = True
+        failures = 0
         while True:
             current = self.get(name)
-            if not current.ok or current.value is None or current.value.is_finished:
-                return current
             remaining = deadline - time.monotonic()
+            if not current.ok:
+                if current.kind not in _PASSING or self._client_failure is not None:
+                    return current
+                if remaining <= 0:
+                    tries = f" (tried {failures + 1} times until the deadline)" if failures else ""
+                    return WorkflowResult.failure(
+                        current.kind or FailureKind.UNAVAILABLE, f"{current.reason}{tries}", status=current.status
+                    )
+                failures += 1
+                time.sleep(min(self._backoff(failures), remaining))
+                continue
+            failures = 0
+            status = current.value
+            if status is None or status.is_finished:
+                return current
+            if check is not None:
+                stopped = check(status)
+                if stopped is not None:
+                    return stopped
             if remaining <= 0:
                 return WorkflowResult.failure(
-                    FailureKind.TIMEOUT, _not_finished(f"{self.namespace}/{name}", current.value, timeout_s)
+                    FailureKind.TIMEOUT, _not_finished(f"{self.namespace}/{name}", status, timeout_s)
                 )
+            window = min(remaining, check_interval_s) if check is not None else remaining
             if watching:
                 opened = time.monotonic()
-                outcome = self._watch(name, current.value.resource_version, remaining)
+                outcome = self._watch(name, status.resource_version, window)
                 if isinstance(outcome, WorkflowResult):
                     return outcome
                 watching = outcome  # False: watching failed, poll from now on
                 if watching and time.monotonic() - opened < 1.0:
                     # A stream cut at once (a proxy) would otherwise make this loop spin.
-                    time.sleep(min(self.poll_interval_s, max(0.0, deadline - time.monotonic())))
+                    time.sleep(min(self.poll_interval_s, window, max(0.0, deadline - time.monotonic())))
             else:
-                time.sleep(min(self.poll_interval_s, remaining))
+                time.sleep(min(self.poll_interval_s, window))
+
+    def _backoff(self, failures: int) -> float:
+        """Seconds before read number ``failures + 1``: doubling from the poll interval (at most
+        1 s to start with), capped at 10 s."""
+        start = max(0.01, min(self.poll_interval_s, 1.0))
+        return float(min(_MAX_BACKOFF_S, start * 2 ** min(failures - 1, 16)))
 
     def terminate(self, name: str) -> WorkflowResult[None]:
         """Stop the workflow now (``spec.shutdown: Terminate``: no exit handlers run)."""
-        client = _kubernetes_client()
 
         def patch(api: Any) -> None:
-            client.CustomObjectsApi(api).patch_namespaced_custom_object(
+            _custom(api).patch_namespaced_custom_object(
                 ARGO_GROUP,
                 ARGO_VERSION,
                 self.namespace,
@@ -339,10 +377,9 @@ class ArgoService:
 
         Kubernetes keeps one log per container, stdout and stderr interleaved as written.
         """
-        client = _kubernetes_client()
 
         def stream(api: Any) -> int:
-            response = client.CoreV1Api(api).read_namespaced_pod_log(
+            response = _core(api).read_namespaced_pod_log(
                 pod_name, self.namespace, container=container, _preload_content=False, **self._timeout()
             )
             size = 0
@@ -350,6 +387,9 @@ class ArgoService:
                 for chunk in response.stream(_CHUNK, decode_content=True):
                     size += len(chunk)
                     write(chunk)
+            except BaseException:
+                response.close()  # unread data: the connection cannot go back to the pool
+                raise
             finally:
                 response.release_conn()
             return size
@@ -363,17 +403,26 @@ class ArgoService:
             lambda _: b"".join(chunks).decode("utf-8", errors="replace")
         )
 
+    def list_pods(self, label_selector: str | None = None) -> WorkflowResult[list[dict[str, Any]]]:
+        """The namespace's pods (those matching ``label_selector``), as the API's JSON objects."""
+
+        def read(api: Any) -> list[dict[str, Any]]:
+            response = _core(api).list_namespaced_pod(
+                self.namespace, label_selector=label_selector, _preload_content=False, **self._timeout()
+            )
+            return [item for item in _json(response).get("items") or [] if isinstance(item, dict)]
+
+        return self._call(f"listing the pods of {self.namespace}", read)
+
     def run_pod(self, pod: Mapping[str, Any], timeout_s: float, *, container: str | None = None) -> WorkflowResult[str]:
         """Create a pod that runs to completion and return its log (the first container's, or
         ``container``'s). A pod that fails, or does not finish in time, is a failure whose reason
         carries the end of its log or why it is still waiting (an image that cannot be pulled)."""
-        client = _kubernetes_client()
-
         name = pod["metadata"]["name"]
         log_container = container or pod["spec"]["containers"][0]["name"]
         created = self._call(
             f"creating pod {self.namespace}/{name}",
-            lambda api: client.CoreV1Api(api).create_namespaced_pod(self.namespace, body=dict(pod), **self._timeout()),
+            lambda api: _core(api).create_namespaced_pod(self.namespace, body=dict(pod), **self._timeout()),
         )
         if not created.ok:
             return created
@@ -381,7 +430,7 @@ class ArgoService:
         while True:
             read = self._call(
                 f"reading pod {self.namespace}/{name}",
-                lambda api: client.CoreV1Api(api).read_namespaced_pod(name, self.namespace, **self._timeout()),
+                lambda api: _core(api).read_namespaced_pod(name, self.namespace, **self._timeout()),
             )
             if not read.ok:
                 return read
@@ -415,14 +464,15 @@ class ArgoService:
             return loaded
         try:
             return WorkflowResult.success(operation(loaded.value))
+        except ImportError:  # an injected client, but no kubernetes package to call it with
+            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, PACKAGE_HINT)
+            return WorkflowResult.failure(FailureKind.UNAVAILABLE, f"{doing}: {PACKAGE_HINT}")
         except Exception as exc:  # every API or connection error becomes a typed failure
             return WorkflowResult.from_exception(exc, doing)
 
     def _create(self, doing: str, create: Callable[[Any], Any]) -> WorkflowResult[bool]:
         """True when created; False when it exists already (409), which ``ensure_*`` accepts."""
-        client = _kubernetes_client()
-
-        result = self._call(doing, lambda api: create(client.CoreV1Api(api)))
+        result = self._call(doing, lambda api: create(_core(api)))
         if result.kind is FailureKind.CONFLICT:
             return WorkflowResult.success(False)
         return result.map(lambda _: True)
@@ -434,15 +484,13 @@ class ArgoService:
         watching (the stream ended, the version expired, or time is up); False when watching
         does not work here and the caller should poll instead.
         """
-        client = _kubernetes_client()
-
         loaded = self.api_client()
         if not loaded.ok:
             return loaded
         window = max(1, min(int(remaining_s), _WATCH_WINDOW_S))
         connect_timeout = min(self.request_timeout_s, 30.0)
         try:
-            response = client.CustomObjectsApi(loaded.value).list_namespaced_custom_object(
+            response = _custom(loaded.value).list_namespaced_custom_object(
                 ARGO_GROUP,
                 ARGO_VERSION,
                 self.namespace,
@@ -456,7 +504,8 @@ class ArgoService:
                 _request_timeout=(connect_timeout, window + 30.0),
             )
         except Exception as exc:
-            return getattr(exc, "status", None) == 410  # expired: read again; anything else: poll
+            # Expired (410), or the server busy for a moment: read again and watch; else poll.
+            return getattr(exc, "status", None) == 410 or classify(exc)[0] in _PASSING
         deadline = time.monotonic() + remaining_s
         try:
             for event in _events(response):
@@ -495,19 +544,27 @@ def _kubernetes_client() -> Any:
     return kubernetes.client
 
 
+def _core(api: Any) -> Any:
+    """``CoreV1Api`` on ``api``; imported here, inside ``_call``, so an ImportError is a failure."""
+    return _kubernetes_client().CoreV1Api(api)
+
+
+def _custom(api: Any) -> Any:
+    """``CustomObjectsApi`` on ``api`` (see ``_core``)."""
+    return _kubernetes_client().CustomObjectsApi(api)
+
+
 def _load_client(kubeconfig: str | None, context: str | None) -> Any:
     import kubernetes.config
 
     client = _kubernetes_client()
     config: Any = kubernetes.config
 
-    explicit = kubeconfig or os.environ.get("KUBECONFIG")
-    if not explicit and not Path(DEFAULT_KUBECONFIG).expanduser().is_file() and _in_cluster():
+    if _uses_in_cluster(kubeconfig):
         configuration = client.Configuration()
         config.load_incluster_config(client_configuration=configuration)
         return client.ApiClient(configuration)
-    # The raw value, not kubernetes' own default: that one is read once, when kubernetes is imported.
-    paths = [str(Path(path).expanduser()) for path in (explicit or DEFAULT_KUBECONFIG).split(os.pathsep) if path]
+    paths = _kubeconfig_paths(kubeconfig)
     files = [path for path in paths if Path(path).is_file()]
     shown = os.pathsep.join(paths) or "(empty KUBECONFIG)"
     if not files:
@@ -515,6 +572,54 @@ def _load_client(kubeconfig: str | None, context: str | None) -> Any:
     if all(Path(path).stat().st_size == 0 for path in files):
         raise _NoConfiguration(f"no Kubernetes configuration: {shown} is empty")
     return config.new_client_from_config(config_file=os.pathsep.join(files), context=context, persist_config=False)
+
+
+def _kubeconfig_paths(kubeconfig: str | None) -> list[str]:
+    """The kubeconfig files kubectl would read: ``kubeconfig``, else ``$KUBECONFIG`` (a list), else
+    ``~/.kube/config``. The raw value, not kubernetes' own default: that one is read once, when
+    kubernetes is imported."""
+    explicit = kubeconfig or os.environ.get("KUBECONFIG")
+    return [str(Path(path).expanduser()) for path in (explicit or DEFAULT_KUBECONFIG).split(os.pathsep) if path]
+
+
+def _uses_in_cluster(kubeconfig: str | None) -> bool:
+    """No kubeconfig named or at the default place, inside a pod: its service account is used."""
+    explicit = kubeconfig or os.environ.get("KUBECONFIG")
+    return not explicit and not Path(DEFAULT_KUBECONFIG).expanduser().is_file() and _in_cluster()
+
+
+def kubeconfig_contexts(kubeconfig: str | None = None) -> tuple[str, ...] | None:
+    """The context names in the kubeconfig files kubectl would read (see ``_kubeconfig_paths``).
+
+    None only when there is no kubeconfig to read: inside a pod (its service account is used), or
+    none of the files exists or has content (connecting then says so). A file that cannot be read
+    as a kubeconfig raises ``ValueError``: a caller choosing a context must not guess then.
+    """
+    import yaml
+
+    if _uses_in_cluster(kubeconfig):
+        return None
+    names: list[str] = []
+    found = False
+    for path in _kubeconfig_paths(kubeconfig):
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"the kubeconfig {path} cannot be read: {exc}") from None
+        except yaml.YAMLError as exc:
+            problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"the kubeconfig {path} is not valid YAML: {problem}") from None
+        if data is None:
+            continue
+        if not isinstance(data, Mapping):
+            raise ValueError(f"the kubeconfig {path} is not a mapping but a {type(data).__name__}")
+        found = True
+        for context in data.get("contexts") or []:
+            if isinstance(context, Mapping) and isinstance(context.get("name"), str):
+                names.append(context["name"])
+    return tuple(dict.fromkeys(names)) if found else None
 
 
 def _in_cluster() -> bool:

@@ -138,28 +138,29 @@ class NodeStatus:
         return _seconds_between(self.started_at, self.finished_at)
 
     def pod_name(self, workflow_name: str, pod_name_format: str = "v2") -> str:
-        """The name of the pod this node ran in, as Argo derives it (workflow/util/pod_name.go).
+        """The name of the pod this node ran in, as Argo derives it (``GeneratePodName``,
+        workflow/util/pod_name.go).
 
         ``v1``: the node id. ``v2`` (Argo's default since v3.2): the workflow name for the root
-        node, else ``<workflow>-<template>-<hash>`` where the hash is the node id's suffix (which
-        is the FNV-32a of the node name, plus any collision suffix); a containerSet container runs
-        in the pod of its boundary node.
+        node (whose name is the workflow's), else ``<workflow>-<template>-<fnv32a(node name)>``,
+        the prefix cut to 253 - 10 - 1 characters so the hash (at most 10 digits) always fits.
+        Argo's node ids are ``<workflow>-<the same hash>``, so pod and node share it. A
+        containerSet container runs in the pod of its boundary node, whose name is not at hand:
+        the hash is read from the boundary node's id instead.
         """
-        node_id = self.boundary_id if self.type is NodeType.CONTAINER and self.boundary_id else self.id
+        boundary = self.boundary_id if self.type is NodeType.CONTAINER else None
+        node_id = boundary or self.id
         if pod_name_format == "v1":
             return node_id
-        if node_id == workflow_name:
+        if workflow_name in (self.name, node_id):
             return workflow_name
         prefix = workflow_name
         if self.template:
             prefix += f"-{self.template}"
         prefix = prefix[: _MAX_RESOURCE_NAME - _HASH_LENGTH - 1]
-        id_prefix = f"{workflow_name}-"
-        digest = node_id[len(id_prefix) :] if node_id.startswith(id_prefix) else str(fnv32a(self.name))
-        excess = len(prefix) + 1 + len(digest) - _MAX_RESOURCE_NAME
-        if excess > 0:  # a long id suffix: shorten the prefix, never the hash
-            prefix = prefix[:-excess]
-        return f"{prefix}-{digest}"
+        if boundary:
+            return f"{prefix}-{boundary.removeprefix(f'{workflow_name}-')}"
+        return f"{prefix}-{fnv32a(self.name)}"
 
 
 @dataclass(frozen=True)

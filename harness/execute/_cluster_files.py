@@ -102,11 +102,17 @@ def files_from_listing(output: str, volumes: Sequence[PersistentVolume]) -> tupl
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"the reader's listing is not valid: {exc}") from None
     files: list[FileResult] = []
-    for entry in entries:
-        volume = volumes[int(entry["root"])]
-        root = Path(READER_ROOT) / str(entry["root"])
-        path = _container_path(root / entry["path"], root, volume.source, (volume.mount_path, volume.sub_path))
-        files.append(_file_result(entry, path, volume.source))
+    try:
+        for entry in entries:
+            index = int(entry["root"])
+            if not 0 <= index < len(volumes):
+                raise IndexError(f"root {index} of {len(volumes)}")
+            volume = volumes[index]
+            root = Path(READER_ROOT) / str(index)
+            path = _container_path(root / str(entry["path"]), root, volume.source, volume.mount)
+            files.append(_file_result(entry, path, volume.source))
+    except (IndexError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"the reader's listing is not valid: {type(exc).__name__}: {exc}") from None
     return tuple(sorted(files, key=lambda f: f.path)), truncated
 
 
@@ -122,7 +128,8 @@ def _file_result(entry: Mapping[str, Any], path: str, source: str) -> FileResult
         return FileResult(path, 0, "", f"<unreadable: {entry.get('error')}>", False, source)
     try:
         head = base64.b64decode(str(entry["head"]), validate=True)
-    except (binascii.Error, KeyError) as exc:
-        raise ValueError(f"the reader's entry for {path} is not valid: {exc}") from None
-    size = int(entry["size"])
-    return FileResult(path, size, str(entry["sha256"]), _text(head), size <= len(head), source)
+        size = int(entry["size"])
+        digest = str(entry["sha256"])
+    except (binascii.Error, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"the reader's entry for {path} is not valid: {type(exc).__name__}: {exc}") from None
+    return FileResult(path, size, digest, _text(head), size <= len(head), source)

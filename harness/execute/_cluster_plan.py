@@ -5,16 +5,30 @@ manifest rewritten for the run's namespace, and what to create there first (see
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness._walk import iter_mappings
-from harness.execute import _argo
+from harness.execute import _argo, _volumes
+from harness.execute._volumes import PersistentVolume
 from harness.execute.secrets import resolve_secrets, secret_refs
 
-# Volume sources a fresh namespace can provide: a claim we create, a pod-local scratch directory.
-_VOLUME_SOURCES = ("persistentVolumeClaim", "emptyDir")
+__all__ = ["PersistentVolume", "RunPlan", "inspect_for_cluster", "persistent_volumes", "plan_run"]
+
+# Pod fields the local executors ignore (scheduling, registry credentials) that a small kind/k3d
+# cluster may not be able to satisfy: a pod that then cannot be scheduled or pulled fails the run
+# after the executor's grace, and a note names the field beforehand.
+SCHEDULING_FIELDS = (
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "schedulerName",
+    "priorityClassName",
+    "podPriorityClassName",
+    "imagePullSecrets",
+)
+_PORTABLE_ACCESS_MODES = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
 
 
 def inspect_for_cluster(manifest: Any) -> tuple[str, ...]:
@@ -37,6 +51,11 @@ def inspect_for_cluster(manifest: Any) -> tuple[str, ...]:
                 found.append(f"ConfigMap {item[source].get('name')!r}: not created in the run's fresh namespace")
         if isinstance(item.get("secretRef"), Mapping):
             found.append(f"envFrom Secret {item['secretRef'].get('name')!r}: only secretKeyRef env vars get a Secret")
+        if isinstance(item.get("containerSet"), Mapping):
+            found.append(
+                f"containerSet template {item.get('name')!r}: its containers' logs are not read "
+                "(the executor reads each pod's container main)"
+            )
         if item.get("artifacts"):
             found.append("artifacts: no artifact repository is configured for the parity cluster")
         location = item.get("archiveLocation")
@@ -52,7 +71,7 @@ def inspect_for_cluster(manifest: Any) -> tuple[str, ...]:
             if not isinstance(volume, Mapping):
                 continue
             sources = [key for key in volume if key != "name"]
-            if not any(source in _VOLUME_SOURCES for source in sources):
+            if not any(source in _argo.VOLUME_SOURCES_RUN for source in sources):
                 kinds = ", ".join(map(str, sources)) or "no"
                 found.append(
                     f"{where}[{volume.get('name')}]: {kinds} volume source (only claims and emptyDir are provided)"
@@ -67,17 +86,6 @@ def inspect_for_cluster(manifest: Any) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class PersistentVolume:
-    """A volume whose files outlive the workflow, and where a container first saw it."""
-
-    volume: str  # its name in the manifest
-    source: str  # persistentVolumeClaim/<claim> or volumeClaimTemplate/<volume>, as FileResult.volume
-    claim: str | None  # the existing claim's name; None for a claim template (Argo names it)
-    mount_path: str
-    sub_path: str = ""
-
-
-@dataclass(frozen=True)
 class RunPlan:
     manifest: dict[str, Any]  # what is submitted
     namespace: str
@@ -85,10 +93,14 @@ class RunPlan:
     deadline_s: float
     service_accounts: tuple[str, ...]
     claims: tuple[str, ...]  # existing claims to create, empty, in the namespace
-    secrets: Mapping[str, Mapping[str, str]]  # Secret name -> key -> value
+    # Secret name -> key -> value: real values when the caller gave them, so never in a repr.
+    secrets: Mapping[str, Mapping[str, str]] = field(repr=False)
     secrets_used: tuple[str, ...]  # "name/key" references
     volumes: tuple[PersistentVolume, ...]
     notes: tuple[str, ...] = field(default=())
+    # The manifest's own namespace (else "default"): what {{workflow.namespace}} is in production
+    # and in the local executors, shown instead of the run's namespace in logs and messages.
+    original_namespace: str = "default"
 
 
 def plan_run(
@@ -109,7 +121,8 @@ def plan_run(
     metadata["namespace"] = namespace
     notes.append(
         f"namespace {original} -> {namespace}: every run gets a fresh namespace, deleted afterwards, "
-        "so runs never share volumes, Secrets or names"
+        f"so runs never share volumes, Secrets or names; logs and messages show {original} in its place, "
+        "as a run in the manifest's namespace would print it"
     )
     workflow_name = metadata.get("name")
     if not workflow_name and metadata.get("generateName"):
@@ -139,7 +152,13 @@ def plan_run(
         )
     templates = [t for t in spec.get("templates") or [] if isinstance(t, Mapping)]
     accounts = {str(spec.get("serviceAccountName") or "default")}
-    accounts.update(str(t["serviceAccountName"]) for t in templates if t.get("serviceAccountName"))
+    for owner in (spec, *templates):
+        if owner is not spec and owner.get("serviceAccountName"):
+            accounts.add(str(owner["serviceAccountName"]))
+        executor = owner.get("executor")
+        if isinstance(executor, Mapping) and executor.get("serviceAccountName"):
+            accounts.add(str(executor["serviceAccountName"]))  # the token Argo's executor runs with
+    notes.extend(_cluster_only_notes(spec, templates))
     claims = sorted(
         {
             str(volume["persistentVolumeClaim"]["claimName"])
@@ -167,68 +186,51 @@ def plan_run(
         secrets_used=refs,
         volumes=persistent_volumes(body),
         notes=tuple(notes),
+        original_namespace=str(original),
     )
 
 
-def persistent_volumes(manifest: Mapping[str, Any]) -> tuple[PersistentVolume, ...]:
-    """Each persistent volume a container mounts, with its first mount in definition order (the
-    path its files are reported under, as the local executor reports them)."""
-    spec = manifest.get("spec") or {}
-    workflow_volumes = {v.get("name"): v for v in spec.get("volumes") or [] if isinstance(v, Mapping)}
-    claim_templates = {
-        t["metadata"]["name"]
-        for t in spec.get("volumeClaimTemplates") or []
-        if isinstance(t, Mapping) and isinstance(t.get("metadata"), Mapping) and t["metadata"].get("name")
-    }
-    found: dict[str, PersistentVolume] = {}
-    for template in _templates_in_order(spec):
-        local = {v.get("name"): v for v in template.get("volumes") or [] if isinstance(v, Mapping)}
-        for kind in _argo.POD_TEMPLATE_TYPES:
-            body = template.get(kind)
-            if not isinstance(body, Mapping):
-                continue
-            for mount in body.get("volumeMounts") or []:
-                if not isinstance(mount, Mapping):
-                    continue
-                name = mount.get("name")
-                volume = local.get(name) or workflow_volumes.get(name)
-                if volume is not None and isinstance(volume.get("persistentVolumeClaim"), Mapping):
-                    claim = str(volume["persistentVolumeClaim"].get("claimName"))
-                    source, claim_name = f"persistentVolumeClaim/{claim}", claim
-                elif volume is None and name in claim_templates:
-                    source, claim_name = f"volumeClaimTemplate/{name}", None
-                else:
-                    continue
-                if source not in found:
-                    found[source] = PersistentVolume(
-                        volume=str(name),
-                        source=source,
-                        claim=claim_name,
-                        mount_path=str(mount.get("mountPath")),
-                        sub_path=str(mount.get("subPath") or "").strip("/"),
-                    )
-    return tuple(found.values())
-
-
-def _templates_in_order(spec: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """Templates reachable from the entrypoint, depth first in the order they are called."""
-    templates = {t.get("name"): t for t in spec.get("templates") or [] if isinstance(t, Mapping)}
-    seen: set[str] = set()
-    stack = [spec.get("entrypoint")]
-    while stack:
-        name = stack.pop()
-        if not isinstance(name, str) or name in seen or name not in templates:
+def _cluster_only_notes(spec: Mapping[str, Any], templates: list[Mapping[str, Any]]) -> list[str]:
+    """A note for each field the local executors ignore that a small cluster may not satisfy."""
+    notes: list[str] = []
+    owners = [("spec", spec), *((f"templates[{t.get('name')}]", t) for t in templates)]
+    for where, owner in owners:
+        for key in SCHEDULING_FIELDS:
+            if owner.get(key):
+                notes.append(
+                    f"{where}.{key}: ignored by the local executors; this cluster may not satisfy it "
+                    "(a pod that stays unschedulable or cannot pull its image ends the run with an error)"
+                )
+    for claim in spec.get("volumeClaimTemplates") or []:
+        if not isinstance(claim, Mapping):
             continue
-        seen.add(name)
-        template = templates[name]
-        yield template
-        called: list[Any] = []
-        for group in template.get("steps") or []:
-            called.extend(step.get("template") for step in (group if isinstance(group, list) else [group]))
-        dag = template.get("dag")
-        if isinstance(dag, Mapping):
-            called.extend(task.get("template") for task in dag.get("tasks") or [])
-        stack.extend(reversed(called))
+        metadata, claim_spec = (_mapping(claim.get(key)) for key in ("metadata", "spec"))
+        name = metadata.get("name")
+        where = f"spec.volumeClaimTemplates[{name}].spec"
+        if claim_spec.get("storageClassName"):
+            notes.append(
+                f"{where}.storageClassName {claim_spec['storageClassName']!r}: ignored by the local executors; "
+                "this cluster may not have that class (the claim then stays Pending and its pods unschedulable)"
+            )
+        modes = [str(mode) for mode in claim_spec.get("accessModes") or []]
+        if set(modes) - _PORTABLE_ACCESS_MODES:
+            notes.append(
+                f"{where}.accessModes {modes}: ignored by the local executors; a kind or k3d cluster's "
+                "local storage provides only ReadWriteOnce"
+            )
+    return notes
+
+
+def persistent_volumes(manifest: Mapping[str, Any]) -> tuple[PersistentVolume, ...]:
+    """Each persistent volume a container mounts, with the mount its files are reported under:
+    the local executor's rule (``harness.execute._volumes.persistent_volumes``), over every template
+    the workflow can run, exit handlers and lifecycle hooks included."""
+    spec = manifest.get("spec")
+    return _volumes.persistent_volumes(spec if isinstance(spec, Mapping) else {})
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _number(value: Any) -> float | None:

@@ -1,5 +1,11 @@
 """The ``cluster`` executor: submit the workflow to Argo on Kubernetes and read back what it did.
 
+It runs only in a kubeconfig context it was told about: ``context=``, else ``$PARITY_KUBE_CONTEXT``,
+else the context ``make cluster-up`` creates (``kind-argo-parity``, ``k3d-argo-parity``) when the
+kubeconfig has it. Never the current context by default: every run creates namespaces, RBAC and
+Secrets (with the caller's secret values), which must not land in whatever cluster kubectl
+happens to point at.
+
 Each run gets a namespace of its own (``parity-<label>-<random>``), deleted at the end unless
 ``keep_namespace``: the legacy and the new run of a scenario never share a volume, a Secret or a
 name, exactly as in the local executors. Into it go what the manifest expects to find:
@@ -15,63 +21,86 @@ in ``WorkflowRun.notes``: the namespace; a fixed name instead of ``generateName`
 as the local executor names it, so ``{{workflow.name}}`` and pod names compare between runs); the
 default deadline when the workflow sets none; no ``podGC``/``ttlStrategy`` (the pods and the
 workflow must outlive the run to be read) and ``volumeClaimGC: OnWorkflowDeletion`` (claims from
-``volumeClaimTemplates`` must outlive it too).
+``volumeClaimTemplates`` must outlive it too). Fields the local executors ignore but a small
+cluster may not satisfy (node selectors, tolerations, image pull secrets, a claim template's
+storage class...) are noted; a pod that stays unschedulable or cannot pull its image ends the run
+after ``stuck_pod_grace_s`` instead of at the deadline, and a workflow the controller never picks
+up ends it after ``controller_grace_s``.
 
 When the workflow has finished, its typed status (``harness.argo.WorkflowStatus``) becomes a
 ``WorkflowRun``: phases, exit codes, node names in the local executor's entrypoint-relative form
 (``main[0].fetch``, ``main.train(1:b)``), each pod's log as its stdout (capped like the local
 executor's; Kubernetes keeps stdout and stderr in one log, so stderr is empty), durations from
-Argo's timestamps. The files left on the persistent volumes are read by a short reader pod that
-mounts every claim read-only and prints a JSON listing (path, size, sha256, head), which becomes
-``FileResult`` entries exactly as the local executor reports them.
+Argo's timestamps. The run's namespace, which differs on every run, is shown as the manifest's
+own namespace in logs and messages (what ``{{workflow.namespace}}`` prints in production and in the
+local executors). Superseded retry attempts do not count (``_cluster_status``). The files left on
+the persistent volumes are read by a short reader pod that mounts every claim read-only and prints
+a JSON listing (path, size, sha256, head), which becomes ``FileResult`` entries exactly as the
+local executor reports them, under the same mount path (``harness.execute._volumes``).
 
 ``run`` never raises: a cluster that fails is ``WorkflowRun(error=...)``. What a fresh namespace
 cannot provide (WorkflowTemplates, ConfigMaps, an artifact repository, volume sources other than
-claims and emptyDir) is listed in ``unsupported`` and nothing runs.
+claims and emptyDir, containerSet logs) is listed in ``unsupported`` and nothing runs.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from secrets import token_hex
 from typing import Any
 
+from harness.argo import provision
 from harness.argo.result import FailureKind, WorkflowResult
-from harness.argo.service import ArgoService
+from harness.argo.service import PACKAGE_HINT, WORKFLOW_LABEL, ArgoService, kubeconfig_contexts
 from harness.argo.status import ArgoPhase, WorkflowStatus
 from harness.execute import _argo
 from harness.execute._cluster_files import files_from_listing, reader_pod
 from harness.execute._cluster_plan import PersistentVolume, RunPlan, inspect_for_cluster, plan_run
-from harness.execute._cluster_status import FINAL_PHASES, workflow_run_from_status
+from harness.execute._cluster_status import FINAL_PHASES, superseded_attempts, workflow_run_from_status
 from harness.execute.output import DEFAULT_CAP, CappedOutput
 from harness.execute.result import FileResult, Output, Phase, WorkflowRun
 
-PACKAGE_HINT = "the kubernetes Python package is not installed (pip install kubernetes)"
+__all__ = ["CONTEXT_ENV", "PACKAGE_HINT", "PARITY_CONTEXTS", "ClusterExecutor", "pod_stuck_reason"]
+
+# The variable naming the kubeconfig context to run in, and the contexts make cluster-up creates.
+CONTEXT_ENV = "PARITY_KUBE_CONTEXT"
+PARITY_CONTEXTS = tuple(f"{tool}-{provision.CLUSTER_NAME}" for tool in provision.TOOLS)
 _MAX_NAMESPACE = 63  # a namespace name is a DNS label
+_SUFFIX_HEX = 3  # bytes of randomness: 6 hex characters
+# Waiting reasons of a container whose image will not come without a change (kubelet's names).
+_IMAGE_FAILURES = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"})
 
 
 @dataclass(frozen=True)
 class ClusterExecutor:
-    """Runs a workflow on Argo Workflows in the cluster of the current kubeconfig context.
+    """Runs a workflow on Argo Workflows in a named kubeconfig context.
 
-    ``kubeconfig``/``context`` pick the cluster (default: ``$KUBECONFIG`` or ``~/.kube/config``,
-    its current context). ``default_deadline_s`` becomes ``activeDeadlineSeconds`` when the
-    workflow sets none; ``startup_grace_s`` is added to the deadline for scheduling and image
-    pulls before the harness gives up waiting. Claims are made with ``pvc_size`` on
-    ``storage_class`` (None: the cluster's default class). ``reader_image`` runs the pod that lists
-    the files left on the claims (it needs ``python3``). ``keep_namespace`` leaves each run's
-    namespace for inspection (``kubectl get ns -l app.kubernetes.io/managed-by=argo-parity``).
+    ``kubeconfig`` picks the file (default: ``$KUBECONFIG`` or ``~/.kube/config``); ``context`` the
+    cluster: when None, ``$PARITY_KUBE_CONTEXT``, else ``kind-argo-parity`` or ``k3d-argo-parity``
+    when the kubeconfig has one, else the executor is unavailable. The current context is never
+    used implicitly (see the module doc). ``default_deadline_s`` becomes ``activeDeadlineSeconds``
+    when the workflow sets none; ``startup_grace_s`` is added to the deadline for scheduling and
+    image pulls before the harness gives up waiting. A pod that stays Unschedulable or cannot pull
+    its image for ``stuck_pod_grace_s``, or a workflow without a status ``controller_grace_s``
+    after it was submitted, ends the run with an error at once. Claims are made with ``pvc_size``
+    on ``storage_class`` (None: the cluster's default class). ``reader_image`` runs the pod that
+    lists the files left on the claims (it needs ``python3``). ``keep_namespace`` leaves each run's
+    namespace for inspection (``kubectl get ns -l app.kubernetes.io/managed-by=argo-parity``),
+    and with it the run's Secrets, holding the real values the caller passed: delete it after.
     """
 
     kubeconfig: str | None = None
     context: str | None = None
     default_deadline_s: float = _argo.DEFAULT_DEADLINE_S
     startup_grace_s: float = 300.0
+    stuck_pod_grace_s: float = 60.0
+    controller_grace_s: float = 60.0
     output_cap: int = DEFAULT_CAP
     pvc_size: str = "1Gi"
     storage_class: str | None = None
@@ -85,11 +114,39 @@ class ClusterExecutor:
     request_timeout_s: float = 30.0
     name: str = "cluster"
 
-    def service(self, namespace: str) -> ArgoService:
+    def kube_context(self) -> WorkflowResult[str | None]:
+        """The kubeconfig context runs use: ``context``, else ``$PARITY_KUBE_CONTEXT`` (both used as
+        given), else the first of ``PARITY_CONTEXTS`` the kubeconfig has. A failure when there is a
+        kubeconfig but none of those, or it cannot be read; None (a success) only when there is no
+        kubeconfig to choose from: inside a pod (its service account), or none at all, or only
+        empty files (connecting then says so)."""
+        if self.context:
+            return WorkflowResult.success(self.context)
+        named = os.environ.get(CONTEXT_ENV)
+        if named:
+            return WorkflowResult.success(named)
+        try:
+            contexts = kubeconfig_contexts(self.kubeconfig)
+        except ValueError as exc:  # unreadable: no context can be chosen, and none is guessed
+            return WorkflowResult.failure(FailureKind.UNAVAILABLE, str(exc))
+        if contexts is None:
+            return WorkflowResult.success(None)
+        found = next((context for context in PARITY_CONTEXTS if context in contexts), None)
+        if found is not None:
+            return WorkflowResult.success(found)
+        return WorkflowResult.failure(
+            FailureKind.UNAVAILABLE,
+            f"the kubeconfig has no context {' or '.join(PARITY_CONTEXTS)} (run `make cluster-up`), and "
+            f"{CONTEXT_ENV} is not set to the context to run in; the current context is never used, "
+            "since every run creates namespaces, RBAC and Secrets in its cluster",
+        )
+
+    def service(self, namespace: str, context: str | None) -> ArgoService:
+        """The service for one namespace, in ``context`` (from ``kube_context``)."""
         return ArgoService(
             namespace,
             kubeconfig=self.kubeconfig,
-            context=self.context,
+            context=context,
             request_timeout_s=self.request_timeout_s,
             poll_interval_s=self.poll_interval_s,
         )
@@ -99,16 +156,21 @@ class ClusterExecutor:
             import kubernetes  # noqa: F401
         except ImportError:
             return PACKAGE_HINT
-        with self.service("default") as service:
+        context = self.kube_context()
+        if not context.ok:
+            return context.reason
+        with self.service("default", context.value) as service:
             available = service.available()
         return None if available.ok else available.reason
 
     def namespace_for(self, label: str) -> str:
-        """A fresh namespace name for a run: ``<prefix>-<label as a DNS label>-<6 hex>``."""
-        suffix = token_hex(3)
-        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        """A fresh namespace name for a run: ``<prefix>-<label as a DNS label>-<6 hex>``, at most 63
+        characters (a long prefix is cut before the label, never the random suffix)."""
+        suffix = token_hex(_SUFFIX_HEX)
         prefix = re.sub(r"[^a-z0-9]+", "-", self.namespace_prefix.lower()).strip("-")
-        room = _MAX_NAMESPACE - len(prefix) - len(suffix) - 2
+        prefix = prefix[: _MAX_NAMESPACE - len(suffix) - 1].strip("-")
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        room = _MAX_NAMESPACE - len(suffix) - 1 - (len(prefix) + 1 if prefix else 0)
         slug = slug[: max(0, room)].strip("-")
         return "-".join(part for part in (prefix, slug, suffix) if part)
 
@@ -139,10 +201,13 @@ class ClusterExecutor:
             import kubernetes  # noqa: F401
         except ImportError:
             return WorkflowRun(executor=self.name, label=label, phase=None, error=PACKAGE_HINT)
+        context = self.kube_context()
+        if not context.ok:  # nothing is created anywhere
+            return WorkflowRun(executor=self.name, label=label, phase=None, error=context.reason)
         plan = plan_run(
             manifest, namespace=self.namespace_for(label), secrets=secrets, default_deadline_s=self.default_deadline_s
         )
-        with self.service(plan.namespace) as service:
+        with self.service(plan.namespace, context.value) as service:
             try:
                 run = _ClusterRun(self, service, plan, label).execute()
             finally:
@@ -155,7 +220,10 @@ class ClusterExecutor:
 
     def _cleanup(self, service: ArgoService, plan: RunPlan) -> tuple[str, ...]:
         if self.keep_namespace:
-            return (f"namespace {plan.namespace} kept (keep_namespace)",)
+            kept = f"namespace {plan.namespace} kept (keep_namespace)"
+            if plan.secrets:
+                kept += f", with its Secrets ({', '.join(sorted(plan.secrets))}) holding the values used: delete it"
+            return (kept,)
         deleted = service.delete_namespace()
         return () if deleted.ok else (f"namespace {plan.namespace} was not deleted: {deleted.reason}",)
 
@@ -197,7 +265,7 @@ class _ClusterRun:
                 )
             return self.failed(submitted.reason or "submitting the workflow failed")
         name = str((submitted.value or {}).get("metadata", {}).get("name") or self.plan.workflow_name)
-        waited = self.service.wait(name, self.plan.deadline_s + self.executor.startup_grace_s)
+        waited = self.wait(name)
         if not waited.ok or waited.value is None:
             self.service.terminate(name)  # best effort: the namespace goes next anyway
             return self.failed(waited.reason or "waiting for the workflow failed")
@@ -221,6 +289,34 @@ class _ClusterRun:
             files_truncated=truncated,
             notes=tuple(self.notes),
             secrets_used=self.plan.secrets_used,
+            namespace=(self.plan.namespace, self.plan.original_namespace),
+        )
+
+    def wait(self, name: str) -> WorkflowResult[WorkflowStatus]:
+        """Wait for the workflow to finish, up to its deadline plus the startup grace, ending early
+        when the controller never picks it up or a pod can never start."""
+        executor, namespace = self.executor, self.plan.namespace
+        submitted = time.monotonic()
+        stuck_since: dict[str, float] = {}
+
+        def check(status: WorkflowStatus) -> WorkflowResult[Any] | None:
+            now = time.monotonic()
+            if status.phase is None:
+                if now - submitted < executor.controller_grace_s:
+                    return None
+                return WorkflowResult.failure(
+                    FailureKind.TIMEOUT,
+                    f"workflow {namespace}/{name} has no status {executor.controller_grace_s:.0f} s after it was "
+                    "submitted: Argo's controller never picked it up: is the workflow-controller running?",
+                )
+            pods = self.service.list_pods(f"{WORKFLOW_LABEL}={name}")
+            if not pods.ok:
+                return None  # only a shortcut: the wait goes on to its deadline
+            return _stuck_pod(namespace, pods.value or [], stuck_since, now, executor.stuck_pod_grace_s)
+
+        interval = max(0.05, min(10.0, executor.controller_grace_s / 4, executor.stuck_pod_grace_s / 4))
+        return self.service.wait(
+            name, self.plan.deadline_s + executor.startup_grace_s, check=check, check_interval_s=interval
         )
 
     def set_up(self) -> str | None:
@@ -243,8 +339,9 @@ class _ClusterRun:
     def read_logs(self, status: WorkflowStatus) -> tuple[dict[str, Output], str | None]:
         """Each finished pod's log, capped, by node id; an error when a pod that succeeded has none."""
         logs: dict[str, Output] = {}
+        superseded = superseded_attempts(status)
         for node in status.pods():
-            if node.phase not in FINAL_PHASES:
+            if node.phase not in FINAL_PHASES or node.id in superseded:
                 continue
             sink = CappedOutput(self.executor.output_cap)
             streamed = self.service.stream_pod_logs(status.pod_name(node), sink.write)
@@ -279,6 +376,58 @@ class _ClusterRun:
         except ValueError as exc:
             return (), False, f"the files left on the volumes cannot be read: {exc}"
         return files, truncated, None
+
+
+def pod_stuck_reason(pod: Mapping[str, Any]) -> str | None:
+    """Why a pending pod cannot start and will not without a change: the scheduler found no node
+    for it (Unschedulable: a node selector, a toleration, a claim that is never bound...), or one
+    of its images cannot be pulled. None for a pod that is starting, running or done."""
+    status = _mapping(pod.get("status"))
+    if status.get("phase") not in (None, "Pending"):
+        return None
+    for condition in status.get("conditions") or []:
+        if (
+            isinstance(condition, Mapping)
+            and condition.get("type") == "PodScheduled"
+            and condition.get("status") == "False"
+            and condition.get("reason") == "Unschedulable"
+        ):
+            return f"Unschedulable: {condition.get('message') or 'no node can run it'}"
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for container in status.get(key) or []:
+            state = container.get("state") if isinstance(container, Mapping) else None
+            waiting = state.get("waiting") if isinstance(state, Mapping) else None
+            if isinstance(waiting, Mapping) and waiting.get("reason") in _IMAGE_FAILURES:
+                message = f": {waiting['message']}" if waiting.get("message") else ""
+                return f"{waiting['reason']} (container {container.get('name')}){message}"
+    return None
+
+
+def _stuck_pod(
+    namespace: str, pods: Sequence[Mapping[str, Any]], since: dict[str, float], now: float, grace_s: float
+) -> WorkflowResult[Any] | None:
+    """A failure for the first pod stuck (``pod_stuck_reason``) for ``grace_s`` or longer; ``since``
+    keeps when each stuck pod was first seen so (a pod that recovers is forgotten)."""
+    stuck: dict[str, str] = {}
+    for pod in pods:
+        metadata = _mapping(pod.get("metadata"))
+        reason = pod_stuck_reason(pod)
+        if reason is not None and metadata.get("name"):
+            stuck[str(metadata["name"])] = reason
+    for name in set(since) - set(stuck):
+        del since[name]
+    for name, reason in sorted(stuck.items()):
+        if now - since.setdefault(name, now) >= grace_s:
+            return WorkflowResult.failure(
+                FailureKind.TIMEOUT,
+                f"pod {namespace}/{name} cannot start: {reason} (for {grace_s:.0f} s; the cluster may lack "
+                "what the manifest asks for, see the notes)",
+            )
+    return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _label_value(text: str) -> str:
