@@ -8,6 +8,8 @@ anything else, which is reported as unsupported rather than guessed.
 
 from __future__ import annotations
 
+from typing import Any
+
 # Argo's emissary writes a script template's `source` here and appends the path to the
 # container's args: `command + [SCRIPT_PATH] + args` (workflow/controller/workflowpod.go).
 SCRIPT_PATH = "/argo/staging/script"
@@ -26,21 +28,26 @@ VARIABLE_PREFIXES = ("inputs.", "outputs.", "pod.", "workflow.", "steps.", "task
 SPEC_RUN = frozenset(
     {"entrypoint", "templates", "arguments", "volumes", "volumeClaimTemplates", "activeDeadlineSeconds", "parallelism"}
 )
+# Where pods are scheduled and what they pull with: the local executors ignore these, and a small
+# kind/k3d cluster may not satisfy them (the cluster executor notes each one it meets).
+POD_SCHEDULING_FIELDS = (
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "schedulerName",
+    "priorityClassName",
+    "podPriorityClassName",
+    "imagePullSecrets",
+)
 SPEC_IGNORED = frozenset(
     {
         # who may call the Kubernetes API, and where and when pods are scheduled
+        *POD_SCHEDULING_FIELDS,
         "serviceAccountName",
         "automountServiceAccountToken",
         "executor",
-        "nodeSelector",
-        "tolerations",
-        "affinity",
-        "schedulerName",
-        "priorityClassName",
-        "podPriorityClassName",
         "podPriority",
         "priority",
-        "imagePullSecrets",
         "hostAliases",
         "dnsPolicy",
         "dnsConfig",
@@ -135,3 +142,14 @@ PYTHON_IMAGE_PATH = "/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/us
 # Debian-based tags of the official python image; others (alpine, windows) have another libc,
 # shell or OS, so running them on the local Debian userland would be a guess.
 PYTHON_DEBIAN_VARIANTS = ("", "slim", "bookworm", "slim-bookworm", "bullseye", "slim-bullseye", "trixie", "slim-trixie")
+
+
+def as_number(value: Any) -> float | None:
+    """A numeric Argo field (``activeDeadlineSeconds``, ``parallelism``): an int, a float or a
+    numeric string as a float; None when it is absent or not a number (booleans are not)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

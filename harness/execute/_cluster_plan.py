@@ -16,18 +16,6 @@ from harness.execute.secrets import resolve_secrets, secret_refs
 
 __all__ = ["PersistentVolume", "RunPlan", "inspect_for_cluster", "persistent_volumes", "plan_run"]
 
-# Pod fields the local executors ignore (scheduling, registry credentials) that a small kind/k3d
-# cluster may not be able to satisfy: a pod that then cannot be scheduled or pulled fails the run
-# after the executor's grace, and a note names the field beforehand.
-SCHEDULING_FIELDS = (
-    "nodeSelector",
-    "tolerations",
-    "affinity",
-    "schedulerName",
-    "priorityClassName",
-    "podPriorityClassName",
-    "imagePullSecrets",
-)
 _PORTABLE_ACCESS_MODES = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
 
 
@@ -133,7 +121,7 @@ def plan_run(
             "keeps {{workflow.name}} and pod names comparable between runs"
         )
     spec = body.setdefault("spec", {})
-    deadline = _number(spec.get("activeDeadlineSeconds"))
+    deadline = _argo.as_number(spec.get("activeDeadlineSeconds"))
     if deadline is None:
         deadline = default_deadline_s
         spec["activeDeadlineSeconds"] = max(1, int(deadline))
@@ -195,7 +183,7 @@ def _cluster_only_notes(spec: Mapping[str, Any], templates: list[Mapping[str, An
     notes: list[str] = []
     owners = [("spec", spec), *((f"templates[{t.get('name')}]", t) for t in templates)]
     for where, owner in owners:
-        for key in SCHEDULING_FIELDS:
+        for key in _argo.POD_SCHEDULING_FIELDS:
             if owner.get(key):
                 notes.append(
                     f"{where}.{key}: ignored by the local executors; this cluster may not satisfy it "
@@ -231,12 +219,3 @@ def persistent_volumes(manifest: Mapping[str, Any]) -> tuple[PersistentVolume, .
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _number(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None

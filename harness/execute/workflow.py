@@ -12,7 +12,6 @@ its dependencies succeeded, independent tasks in parallel. Deadlines are Argo's:
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import re
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.argo.status import fnv32a
 from harness.execute import _argo
 from harness.execute._hosts import url_hosts
 from harness.execute._variables import SUPPORTED_TAG, UnresolvedVariable, expand_env_refs, substitute, tags
@@ -416,11 +416,11 @@ class _WorkflowExecution:
         for parameter in (spec.get("arguments") or {}).get("parameters") or []:
             self.globals[f"workflow.parameters.{parameter['name']}"] = _text(parameter["value"])
         self.volumes = RunVolumes(workdir / "volumes", spec)
-        deadline = _seconds(spec.get("activeDeadlineSeconds"))
+        deadline = _argo.as_number(spec.get("activeDeadlineSeconds"))
         self.deadline_s = deadline if deadline is not None else settings.default_deadline_s
         self.deadline_from_spec = deadline is not None
         self.deadline_at = 0.0
-        parallelism = _seconds(spec.get("parallelism"))
+        parallelism = _argo.as_number(spec.get("parallelism"))
         slots = min(int(parallelism), settings.max_parallel) if parallelism else settings.max_parallel
         self.pod_slots = threading.BoundedSemaphore(max(1, slots))
         self.lock = threading.Lock()
@@ -515,7 +515,7 @@ class _WorkflowExecution:
         self, template: Mapping[str, Any], node: str, order: tuple[int, ...], scope: dict[str, str]
     ) -> _Outcome:
         scope = dict(scope)
-        parallelism = _seconds(template.get("parallelism"))
+        parallelism = _argo.as_number(template.get("parallelism"))
         for group_index, group in enumerate(template["steps"]):
             steps = group if isinstance(group, list) else [group]
             calls: list[tuple[str, Callable[[], _Outcome]]] = []
@@ -543,7 +543,7 @@ class _WorkflowExecution:
         position = {name: index for index, name in enumerate(tasks)}
         dependencies = {name: task_dependencies(task) for name, task in tasks.items()}
         fail_fast = dag.get("failFast", True) is not False
-        parallelism = _seconds(template.get("parallelism"))
+        parallelism = _argo.as_number(template.get("parallelism"))
         scope = dict(scope)
         outcomes: dict[str, _Outcome] = {}
         pending = dict(tasks)
@@ -736,7 +736,7 @@ class _WorkflowExecution:
 
     def pod_deadline(self, template: Mapping[str, Any]) -> float:
         remaining = self.deadline_at - time.monotonic()
-        own = _seconds(template.get("activeDeadlineSeconds"))
+        own = _argo.as_number(template.get("activeDeadlineSeconds"))
         return min(remaining, own) if own is not None else remaining
 
 
@@ -792,18 +792,8 @@ def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _seconds(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    with contextlib.suppress(TypeError, ValueError):
-        return float(value)
-    return None
-
-
 def _pod_name(workflow: str, template: str, node: str) -> str:
     """Argo's v2 pod name: workflow-template-fnv32a(node name), shortened to a DNS label."""
-    digest = 0x811C9DC5
-    for byte in f"{workflow}{node}".encode():
-        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    digest = fnv32a(f"{workflow}{node}")
     prefix = f"{workflow}-{template}"[: 63 - 11]
     return f"{prefix}-{digest}"
