@@ -61,12 +61,9 @@ class BuilderInputError(ValueError):
 def parse_listing_file(text: str, *, key: str, source: str) -> list[Any]:
     """The entries of a user's YAML (or JSON) file that holds one list, either bare or under
     ``key`` (``rules:``, ``waivers:``); an empty file is an empty list. Errors name ``source``."""
-    import yaml
+    from harness.yaml_input import load_yaml  # imported here: yaml_input imports this module
 
-    try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        raise ParityInputError(f"not valid YAML or JSON: {' '.join(str(exc).split())}", file=source) from None
+    data = load_yaml(text, source=source, invalid="not valid YAML or JSON")
     if data is None:
         return []
     if isinstance(data, dict):

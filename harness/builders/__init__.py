@@ -15,9 +15,8 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import yaml
-
 from harness.errors import ParityInputError
+from harness.yaml_input import load_yaml
 
 Builder = Callable[[dict[str, Any]], Any]
 Manifest = dict[str, Any]
@@ -75,10 +74,13 @@ def coerce_manifest(obj: Any) -> Manifest:
 
 
 def _from_yaml(text: str | bytes) -> Manifest:
+    # The same safe reader as for a user's manifest (duplicate keys, alias bombs, deep nesting,
+    # NaN), but here a refusal is the builder's fault, not bad input to the CLI: it stays a
+    # NotAManifestError, which the run reports as that builder's error.
     try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        raise NotAManifestError(f"builder returned text that is not YAML: {exc}") from None
+        data = load_yaml(text, source="builder output")
+    except ParityInputError as exc:
+        raise NotAManifestError(f"builder returned YAML text the harness refuses: {exc.message}") from None
     if not isinstance(data, Mapping):
         raise NotAManifestError(f"builder returned YAML holding a {type(data).__name__}, not a mapping")
     return _json_ready(data)
@@ -88,7 +90,9 @@ def _json_ready(data: Any) -> Manifest:
     """A deep copy through JSON: the harness must never hold a reference into a builder's own
     state, and non-JSON values (dates, sets, objects) must surface here rather than in a report."""
     try:
-        result: Manifest = json.loads(json.dumps(data, default=_reject))
+        # allow_nan=False: NaN and Infinity have no JSON form, so no Kubernetes object holds
+        # them, and letting one through would make the JSON report invalid.
+        result: Manifest = json.loads(json.dumps(data, default=_reject, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise NotAManifestError(f"manifest is not JSON-serialisable: {exc}") from None
     return result

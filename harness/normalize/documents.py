@@ -57,11 +57,11 @@ def parse_manifest(data: bytes | str, *, source: str) -> list[dict[str, Any]]:
 
     Raises :class:`~harness.errors.ParityInputError` naming ``source`` for anything that is not a
     manifest: binary data, text that is not YAML, an empty file, YAML that is not a Kubernetes
-    object (a mapping with string ``apiVersion`` and ``kind``).
+    object (a mapping with string ``apiVersion`` and ``kind``), and what
+    :mod:`harness.yaml_input` refuses (duplicate keys, alias bombs, deep nesting, NaN).
     """
-    import yaml
-
     from harness.errors import ParityInputError
+    from harness.yaml_input import load_yaml_documents
 
     if isinstance(data, bytes):
         if b"\x00" in data[:8192]:
@@ -72,16 +72,7 @@ def parse_manifest(data: bytes | str, *, source: str) -> list[dict[str, Any]]:
             raise ParityInputError("not UTF-8 text, not a YAML manifest", file=source) from None
     else:
         text = data
-    try:
-        loaded = list(yaml.load_all(text, Loader=yaml.CSafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ParityInputError(f"not valid YAML{where}: {problem}", file=source) from None
-    except (RecursionError, MemoryError, ValueError, OverflowError) as exc:
-        raise ParityInputError(f"cannot read YAML: {type(exc).__name__}", file=source) from None
-    docs = [d for d in loaded if d is not None]
+    docs = load_yaml_documents(text, source=source, invalid="not valid YAML")
     if not docs:
         raise ParityInputError("empty: no YAML document", file=source)
     out: list[dict[str, Any]] = []

@@ -360,16 +360,24 @@ def quantity(value: Any) -> Any:
 
 def embedded_document(text: str) -> Any:
     """Rule ``embedded-document``: a manifest or patch held in a string is compared as the data
-    it holds (YAML or JSON formatting does not reach the API server)."""
-    import yaml
+    it holds (YAML or JSON formatting does not reach the API server).
+
+    Text that does not load as one mapping is compared as text: so is text that
+    :mod:`harness.yaml_input` refuses (a duplicate key, an alias bomb, deep nesting, NaN). Such a
+    string is still a valid value of the field, so the manifest around it is not bad input;
+    comparing it as written is the cautious reading (two texts that differ are reported, never
+    equated), and the limits keep the normaliser from expanding or recursing into it.
+    """
+    from harness.errors import ParityInputError
+    from harness.yaml_input import load_yaml_documents
 
     if "{{" in text:
         # Argo substitutes {{...}} into the text before it is parsed: quoting around a tag can
         # change what the substituted value parses to, so the text is the meaning here.
         return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
     try:
-        docs = [d for d in yaml.load_all(text, Loader=yaml.CSafeLoader) if d is not None]
-    except (yaml.YAMLError, ValueError, RecursionError):
+        docs = load_yaml_documents(text, source="<embedded document>")
+    except ParityInputError:
         return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
     if len(docs) != 1 or not isinstance(docs[0], dict):
         return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)

@@ -16,11 +16,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ParityInputError, read_input_file
 from harness.phases import Phase
+from harness.yaml_input import load_yaml
 
 
 class PhaseCriteria(BaseModel):
@@ -93,10 +93,7 @@ def load_rollout_config(root: Path = Path(), explicit: Path | None = None) -> Ro
 
 def _from_yaml(path: Path) -> RolloutConfig:
     text = read_input_file(path, "rollout config")
-    try:
-        data = yaml.load(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError as exc:
-        raise ParityInputError(f"invalid YAML: {exc}", file=str(path)) from None
+    data = load_yaml(text, source=str(path), invalid="invalid YAML")
     return parse_rollout_config(data or {}, source=str(path))
 
 
