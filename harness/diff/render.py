@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from harness.diff.model import Category, Comparison, Difference
+
+if TYPE_CHECKING:
+    from harness.redact import Redactor
 
 _ORDER = (Category.SEMANTIC, Category.METADATA, Category.WAIVED, Category.NOISE, Category.COSMETIC)
 _COLOURS: dict[Category, dict[str, object]] = {
@@ -22,6 +27,26 @@ Style = Callable[..., str]
 
 def _plain(text: str, **_: object) -> str:
     return text
+
+
+def redact(comparison: Comparison, redactor: Redactor) -> Comparison:
+    """``comparison`` with secrets scrubbed as in the reports: left and right by name and by
+    value (an env item's value under DB_PASSWORD, a learned value anywhere in a script), path and
+    message by value; both by what the redactor's scanner recognises (a URL's password, a token).
+    The category, rule and waiver are the harness's own words and stay."""
+    return replace(
+        comparison,
+        differences=tuple(
+            replace(
+                difference,
+                path=redactor.scrub_text(difference.path),
+                left=redactor.scrub(difference.left),
+                right=redactor.scrub(difference.right),
+                message=redactor.scrub_text(difference.message),
+            )
+            for difference in comparison.differences
+        ),
+    )
 
 
 def to_json(comparison: Comparison) -> str:
