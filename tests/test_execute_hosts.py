@@ -1,16 +1,17 @@
-"""Pods that install packages resolve the package index through the harness, not each on its own.
+"""The package index is resolved by the harness, once per name for all its pods, never by a pod.
 
 Concurrent installing pods each sent their own DNS queries for pypi.org and
 files.pythonhosted.org; a resolver that drops one query of such a burst costs that install glibc's
-5 s retransmission timeout, which made `parity run -n 2` 5 s slower than `-n 1`. These tests check
-the mechanism, never a duration: the harness resolves each index host once per process however
-many pods ask at once, and the pods read the answer from their /etc/hosts (fake TEST-NET addresses
-here, which no DNS server would give, so seeing them proves the pod asked none).
+5 s retransmission timeout, which made `parity run -n 2` 5 s slower than `-n 1`. Pods now have no
+network to send a query on: the index proxy resolves on the host, through one cache per process.
+These tests check the mechanism, never a duration: however many pods ask at once, each index host
+is resolved once, and a pod resolves nothing itself.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -42,6 +43,19 @@ class FakeResolver:
         return FAKE.get(name, ())
 
 
+class CountingResolver:
+    """The machine's own resolver, counting lookups per name."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str) -> tuple[str, ...]:
+        with self._lock:
+            self.calls[name] += 1
+        return _hosts.getaddrinfo_addresses(name)
+
+
 @pytest.fixture(scope="module")
 def local() -> LocalExecutor:
     executor = LocalExecutor(default_deadline_s=60, pids_limit=256, max_parallel=4)
@@ -56,29 +70,38 @@ def resolver(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResolver]:
     yield fake
 
 
-_RESOLVE = (
-    "python - <<'EOF'\n"
+# Through the proxy socket as an installer would, to both index hosts; prints each status line.
+_TUNNEL = (
+    "python3 - <<'EOF'\n"
     "import socket\n"
-    "for name in ('pypi.org', 'files.pythonhosted.org'):\n"
-    "    found = sorted({i[4][0] for i in socket.getaddrinfo(name, 443, type=socket.SOCK_STREAM)})\n"
-    "    print(name, ' '.join(found))\n"
+    "for target in ('pypi.org:443', 'files.pythonhosted.org:443'):\n"
+    "    s = socket.socket(socket.AF_UNIX)\n"
+    "    s.settimeout(30)\n"
+    "    s.connect('/run/argo-parity/proxy.sock')\n"
+    "    s.sendall(('CONNECT %s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n' % (target, target)).encode())\n"
+    "    print(target, s.recv(200).split(b'\\r\\n')[0].decode())\n"
     "EOF\n"
 )
-_EXPECTED = "pypi.org 192.0.2.10 2001:db8::10\nfiles.pythonhosted.org 192.0.2.11\n"
 
 
 def test_concurrent_installing_pods_share_one_lookup_per_index_host(
-    local: LocalExecutor, resolver: FakeResolver
+    local: LocalExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Six installing pods, four at a time (`true ||`: an install the program never runs, so the
-    # test needs no network; the pod is an installing one all the same).
+    try:
+        socket.create_connection(("pypi.org", 443), timeout=10).close()
+    except OSError as exc:
+        pytest.skip(f"PyPI (pypi.org:443) is unreachable from this machine: {exc}")
+    counting = CountingResolver()
+    monkeypatch.setattr(_hosts, "_cache", _hosts.HostsCache(counting))
+    # Six installing pods, four at a time (`true ||`: an install the program never runs; the pod
+    # is an installing one all the same), each tunnelling to both index hosts.
     fan_out = workflow(
         [
             {
                 "name": "main",
                 "steps": [[{"name": "install", "template": "install", "withItems": [1, 2, 3, 4, 5, 6]}]],
             },
-            script("install", "true || pip install six\n" + _RESOLVE),
+            script("install", "true || pip install six\n" + _TUNNEL),
         ]
     )
     run = local.run(fan_out, label="hosts-fan-out")
@@ -86,31 +109,24 @@ def test_concurrent_installing_pods_share_one_lookup_per_index_host(
     pods = [node for node in run.nodes if node.kind == "Pod"]
     assert len(pods) == 6
     for pod in pods:
-        # The harness's answer, from /etc/hosts: the pod sent no DNS query of its own.
-        assert pod.stdout.text == _EXPECTED, pod
-    assert resolver.calls == Counter({"pypi.org": 1, "files.pythonhosted.org": 1})
+        assert pod.stdout.text == (
+            "pypi.org:443 HTTP/1.1 200 Connection established\n"
+            "files.pythonhosted.org:443 HTTP/1.1 200 Connection established\n"
+        ), pod
+    assert counting.calls == Counter({"pypi.org": 1, "files.pythonhosted.org": 1})
 
 
-def test_an_index_named_in_the_program_is_resolved_by_the_harness_too(
-    local: LocalExecutor, resolver: FakeResolver
-) -> None:
-    source = (
-        "true || pip install --index-url https://token@mirror.example.test/simple six\n"
-        "grep -v '^#' /etc/hosts | grep -E 'mirror.example.test|pypi.org' | sort\n"
+def test_a_pod_resolves_no_name_itself(local: LocalExecutor, resolver: FakeResolver) -> None:
+    probe = (
+        "python3 -c \"import socket\ntry:\n    socket.getaddrinfo('pypi.org', 443)\n    print('resolved')\n"
+        "except OSError:\n    print('no DNS')\"\n"
+        "grep -c argo-parity /etc/hosts || true\n"
     )
-    run = local.run(workflow([script("main", source)]), label="hosts-index-url")
-    assert run.phase is Phase.SUCCEEDED, run
-    assert run.stdout.text.split("\n")[:-1] == sorted(
-        ["192.0.2.10\tpypi.org", "2001:db8::10\tpypi.org", "192.0.2.20\tmirror.example.test"]
-    )
-    assert resolver.calls["mirror.example.test"] == 1
-
-
-def test_a_pod_without_network_gets_the_machines_hosts_file(local: LocalExecutor, resolver: FakeResolver) -> None:
-    run = local.run(workflow([script("main", "grep -c argo-parity /etc/hosts || true")]), label="hosts-offline")
-    assert run.phase is Phase.SUCCEEDED, run
-    assert run.stdout.text == "0\n"
-    assert not resolver.calls
+    for source in (probe, "true || pip install six\n" + probe):
+        run = local.run(workflow([script("main", source)]), label="hosts-none")
+        assert run.phase is Phase.SUCCEEDED, run
+        assert run.stdout.text == "no DNS\n0\n", run  # no DNS, and no pinned /etc/hosts either
+    assert not resolver.calls  # nobody asked: the pods sent nothing through the proxy
 
 
 # --- the cache on its own -------------------------------------------------------------------------
@@ -144,6 +160,8 @@ def test_answers_expire_and_unresolvable_names_are_left_out() -> None:
     resolver = FakeResolver()
     cache = _hosts.HostsCache(resolver, ttl_s=60, clock=lambda: now[0])
     assert cache.lookup(["pypi.org", "nowhere.invalid", "pypi.org"]) == {"pypi.org": FAKE["pypi.org"]}
+    cache.lookup(["nowhere.invalid"])
+    assert resolver.calls["nowhere.invalid"] == 2  # a failure is asked again, not kept for the TTL
     now[0] = 59.0
     cache.lookup(["pypi.org"])
     assert resolver.calls["pypi.org"] == 1
@@ -161,20 +179,5 @@ def test_a_forked_worker_starts_with_its_own_cache() -> None:
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-def test_url_hosts() -> None:
-    program = (
-        "pip install -i https://user:pw@Mirror.Example.TEST/simple --extra-index-url http://10.0.0.1:8080/simple "
-        "--find-links 'https://files.example.test/wheels' six\nPIP_INDEX_URL=http://localhost/simple\n"
-        "see https://docs.example.test."
-    )
-    assert _hosts.url_hosts(program) == ("mirror.example.test", "files.example.test", "docs.example.test")
-
-
-def test_hosts_file_keeps_the_machines_entries_first() -> None:
-    text = _hosts.hosts_file("127.0.0.1 localhost", {"pypi.org": ("192.0.2.10", "2001:db8::10")})
-    assert text.splitlines() == [
-        "127.0.0.1 localhost",
-        "# argo-parity: resolved once by the harness for the pods that install packages",
-        "192.0.2.10\tpypi.org",
-        "2001:db8::10\tpypi.org",
-    ]
+def test_pinned_leaves_out_what_does_not_resolve(resolver: FakeResolver) -> None:
+    assert _hosts.pinned(["pypi.org", "nowhere.invalid"]) == {"pypi.org": FAKE["pypi.org"]}

@@ -10,7 +10,17 @@ its image, so a package installed by one pod is not seen by the next.
 /usr/local/bin/python`` from a shared cache: the same packages in a fraction of the time. It
 accepts the options pip scripts use; one it cannot translate is refused with exit code 2 and
 reported as unsupported, never ignored. ``pip_mode="pip"`` seeds the real pip instead (slower,
-byte-for-byte pip output).
+byte-for-byte pip output), behind a wrapper of the same name.
+
+The network: the sandbox has none. In a pod that installs packages the harness binds its package
+index proxy's unix socket at ``PROXY_IN_SANDBOX`` (``_index_proxy``), and for ``install`` (the
+real pip: also ``download`` and ``wheel``) the shim or wrapper listens on a free port of the
+sandbox's own loopback, relays each connection to that socket (threads of its own process: the
+relay lives exactly as long as the install), and runs uv with ``HTTPS_PROXY``/``HTTP_PROXY``/
+``ALL_PROXY`` pointing there, or the real pip with ``--proxy``. No proxy variable reaches the
+user's code. An install that fails in a pod without the socket (the harness saw no install in its
+program, e.g. one in a script written at run time) is reported as unsupported: the run is then
+inconclusive rather than different.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ ENV_MOUNT = "/usr/local"
 UV_IN_SANDBOX = "/opt/argo-parity/uv"
 UV_CACHE_IN_SANDBOX = "/var/cache/argo-parity-uv"
 NOTES_IN_SANDBOX = "/run/argo-parity/notes"
+PROXY_IN_SANDBOX = "/run/argo-parity/proxy.sock"  # the package index proxy (see _index_proxy)
 _CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 _IMAGE = re.compile(r"(?:(?:docker\.io/)?library/)?python:(?P<tag>[^@]+)(?:@.+)?")
@@ -158,25 +169,128 @@ def create_environment(target: Path, interpreter: Interpreter, *, uv: str, cache
         raise EnvironmentCreationError(f"uv venv failed: {exc}") from exc
     if completed.returncode != 0:
         raise EnvironmentCreationError(f"uv venv failed ({completed.returncode}): {completed.stderr.strip()}")
-    if pip_mode == "uv":
-        _install_pip_shim(target, interpreter.version.rsplit(".", 1)[0])
+    _install_pip(target, interpreter.version.rsplit(".", 1)[0], pip_mode)
 
 
-def _install_pip_shim(target: Path, version: str) -> None:
-    shim = PIP_SHIM.replace("@VERSION@", version)
+def _install_pip(target: Path, version: str, pip_mode: PipMode) -> None:
+    """``pip``, ``pip3`` and ``pipX.Y``: the uv shim, or the wrapper of the real pip (which
+    ``uv venv --seed`` installed); ``python -m pip`` runs the same program."""
+    program = PIP_SHIM if pip_mode == "uv" else PIP_WRAPPER
+    program = program.replace("@FORWARDER@", _FORWARDER.strip("\n")).replace("@VERSION@", version)
+    program = program.replace("@PROXY@", PROXY_IN_SANDBOX).replace("@NOTES@", NOTES_IN_SANDBOX)
     for name in ("pip", "pip3", f"pip{version}"):
         path = target / "bin" / name
-        path.write_text(shim, encoding="utf-8")
+        path.write_text(program, encoding="utf-8")
         path.chmod(0o755)
     package = target / "lib" / f"python{version}" / "site-packages" / "pip"
     package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text(
-        '"""argo-parity: `python -m pip` runs the uv-backed pip of the local executor."""\n', encoding="utf-8"
-    )
+    if pip_mode == "uv":
+        (package / "__init__.py").write_text(
+            '"""argo-parity: `python -m pip` runs the uv-backed pip of the local executor."""\n', encoding="utf-8"
+        )
+    # The real pip's own __main__ would run it without the proxy: `python -m pip` runs the wrapper.
     (package / "__main__.py").write_text(
         'import os\nimport sys\n\nos.execv("/usr/local/bin/pip", ["pip", *sys.argv[1:]])\n', encoding="utf-8"
     )
 
+
+# Shared by the shim and the wrapper (Python standard library only: they run with -IS). It relays
+# a port of the sandbox's loopback to the harness's proxy socket for the installer alone: the
+# sandbox's network namespace has no other way out, and the user's code is never told about it.
+_FORWARDER = r'''
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "PIP_PROXY")
+
+
+def forward():
+    """http://127.0.0.1:PORT, relayed to the harness's index proxy until this process ends.
+    _socket and _thread rather than socket and threading (and os.posix_spawn rather than
+    subprocess): their imports cost 50-70 ms per install on a busy machine."""
+    import _socket
+    import _thread
+
+    listener = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+
+    def pipe(source, target, done):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                target.sendall(data)
+        except OSError:
+            pass
+        try:
+            target.shutdown(_socket.SHUT_WR)
+        except OSError:
+            pass
+        if done is not None:
+            done.release()
+
+    def serve(fd):
+        client = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM, 0, fd)
+        # No Nagle on a relay: it would hold small writes back for the peer's delayed ACK (40 ms).
+        client.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        upstream = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        try:
+            upstream.connect(PROXY)
+        except OSError:
+            client.close()
+            upstream.close()
+            return
+        done = _thread.allocate_lock()
+        done.acquire()
+        _thread.start_new_thread(pipe, (upstream, client, done))
+        pipe(client, upstream, None)
+        done.acquire()
+        client.close()
+        upstream.close()
+
+    def accept():
+        while True:
+            try:
+                fd, _ = listener._accept()
+            except OSError:
+                return
+            _thread.start_new_thread(serve, (fd,))
+
+    _thread.start_new_thread(accept, ())
+    return "http://127.0.0.1:%d" % listener.getsockname()[1]
+
+
+def spawn(argv, env):
+    """Run argv to its end (this process stays, to relay): its exit code, -N for signal N."""
+    pid = os.posix_spawn(argv[0], argv, env)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def proxied(env, url):
+    """The installer's environment: the pod's own proxy settings name hosts it cannot reach here."""
+    for name in PROXY_VARIABLES:
+        env.pop(name, None)
+        env.pop(name.lower(), None)
+    if url:
+        env.update({"HTTPS_PROXY": url, "HTTP_PROXY": url, "ALL_PROXY": url})
+    return env
+
+
+def note(text):
+    try:
+        with open(NOTES, "a") as notes:
+            notes.write(text + "\n")
+    except OSError:
+        pass
+
+
+def finish(code, offline, args):
+    """Exit as the installer did; an install that failed without network is reported unsupported."""
+    if code != 0 and offline and "--no-index" not in args:
+        note("network: pip install failed in a pod without network: the harness gives the package index only to "
+             "pods whose program runs pip install or download as a command it can read, and found none in this "
+             "one (an install from a script written or fetched at run time?)")
+    sys.exit(128 - code if code < 0 else code)
+'''
 
 # The shim runs inside the sandbox with the pod's Python (-I: no user site, no PYTHON* env; -S: no
 # site-packages, so a package the program installed cannot change it).
@@ -186,7 +300,8 @@ import os
 import sys
 
 UV = "/opt/argo-parity/uv"
-NOTES = "/run/argo-parity/notes"
+NOTES = "@NOTES@"
+PROXY = "@PROXY@"
 VERSION = "@VERSION@"
 COMMANDS = ("install", "uninstall", "list", "freeze", "show", "check")
 # pip options that change nothing uv does here (uv never prompts, caches outside the pod, ...)
@@ -203,13 +318,11 @@ PASSED_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-e", "--edita
                      "--target", "--prefix"}
 UNSUPPORTED = {"--user": "pip install --user"}
 
+@FORWARDER@
+
 
 def refuse(reason):
-    try:
-        with open(NOTES, "a") as notes:
-            notes.write("pip emulation: " + reason + "\n")
-    except OSError:
-        pass
+    note("pip emulation: " + reason)
     sys.stderr.write("pip (argo-parity local executor, emulated with uv): " + reason + "\n")
     sys.exit(2)
 
@@ -266,7 +379,50 @@ def main(args):
             env[uv_name] = env[pip_name]
     if os.path.exists("/etc/ssl/certs/ca-certificates.crt"):
         env["SSL_CERT_FILE"] = "/etc/ssl/certs/ca-certificates.crt"
-    os.execve(UV, [UV, "pip", command, "--python", "/usr/local/bin/python3"] + flags + passed, env)
+    uv = [UV, "pip", command, "--python", "/usr/local/bin/python3"] + flags + passed
+    if command != "install":
+        os.execve(UV, uv, env)  # nothing to fetch
+    # The shim stays to relay uv's connections, so uv runs as its child: same streams, same exit code.
+    url = forward() if os.path.exists(PROXY) else None
+    finish(spawn(uv, proxied(env, url)), url is None, passed)
+
+
+main(sys.argv[1:])
+'''
+
+# pip_mode="pip": the real pip (seeded by uv), told to fetch through the proxy. Runs with -IS like
+# the shim; the real pip then runs as its console script would, without -I.
+PIP_WRAPPER = r'''#!/usr/local/bin/python3 -IS
+"""pip, as argo-parity's local executor runs it with pip_mode="pip": the real pip, fetching through
+the harness's package index proxy."""
+import os
+import sys
+
+PYTHON = "/usr/local/bin/python3"
+NOTES = "@NOTES@"
+PROXY = "@PROXY@"
+NETWORK_COMMANDS = ("install", "download", "wheel")
+VALUE_OPTIONS = {"--proxy", "--log", "--log-file", "--local-log", "--cache-dir", "--timeout", "--retries",
+                 "--exists-action", "--trusted-host", "--cert", "--client-cert", "--python", "--keyring-provider",
+                 "--use-feature", "--use-deprecated"}
+# The real pip's entry point, with the wrapper's own name as its prog (in usage messages).
+RUN_PIP = "import sys; from pip._internal.cli.main import main; sys.argv[0] = sys.argv.pop(1); sys.exit(main())"
+
+@FORWARDER@
+
+
+def main(args):
+    at = 0
+    while at < len(args) and args[at].startswith("-"):
+        at += 2 if args[at] in VALUE_OPTIONS else 1
+    command = args[at] if at < len(args) else None
+    pip = [PYTHON, "-c", RUN_PIP, sys.argv[0]]
+    if command not in NETWORK_COMMANDS:
+        os.execv(PYTHON, pip + args)
+    url = forward() if os.path.exists(PROXY) else None
+    if url:
+        args = args[:at + 1] + ["--proxy", url] + args[at + 1:]
+    finish(spawn(pip + args, proxied(dict(os.environ), url)), url is None, args)
 
 
 main(sys.argv[1:])

@@ -1,7 +1,9 @@
 """One program in a bubblewrap sandbox, supervised to its deadline, leaving nothing behind.
 
 The sandbox (``bwrap``): new user, PID, mount, network, IPC, UTS and cgroup namespaces
-(``--unshare-all``), the network shared back only on request; every capability dropped; no
+(``--unshare-all``), the network never shared back (``--share-net`` would give the pod the host's
+loopback and every address this machine reaches: a pod that installs packages gets a unix socket
+bound in instead, the package index proxy of ``_index_proxy``); every capability dropped; no
 nested user namespaces; the host's ``/usr`` and a short list of ``/etc`` files read-only; a
 read-only root; private, size-limited ``/tmp``, ``/var/tmp``, ``/root`` and ``/run``; only the
 binds asked for; an environment of exactly the variables given.
@@ -103,7 +105,6 @@ class SandboxRequest:
     hostname: str
     working_dir: str
     binds: Sequence[Bind] = ()
-    network: bool = False
     deadline_s: float = 600.0
     make_dirs: Sequence[str] = ()  # created empty inside the sandbox (a working dir no image has)
 
@@ -123,8 +124,6 @@ def bwrap_argv(request: SandboxRequest, config: SandboxConfig, status_fd: int) -
     argv = [config.bwrap, "--unshare-all", "--unshare-user"]
     if "--disable-userns" in config.features:
         argv.append("--disable-userns")
-    if request.network:
-        argv.append("--share-net")
     argv += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--uid", "0", "--gid", "0"]
     argv += ["--hostname", request.hostname[:63] or "pod"]
     argv += ["--ro-bind", "/usr", "/usr"]

@@ -4,8 +4,18 @@ Images are never pulled: a template's image must exist on the engine (``image_ma
 manifest's image at a local tag). In CI no registry is reachable, so ``python:3.11-slim`` is
 built locally by ``scripts/build-python-image.sh``. Volumes are bind mounts of fresh host
 directories (the engine must run on this machine), the script is bound at Argo's staging path,
-pods without a package install get no network (``network_mode="none"``), and each container has
-a pids limit and the pod's deadline. Containers are removed whatever happens.
+and each container has a pids limit and the pod's deadline. Containers are removed whatever
+happens.
+
+The network: a pod whose program installs packages (``_installs``, as for the local executor)
+runs on the engine's ``bridge`` network; every other pod has none (``network_mode="none"``).
+Never ``host``: that would give the container this machine's loopback and every service on it. A
+bridge container reaches what the engine's NAT reaches (the internet, and this machine at the
+bridge's gateway address), which is more than the local executor allows: there, installing pods
+reach the package index alone, through the harness's proxy. The local executor's proxy cannot be
+used here: a container of the real image has no forwarder of ours in it, and pip in an arbitrary
+image cannot be pointed at a unix socket without changing the image or the pod's environment.
+Without a bridge network installing pods get no network either (a note says so).
 
 The SDK is used directly rather than through testcontainers: one container per pod needs no
 reaper, so Ryuk plays no part (``TESTCONTAINERS_RYUK_DISABLED`` does not matter here).
@@ -14,6 +24,7 @@ reaper, so Ryuk plays no part (``TESTCONTAINERS_RYUK_DISABLED`` does not matter 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import threading
 import time
@@ -22,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.execute import _argo, _hosts
+from harness.execute import _argo, _hosts, _index_proxy
 from harness.execute.output import DEFAULT_CAP, CappedOutput
 from harness.execute.pods import ImageDefaults, PodResult, PodSpec
 from harness.execute.result import Output, WorkflowRun
@@ -43,8 +54,9 @@ class DockerExecutor:
     """Runs a workflow on the local Docker engine, one container per pod.
 
     ``image_map`` maps a manifest's image to the local image to run instead (no entry: the same
-    name). ``install_network`` is the network of pods that install packages ("bridge", "host";
-    None picks bridge when the engine has one, else host); every other pod has none.
+    name). ``install_network`` is the network of pods that install packages (a network name such
+    as "bridge"; None picks bridge when the engine has one, else none); every other pod has none.
+    "host" (and "container:...") is refused: it would share this machine's network stack.
     """
 
     base_url: str | None = None
@@ -57,6 +69,15 @@ class DockerExecutor:
     work_root: Path | None = None
     keep_dirs: bool = False
     name: str = "docker"
+
+    def __post_init__(self) -> None:
+        if self.install_network is not None and (
+            self.install_network == "host" or self.install_network.startswith("container:")
+        ):
+            raise ValueError(
+                f"install_network={self.install_network!r}: pods never share this machine's network "
+                "(use a bridge network, or none)"
+            )
 
     @property
     def url(self) -> str:
@@ -156,10 +177,12 @@ class DockerPodRunner:
         )
 
     def network(self) -> str:
+        """The network of installing pods: the engine's bridge, else none (never host)."""
         with self._lock:
             if self._network is None:
-                has_bridge = bool(self.client.networks.list(names=["bridge"]))
-                self._network = "bridge" if has_bridge else "host"
+                bridges = self.client.networks.list(names=["bridge"])
+                has_bridge = any((n.attrs or {}).get("Driver", "bridge") == "bridge" for n in bridges)
+                self._network = "bridge" if has_bridge else "none"
             return self._network
 
     def run_pod(self, pod: PodSpec, workdir: Path) -> PodResult:
@@ -175,6 +198,12 @@ class DockerPodRunner:
         problem = self.image_problem(pod.image)
         if problem:
             return PodResult(None, Output(), Output(), 0.0, unsupported=(problem,))
+        network = self.network() if pod.network else "none"
+        notes: tuple[str, ...] = ()
+        if pod.network and network == "none":
+            notes = (
+                f"{pod.node}: installs packages, but the Docker engine has no bridge network: it ran without network",
+            )
         container = self.client.containers.create(
             self._local(pod.image),
             entrypoint=[pod.argv[0]],
@@ -186,8 +215,8 @@ class DockerPodRunner:
                 Mount(target=m.container_path, source=str(m.host_path), type="bind", read_only=m.read_only)
                 for m in pod.mounts
             ],
-            network_mode=self.network() if pod.network else "none",
-            extra_hosts=_extra_hosts(pod) if pod.network else None,
+            network_mode=network,
+            extra_hosts=_extra_hosts() if network != "none" else None,
             pids_limit=self.executor.pids_limit,
             labels={LABEL: pod.name},
             stdin_open=False,
@@ -214,18 +243,28 @@ class DockerPodRunner:
                 duration_s=time.monotonic() - running,
                 setup_s=setup,
                 timed_out=timed_out,
+                notes=notes,
             )
         finally:
             with contextlib.suppress(Exception):
                 container.remove(force=True)
 
 
-def _extra_hosts(pod: PodSpec) -> list[str]:
-    """``/etc/hosts`` entries for an installing pod, as the local executor pins them (see
-    ``_hosts``): a burst of pods would otherwise each ask the resolver for the same names, and a
-    dropped query costs that pod glibc's 5 s retransmission timeout."""
-    pinned = _hosts.installing_pod_hosts(pod.hosts)
+def _extra_hosts() -> list[str]:
+    """``/etc/hosts`` entries for an installing pod: the package index's hosts as the harness
+    resolved them (see ``_hosts``): a burst of pods would otherwise each ask the resolver for the
+    same names, and a dropped query costs that pod glibc's 5 s retransmission timeout."""
+    names = _index_proxy.IndexPolicy.from_environment(os.environ).hosts()
+    pinned = _hosts.pinned(name for name in names if not _is_address(name))
     return [f"{name}:{address}" for name, addresses in pinned.items() for address in addresses]
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _wait(container: Any, deadline_s: float) -> tuple[int | None, bool]:

@@ -4,6 +4,11 @@ Needs Linux with user namespaces, ``bwrap`` (Debian: bubblewrap) and ``uv`` (PyP
 installed by ``scripts/install-system-deps.sh`` and the dev extra. ``unavailable_reason()`` says
 precisely what is missing. Safe to use from several threads and processes at once: every run
 has its own directories, sandbox, cgroup and environment; the uv cache is shared and uv locks it.
+
+No pod shares the host's network: each sandbox has its own network namespace with only a
+loopback. A pod whose program installs packages (``_installs``) also gets the unix socket of a
+package index proxy the runner starts for it (``_index_proxy``): the package index's hosts, and
+nothing else, ever, this machine's own addresses least of all.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.execute import _argo, _cgroup, _hosts, _python, _sandbox
+from harness.execute import _argo, _cgroup, _index_proxy, _python, _sandbox
 from harness.execute.output import DEFAULT_CAP
 from harness.execute.pods import ImageDefaults, PodResult, PodSpec
 from harness.execute.result import Output, WorkflowRun
@@ -40,6 +45,8 @@ class LocalExecutor:
     ``output_cap`` bounds the bytes kept of each stdout and stderr; ``pids_limit`` bounds the
     processes (and threads) of one pod (0: no limit, which saves 10-15 ms per pod that forks or
     runs Python: see docs/execution.md); ``pip_mode`` picks the uv shim (fast) or the real pip.
+    ``index_hosts`` are package index hosts pods may reach besides PyPI and the indexes the
+    harness's environment configures (``host``, ``host:port`` or a URL; see ``_index_proxy``).
     """
 
     default_deadline_s: float = _argo.DEFAULT_DEADLINE_S
@@ -53,6 +60,7 @@ class LocalExecutor:
     keep_dirs: bool = False
     uv: str | None = None  # path to the uv binary; found in the project's environment or PATH otherwise
     interpreters: Mapping[str, str] = field(default_factory=dict)  # "3.11" -> /path/to/python3.11
+    index_hosts: tuple[str, ...] = ()
     name: str = "local"
 
     def unavailable_reason(self) -> str | None:
@@ -94,7 +102,9 @@ class LocalExecutor:
             setpriv=_sandbox.find_setpriv(),
             features=_sandbox.bwrap_features(bwrap),
         )
-        return LocalPodRunner(sandbox, uv, self.uv_cache, self.pip_mode, dict(self.interpreters))
+        # Read when the runner is made (not at import): the environment the harness runs in now.
+        policy = _index_proxy.IndexPolicy.from_environment(os.environ, self.index_hosts)
+        return LocalPodRunner(sandbox, uv, self.uv_cache, self.pip_mode, dict(self.interpreters), policy)
 
 
 class LocalPodRunner:
@@ -105,12 +115,14 @@ class LocalPodRunner:
         uv_cache: Path,
         pip_mode: _python.PipMode,
         interpreters: Mapping[str, str],
+        index_policy: _index_proxy.IndexPolicy | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.uv = uv
         self.uv_cache = uv_cache
         self.pip_mode = pip_mode
         self.interpreters = interpreters
+        self.index_policy = index_policy or _index_proxy.IndexPolicy.default()
 
     def image_problem(self, image: str) -> str | None:
         parsed = _python.parse_image(image)
@@ -161,27 +173,34 @@ class LocalPodRunner:
         ]
         if not interpreter.prefix.startswith("/usr") or interpreter.prefix.startswith("/usr/local"):
             binds.append(_sandbox.Bind(Path(interpreter.prefix), interpreter.prefix, read_only=True))
+        proxy: _index_proxy.IndexProxy | None = None
         if pod.network:
+            # The shared uv cache, read-write (uv locks it), and the package index through the proxy.
             binds.append(_sandbox.Bind(self.uv_cache, _python.UV_CACHE_IN_SANDBOX))
-            hosts = _pinned_hosts(workdir, pod)
-            if hosts is not None:
-                binds.append(_sandbox.Bind(hosts, "/etc/hosts", read_only=True))
+            proxy = _index_proxy.IndexProxy(workdir / "proxy.sock", self.index_policy)
+            proxy.start()
+            binds.append(_sandbox.Bind(proxy.path, _python.PROXY_IN_SANDBOX, read_only=True))
         binds += [_sandbox.Bind(m.host_path, m.container_path, m.read_only) for m in pod.mounts]
         working_dir = pod.working_dir or "/"
         setup = time.monotonic() - started
-        result = _sandbox.run_sandboxed(
-            _sandbox.SandboxRequest(
-                argv=pod.argv,
-                env=_pod_environment(pod),
-                hostname=pod.name,
-                working_dir=working_dir,
-                binds=binds,
-                network=pod.network,
-                deadline_s=max(0.0, pod.deadline_s - setup),
-                make_dirs=_dirs_to_make(working_dir, pod),
-            ),
-            self.sandbox,
-        )
+        try:
+            result = _sandbox.run_sandboxed(
+                _sandbox.SandboxRequest(
+                    argv=pod.argv,
+                    env=_pod_environment(pod),
+                    hostname=pod.name,
+                    working_dir=working_dir,
+                    binds=binds,
+                    deadline_s=max(0.0, pod.deadline_s - setup),
+                    make_dirs=_dirs_to_make(working_dir, pod),
+                ),
+                self.sandbox,
+            )
+        finally:
+            if proxy is not None:
+                proxy.close()
+        if proxy is not None:
+            notes += proxy.notes()
         refused = tuple(line for line in notes_file.read_text(encoding="utf-8", errors="replace").splitlines() if line)
         return PodResult(
             exit_code=result.exit_code,
@@ -194,21 +213,6 @@ class LocalPodRunner:
             unsupported=refused,
             notes=(*notes, *result.notes),
         )
-
-
-def _pinned_hosts(workdir: Path, pod: PodSpec) -> Path | None:
-    """The pod's /etc/hosts: the machine's, plus the addresses of the package index's hosts (and
-    of the hosts in the program's URLs) as this process resolved them, so concurrent installs send
-    no DNS queries of their own (see ``_hosts``). None when there is nothing to add."""
-    base = _sandbox.sandbox_etc() / "hosts"
-    if not base.is_file():  # nothing to bind over in the read-only /etc: the pod resolves itself
-        return None
-    pinned = _hosts.installing_pod_hosts(pod.hosts)
-    if not pinned:
-        return None
-    path = workdir / "hosts"
-    path.write_text(_hosts.hosts_file(base.read_text(encoding="utf-8", errors="replace"), pinned), encoding="utf-8")
-    return path
 
 
 def _pod_environment(pod: PodSpec) -> dict[str, str]:

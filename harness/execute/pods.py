@@ -43,9 +43,10 @@ class PodSpec:
     working_dir: str | None
     mounts: tuple[Mount, ...]
     deadline_s: float
-    network: bool  # False: no network at all (only a private loopback)
-    # With network: host names in the program's URLs (an index given with -i, PIP_INDEX_URL, ...).
-    hosts: tuple[str, ...] = ()
+    # True: the program installs packages (see _installs), so the pod may reach the package index
+    # (local: through the harness's index proxy, nothing else; docker: the engine's bridge).
+    # False: no network at all (only a private loopback).
+    network: bool
 
 
 @dataclass(frozen=True)

@@ -28,17 +28,13 @@ from typing import Any
 
 from harness.argo.status import fnv32a
 from harness.execute import _argo
-from harness.execute._hosts import url_hosts
+from harness.execute._installs import installs_packages
 from harness.execute._variables import SUPPORTED_TAG, UnresolvedVariable, expand_env_refs, substitute, tags
 from harness.execute._volumes import RunVolumes, VolumeNotFound
 from harness.execute.pods import Mount, PodResult, PodRunner, PodSpec
 from harness.execute.result import NodeKind, NodeRun, Output, Phase, WorkflowRun, workflow_streams
 from harness.execute.secrets import fake_secret_value, secret_ref
 
-# What a program must contain for its pod to get network access: it installs packages.
-_INSTALLS = re.compile(
-    r"(?<![\w.-])(?:pip(?:3(?:\.\d+)?)?|python(?:3(?:\.\d+)?)?\s+-m\s+pip|uv\s+pip)\s+(?:[^\n;&|]*?\s)?(?:install|download)\b"
-)
 _DEPENDS_TERM = re.compile(r"\s*([A-Za-z0-9_-]+)(\.Succeeded)?\s*")
 
 # Why a field is not run, for the features users meet most; others get a generic reason.
@@ -697,9 +693,13 @@ class _WorkflowExecution:
             volume = self.volumes.resolve(mount["name"], template, pod_dir)
             host = self.volumes.mounted(volume, mount["mountPath"], str(mount.get("subPath") or ""))
             mounts.append(Mount(host, mount["mountPath"], read_only=bool(mount.get("readOnly"))))
-        # The program is the script, the args and the env (the user's code travels in PYTHON_CODE).
-        program = "\n".join([str(body.get("source") or ""), *argv, *(value for _, value in env)])
-        network = bool(_INSTALLS.search(program))
+        # The package index only for a pod whose program runs an install: the commands it runs, as
+        # parsed (a comment or an echoed "pip install" is no install), the script and the env vars
+        # it runs as code (the user's code travels in PYTHON_CODE) included. See _installs. Not
+        # every pod, though the proxy allows only the index: a pod that installs nothing reaches
+        # nothing, the uv cache is bound only where needed, and docker (no proxy) decides the same.
+        source = str(body.get("source") or "") if kind == "script" else None
+        network = installs_packages(argv, source, env)
         return PodSpec(
             name=pod_name,
             node=node,
@@ -710,7 +710,6 @@ class _WorkflowExecution:
             mounts=tuple(mounts),
             deadline_s=self.pod_deadline(template),
             network=network,
-            hosts=url_hosts(program) if network else (),
         )
 
     def env(self, entries: Sequence[Mapping[str, Any]], pod_name: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
