@@ -125,3 +125,48 @@ def test_execution_results_reach_every_format(reports: dict[str, Path]) -> None:
     assert "❌ different" in (folder / "parity-report.md").read_text()
     cases = {c.get("name"): c for c in ET.parse(folder / "junit.xml").getroot().iter("testcase")}
     assert cases["volumes-default-results[execution]"].find("failure") is not None
+
+
+def test_readers_open_the_stable_names_of_a_real_run(reports: dict[str, Path]) -> None:
+    folder = reports["different"]
+    for name in ("parity-report.json", "parity-report.md", "parity-report.html", "junit.xml"):
+        assert (folder / name).is_symlink()
+    with open(folder / "parity-report.json", encoding="utf-8") as handle:
+        assert json.load(handle)["verdict"] == "NOT READY"
+    result = CliRunner().invoke(cli, ["report", str(folder / "parity-report.json"), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (folder / "parity-report.md").read_text()
+
+
+def test_a_second_run_into_the_same_dir_switches_all_four_files(tmp_path: Path) -> None:
+    """READY, then NOT READY into one dir: every format says NOT READY, none still says READY."""
+    report_dir = tmp_path / "reports"
+    report_dir.mkdir()
+    (report_dir / ".gitkeep").write_text("")
+    for args in ([], ["--new", "tests.planted:inlines_secrets"]):
+        result = CliRunner().invoke(
+            cli,
+            ["run", "--scenarios", str(ROOT / "scenarios" / "env.yaml"), "--report-dir", str(report_dir),
+             "--no-progress", *args],
+        )  # fmt: skip
+        assert result.exit_code in (0, 1), result.output
+    document = json.loads((report_dir / "parity-report.json").read_text())
+    assert document["verdict"] == "NOT READY"
+    assert (report_dir / "parity-report.md").read_text().startswith("## ❌ argo-parity: **NOT READY**")
+    assert "NOT READY" in (report_dir / "parity-report.html").read_text()
+    suites = ET.parse(report_dir / "junit.xml").getroot().findall("testsuite")
+    assert sum(int(suite.get("failures", "0")) for suite in suites) > 0
+    assert (report_dir / ".gitkeep").read_text() == ""
+    assert sorted(p.name for p in report_dir.iterdir() if not p.name.startswith(".")) == [
+        "junit.xml", "parity-report.html", "parity-report.json", "parity-report.md",
+    ]  # fmt: skip
+
+
+def test_report_output_is_a_plain_file(reports: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "elsewhere" / "summary.html"
+    saved = reports["ready"] / "parity-report.json"
+    result = CliRunner().invoke(cli, ["report", str(saved), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and not out.is_symlink()
+    assert [p.name for p in out.parent.iterdir()] == ["summary.html"]
+    assert out.read_text() == (reports["ready"] / "parity-report.html").read_text()
