@@ -6,7 +6,7 @@
 
 from harness.diff.comparison import compare
 from harness.diff.model import Category, Comparison, Difference
-from harness.diff.noise import calibrate_noise
+from harness.diff.noise import NoiseModel, Template, calibrate_noise, template_between
 from harness.diff.rules import RuleSet, UserRule, load_rules
 from harness.diff.waivers import Waiver, WaiverSet, load_waivers
 
@@ -14,7 +14,9 @@ __all__ = [
     "Category",
     "Comparison",
     "Difference",
+    "NoiseModel",
     "RuleSet",
+    "Template",
     "UserRule",
     "Waiver",
     "WaiverSet",
@@ -22,4 +24,5 @@ __all__ = [
     "compare",
     "load_rules",
     "load_waivers",
+    "template_between",
 ]

@@ -7,7 +7,8 @@ from typing import Any
 
 from harness.diff.classify import Context, classify
 from harness.diff.model import Category, Comparison, Difference
-from harness.diff.paths import Item, is_under, render
+from harness.diff.noise import NoiseModel, lookup
+from harness.diff.paths import Item, render
 from harness.diff.rules import RuleSet
 from harness.diff.waivers import WaiverSet
 from harness.diff.walk import ABSENT, RawDifference, walk
@@ -16,6 +17,8 @@ from harness.normalize import CanonicalManifest, canonicalize, to_json
 Manifest = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 RULE_NOISE = "noise-calibration"
+NOISE_NOTE = "also differs between two builds of the same side"
+BEYOND_NOISE_NOTE = "differs beyond the part that varies between two legacy builds"
 
 
 def compare(
@@ -25,23 +28,39 @@ def compare(
     rules: RuleSet | None = None,
     waivers: WaiverSet | None = None,
     scenario: str | None = None,
+    noise: NoiseModel | None = None,
     noise_paths: Collection[str] = frozenset(),
 ) -> Comparison:
     """Compare two manifests (a dict, a list of documents, or an already canonical form).
 
     Equal canonical forms return at once with no differences. Otherwise each difference is
     classified by the built-in rules, then ``rules`` (user rules) may override its category,
-    then a difference at or below a ``noise_paths`` path becomes noise, then a waiver covering a
-    semantic or metadata difference makes it waived.
+    then a difference that lies only in what varies between two builds of one side (``noise``,
+    from :func:`harness.diff.calibrate_noise`) becomes noise, then a waiver covering a semantic
+    or metadata difference makes it waived. ``noise_paths`` names paths by hand: anything at or
+    below them is noise.
     """
     lc = left if isinstance(left, CanonicalManifest) else canonicalize(left)
     rc = right if isinstance(right, CanonicalManifest) else canonicalize(right)
     if lc == rc:
         return Comparison((), True)
+    model = _noise_model(noise, noise_paths)
+    # With several documents, paths start with the document (`[Workflow/x]`); the context holds
+    # the document itself, so a lookup of an ancestor skips that first segment.
+    doc_depth = 0 if len(lc.documents) == 1 and len(rc.documents) == 1 else 1
     differences = tuple(
-        _decide(raw, context, rules, waivers, scenario, noise_paths) for raw, context in raw_differences(lc, rc)
+        _decide(raw, context, rules, waivers, scenario, model, doc_depth) for raw, context in raw_differences(lc, rc)
     )
     return Comparison.of(differences)
+
+
+def _noise_model(noise: NoiseModel | None, noise_paths: Collection[str]) -> NoiseModel | None:
+    # A NoiseModel passed as `noise_paths` (the call `parity run` made before models existed) is
+    # taken as the model it is, not as a list of paths that hides everything below them.
+    named = noise_paths if isinstance(noise_paths, NoiseModel) else NoiseModel.from_paths(noise_paths)
+    if noise is None:
+        return named or None
+    return noise | named if named else noise
 
 
 def raw_differences(lc: CanonicalManifest, rc: CanonicalManifest) -> list[tuple[RawDifference, Context]]:
@@ -73,7 +92,8 @@ def _decide(
     rules: RuleSet | None,
     waivers: WaiverSet | None,
     scenario: str | None,
-    noise_paths: Collection[str],
+    noise: NoiseModel | None,
+    doc_depth: int,
 ) -> Difference:
     verdict = classify(raw, context)
     path = render(raw.segments)
@@ -84,16 +104,21 @@ def _decide(
             category, rule = user_rule.category, user_rule.id
             if user_rule.reason:
                 message = f"{message} [{user_rule.reason}]"
+    if category is not Category.COSMETIC and noise:
+
+        def at(depth: int) -> tuple[Any, Any]:
+            below = raw.segments[doc_depth:depth]
+            return lookup(context.left_doc, below), lookup(context.right_doc, below)
+
+        only_varying = noise.verdict(path, raw.left, raw.right, at)
+        if only_varying:
+            return Difference(
+                path, Category.NOISE, RULE_NOISE, _json(raw.left), _json(raw.right), f"{message} ({NOISE_NOTE})"
+            )
+        if only_varying is False:
+            detail = noise.beyond(path, raw.left, raw.right)
+            message = f"{message} ({BEYOND_NOISE_NOTE}{': ' + detail if detail else ''})"
     difference = Difference(path, category, rule, _json(raw.left), _json(raw.right), message)
-    if category is not Category.COSMETIC and any(is_under(path, noise) for noise in noise_paths):
-        return Difference(
-            path,
-            Category.NOISE,
-            RULE_NOISE,
-            difference.left,
-            difference.right,
-            f"{message} (also differs between two builds of the same side)",
-        )
     if waivers is not None:
         waiver = waivers.match(difference, scenario)
         if waiver is not None:

@@ -2,9 +2,11 @@
 
 ``execute_pair`` runs the legacy manifest twice (with noise calibration) and the new one once,
 concurrently. The results are compared field by field after scrubbing (timestamps, temp paths,
-random ids: ``DEFAULT_SCRUB_RULES``, configurable); a field that already differs between the two
-legacy runs is *noise*, not a finding. Every difference reuses ``harness.diff``'s ``Difference``
-with a readable path (``execution.exit_code``, ``execution.stdout``,
+random ids: ``DEFAULT_SCRUB_RULES``, configurable). What varies between the two legacy runs is
+learnt as a :class:`~harness.diff.noise.NoiseModel` (a template of a stdout or a file's text,
+literal where the runs agree): a difference that lies only in that part is *noise*, not a finding;
+a stdout with one random line and one added line is still a difference. Every difference reuses
+``harness.diff``'s ``Difference`` with a readable path (``execution.exit_code``, ``execution.stdout``,
 ``execution.files["/mnt/results/out.txt"]``, ``execution.nodes[main.train].phase``) and a rule id
 (``execution.stdout``). The scenario's ``expect.execution`` is checked on both sides.
 
@@ -25,7 +27,9 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from harness.diff.model import Category, Difference
+from harness.diff.noise import NoiseModel
 from harness.diff.paths import Item, Key, Segment, render
+from harness.diff.walk import ABSENT
 from harness.execute.base import Executor
 from harness.execute.result import NodeRun, Output, WorkflowRun
 from harness.execute.secrets import resolve_secrets, secret_refs
@@ -118,7 +122,7 @@ class ExecutionOutcome:
     legacy: WorkflowRun | None = None
     new: WorkflowRun | None = None
     legacy_repeat: WorkflowRun | None = None  # the second legacy run, when noise was calibrated
-    noise_paths: tuple[str, ...] = ()
+    noise_paths: tuple[str, ...] = ()  # where the two legacy runs differ (what varies: NoiseModel)
     message: str | None = None  # why unavailable, unsupported or errored
     duration_s: float = 0.0
     # Values injected for secretKeyRef env vars: feed them to Redactor.learn. Never in to_dict.
@@ -251,10 +255,10 @@ def judge(
         return ExecutionOutcome(
             executor, ExecutionStatus.UNSUPPORTED, (), (), legacy, new, legacy_repeat, message=message
         )
-    noise: frozenset[str] = frozenset()
+    noise = NoiseModel()
     if legacy_repeat is not None and legacy_repeat.ran:
         noise = calibrate(legacy, legacy_repeat, scrub_rules=rules)
-    differences = compare_runs(legacy, new, scrub_rules=rules, noise_paths=noise, waivers=waivers, scenario=scenario)
+    differences = compare_runs(legacy, new, scrub_rules=rules, noise=noise, waivers=waivers, scenario=scenario)
     problems: list[str] = []
     if expectation is not None:
         problems += check_expectation(legacy, expectation, "legacy")
@@ -273,7 +277,7 @@ def judge(
         legacy,
         new,
         legacy_repeat,
-        noise_paths=tuple(sorted(noise)),
+        noise_paths=tuple(sorted(noise.paths)),
         message="; ".join(unsupported) or None,
     )
 
@@ -328,12 +332,13 @@ def _stream(output: Output, rules: Sequence[ScrubRule], rule: str) -> _Observati
 
 def calibrate(
     first: WorkflowRun, second: WorkflowRun, *, scrub_rules: Sequence[ScrubRule] = DEFAULT_SCRUB_RULES
-) -> frozenset[str]:
-    """Paths whose value differs between two runs of the same manifest."""
+) -> NoiseModel:
+    """What varies between two runs of the same manifest, by path (``.paths``: where they differ),
+    learnt from the compared (scrubbed) values: a text's varying part, a file present in one run."""
     by_node = _by_node(first, second)
     a = observe(first, by_node=by_node, scrub_rules=scrub_rules)
     b = observe(second, by_node=by_node, scrub_rules=scrub_rules)
-    return frozenset(path for path in a.keys() | b.keys() if _key(a.get(path)) != _key(b.get(path)))
+    return NoiseModel.between({p: o.key for p, o in a.items()}, {p: o.key for p, o in b.items()})
 
 
 def compare_runs(
@@ -341,14 +346,18 @@ def compare_runs(
     new: WorkflowRun,
     *,
     scrub_rules: Sequence[ScrubRule] = DEFAULT_SCRUB_RULES,
+    noise: NoiseModel | None = None,
     noise_paths: Iterable[str] = (),
     waivers: WaiverMatcher | None = None,
     scenario: str | None = None,
 ) -> tuple[Difference, ...]:
+    """``noise``: what varies between two legacy runs (:func:`calibrate`); ``noise_paths``: paths
+    named by hand, whose whole value is noise."""
     by_node = _by_node(legacy, new)
     left = observe(legacy, by_node=by_node, scrub_rules=scrub_rules)
     right = observe(new, by_node=by_node, scrub_rules=scrub_rules)
-    noise = frozenset(noise_paths)
+    named = NoiseModel.from_paths(noise_paths)
+    model = (noise | named if named else noise) if noise is not None else named
     differences: list[Difference] = []
     for path in _ordered(left.keys() | right.keys()):
         a, b = left.get(path), right.get(path)
@@ -363,13 +372,22 @@ def compare_runs(
             right=b.shown if b else None,
             message=_message(path, a, b),
         )
-        if path in noise:
+        verdict = model.verdict(path, _key(a), _key(b)) if model else None
+        if verdict:
             difference = replace(
                 difference,
                 category=Category.NOISE,
                 message=difference.message + " (it also differs between two runs of the legacy manifest)",
             )
-        elif waivers is not None:
+            differences.append(difference)
+            continue
+        if verdict is False:
+            difference = replace(
+                difference,
+                message=difference.message
+                + " (it differs beyond the part that varies between two runs of the legacy manifest)",
+            )
+        if waivers is not None:
             waiver = waivers.match(difference, scenario)
             if waiver is not None:
                 difference = replace(difference, category=Category.WAIVED, waiver=waiver.id)
@@ -383,7 +401,8 @@ def _by_node(a: WorkflowRun, b: WorkflowRun) -> bool:
 
 
 def _key(observation: _Observation | None) -> Any:
-    return None if observation is None else ("present", observation.key)
+    """What is compared: the scrubbed value, ``ABSENT`` when the run has no such fact."""
+    return ABSENT if observation is None else observation.key
 
 
 _ORDER = (
