@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # The install stamp is refreshed whenever the project's metadata changes.
 STAMP := $(VENV)/.installed
 
-.PHONY: install test parity-report fuzz bench lint cluster-up cluster-down clean
+.PHONY: install test parity-report fuzz bench lint fault-matrix cluster-up cluster-down clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ fuzz: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# Runs every test marked as a fault case and writes the table of what happened (docs/reliability.md).
+fault-matrix: install
+	$(BIN)/python -m pytest -n auto -p tests.fault_matrix -m fault --fault-matrix docs/reliability.md -q
 
 lint: install
 	$(BIN)/ruff check harness tests benchmarks conftest.py

@@ -2,31 +2,37 @@
 
 ``parity run`` and the pytest plugin each create one ``ParitySession`` and feed it scenarios;
 the session never raises for a scenario: whatever goes wrong is recorded in that scenario's
-outcome, so one crash never hides the others.
+outcome, so one crash never hides the others. Builders, being user code, run in processes of
+their own (:mod:`harness.builders.isolation`): a builder that exits, hangs or reaches for the
+network costs one side of one scenario, and an interrupted run still gates what it has, as
+INCONCLUSIVE.
 """
 
 from __future__ import annotations
 
 import datetime
 import gc
-import json
 import logging
 import multiprocessing
+import signal
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.builders import HERA_REF, LEGACY_REF, Builder, coerce_manifest, resolve_builder
-from harness.diff import Category, Comparison, Difference, calibrate_noise, compare
+from harness.builders import HERA_REF, LEGACY_REF
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost
+from harness.diff import Category, Comparison, Difference, NoiseModel, calibrate_noise, compare
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
 from harness.execute import EXECUTORS, executes, get_executor
-from harness.normalize import canonicalize
-from harness.outcomes import BuilderError, ScenarioOutcome, SideResult, Status
+from harness.fuzz.saved_report import SavedFuzzReport, load_saved_report
+from harness.normalize import CanonicalManifest, canonicalize
+from harness.outcomes import ScenarioOutcome, SideResult, Status, decide_sides
 from harness.phases import Phase
 from harness.redact import Redactor
 from harness.rollout import Evidence, FuzzEvidence, PhaseVerdict, evaluate_all
@@ -40,8 +46,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WAIVERS = Path("scenarios/waivers.yaml")
 INLINE_FUZZ_SEED = 20_261_123
+# Found beside the scenarios folder when no file is named: a team's waivers belong to its
+# scenarios, wherever the run is started from.
+WAIVERS_FILE_NAMES = ("waivers.yaml", "waivers.yml")
+RULES_FILE_NAMES = ("rules.yaml", "rules.yml")
 
 
 @dataclass(frozen=True)
@@ -51,8 +60,15 @@ class RunConfig:
     phase: Phase = Phase.DEV
     execute: str = "none"
     jobs: int = 1
+    # The scenarios folder (or file): waivers.yaml and rules.yaml beside it apply by default.
+    scenarios: Path | None = None
     waivers: Path | None = None
     rules: Path | None = None
+    # A build that has not returned after this long is a crash of that side.
+    build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S
+    # How the front door spells the builder options, for its error messages.
+    legacy_option: str = "--legacy"
+    new_option: str = "--new"
     # Build the legacy side twice and treat what differs between its own builds as noise.
     calibrate_noise: bool = True
     rollout: RolloutConfig = field(default_factory=RolloutConfig)
@@ -75,26 +91,54 @@ class RunResult:
     started_at: datetime.datetime
     duration_s: float
     redactor: Redactor
+    # Scenarios selected for the run (None: whatever ran was everything) and whether it was cut short.
+    expected: tuple[str, ...] | None = None
+    interrupted: bool = False
 
 
 ProgressCallback = Callable[[ScenarioOutcome], None]
 
 
 class ParitySession:
-    """Owns the builders, waivers and rules for one run; turns scenarios into outcomes."""
+    """Owns the builders, waivers and rules for one run; turns scenarios into outcomes.
+
+    Everything that can be wrong with the run's inputs (waivers, rules, the fuzz report, the
+    executor, the builder modules themselves) is found here, before any scenario runs. Close the
+    session (or use it as a context manager) to stop the builder processes.
+    """
 
     def __init__(self, config: RunConfig) -> None:
         if config.execute not in EXECUTORS:
             raise ParityInputError(f"unknown executor {config.execute!r}; choose from {', '.join(EXECUTORS)}")
+        if not config.build_timeout_s > 0:
+            raise ParityInputError(
+                f"must be a positive number of seconds, got {config.build_timeout_s!r}", field="--build-timeout"
+            )
         self.config = config
-        self.legacy: Builder = resolve_builder(config.legacy, option="--legacy")
-        self.new: Builder = resolve_builder(config.new, option="--new")
-        self.waivers: WaiverSet | None = _load_waivers(config.waivers)
+        self.waivers: WaiverSet | None = _load_waivers(config)
         # An expired waiver accepts nothing: its differences show as what they are, and the gate
         # separately fails on the expiry itself.
         self.active_waivers = self.waivers.active(config.today) if self.waivers else None
-        self.rules = _load_rules(config.rules)
+        self.rules = _load_rules(config)
+        self.saved_fuzz: SavedFuzzReport | None = (
+            load_saved_report(config.fuzz_report) if config.fuzz_report is not None else None
+        )
         self.executor = _executor(config.execute)
+        self.host = BuilderHost(
+            {"legacy": config.legacy, "new": config.new},
+            build_timeout_s=config.build_timeout_s,
+            options={"legacy": config.legacy_option, "new": config.new_option},
+        )
+        self.host.start()
+
+    def close(self) -> None:
+        self.host.close()
+
+    def __enter__(self) -> ParitySession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
         blank = ScenarioOutcome(
@@ -107,46 +151,55 @@ class ParitySession:
         )
         try:
             return self._run_scenario(scenario, blank)
-        except Exception as exc:  # a harness bug must cost one scenario, not the run
-            log.exception("scenario %s crashed", scenario.name)
-            return replace(blank, crash="".join(traceback.format_exception_only(exc)).strip())
+        except Exception:  # a harness bug must cost one scenario, not the run
+            # The traceback goes into the outcome, which every output redacts; never straight to
+            # stderr, where a value in an exception message would escape redaction.
+            log.debug("scenario %s crashed", scenario.name)
+            return replace(blank, crash=traceback.format_exc(limit=-8).strip())
 
     def _run_scenario(self, scenario: Scenario, blank: ScenarioOutcome) -> ScenarioOutcome:
-        legacy = _build(self.legacy, self.config.legacy, scenario)
-        new = _build(self.new, self.config.new, scenario)
+        inputs = scenario.inputs.for_builder()
+        built = self.host.build_all([("legacy", inputs), ("new", inputs)])
+        legacy = SideResult.of(self.config.legacy, built[0])
+        new = SideResult.of(self.config.new, built[1])
         outcome = replace(blank, legacy=legacy, new=new)
-        if legacy.manifest is None or new.manifest is None:
-            status = Status.BOTH_REJECTED if legacy.error and new.error else Status.BUILDER_ERROR
-            return replace(outcome, status=status, problems=_expectation_problems(scenario, ()))
-
+        status = decide_sides(legacy, new)
+        if status is not None:
+            return replace(outcome, status=status, problems=_expectation_problems(scenario, (), status))
+        assert legacy.manifest is not None and new.manifest is not None
         comparison = self._compare(scenario, legacy.manifest, new.manifest)
         execution = self._execute(scenario, legacy.manifest, new.manifest)
         used = tuple(sorted({*comparison.waivers_used, *(execution.waivers_used if execution else ())}))
+        status = _parity_status(comparison.differences)
         return replace(
             outcome,
-            status=_parity_status(comparison.differences),
+            status=status,
             differences=tuple(comparison.differences),
             waivers_used=used,
-            problems=_expectation_problems(scenario, used),
+            problems=_expectation_problems(scenario, used, status),
             execution=execution,
             expected_exit_code=scenario.expect.execution.exit_code if scenario.expect.execution else None,
         )
+
+    def _build(self, side: str, scenario: Scenario) -> SideResult:
+        reference = self.config.legacy if side == "legacy" else self.config.new
+        return SideResult.of(reference, self.host.build(side, scenario.inputs.for_builder()))
 
     def _compare(self, scenario: Scenario, legacy: dict[str, Any], new: dict[str, Any]) -> Comparison:
         if legacy == new:
             # Identical data has identical canonical forms: the common case of a faithful
             # migration costs one dict comparison instead of two canonicalisations.
             return Comparison((), True)
-        # Canonical forms are computed once: the comparison may run twice (with noise paths).
+        # Canonical forms are computed once: the comparison may run twice (with the noise model).
         left, right = canonicalize(legacy), canonicalize(new)
         options: dict[str, Any] = {"rules": self.rules, "waivers": self.active_waivers, "scenario": scenario.name}
         comparison = compare(left, right, **options)
         if self.config.calibrate_noise and _could_be_noise(comparison):
             # A second legacy build costs a third of the scenario; noise can only reclassify a
             # difference, so it is paid for only where there is one to reclassify.
-            noise = self._noise_paths(scenario, legacy)
+            noise = self._noise(scenario, left)
             if noise:
-                comparison = compare(left, right, noise_paths=noise, **options)
+                comparison = compare(left, right, noise=noise, **options)
         return comparison
 
     def _execute(self, scenario: Scenario, legacy: dict[str, Any], new: dict[str, Any]) -> ExecutionOutcome | None:
@@ -166,43 +219,77 @@ class ParitySession:
             waivers=self.active_waivers,
         )
 
-    def _noise_paths(self, scenario: Scenario, first: dict[str, Any]) -> frozenset[str]:
-        second = _build(self.legacy, self.config.legacy, scenario)
+    def _noise(self, scenario: Scenario, first: CanonicalManifest) -> NoiseModel | None:
+        """What varies between two legacy builds of this scenario (see harness.diff.noise)."""
+        second = self._build("legacy", scenario)
         if second.manifest is None:
-            return frozenset()
+            return None
         return calibrate_noise(first, second.manifest)
 
     def run(self, scenarios: Sequence[Scenario], progress: ProgressCallback | None = None) -> RunResult:
+        """Every scenario, gated. Ctrl-C (or SIGTERM) stops the run: what finished is gated and
+        the verdict is INCONCLUSIVE, since the rest gave no evidence."""
         started_at = datetime.datetime.now(datetime.UTC)
         clock = time.perf_counter()
-        outcomes = list(self._outcomes(scenarios, progress))
-        return self.finish(outcomes, started_at=started_at, duration_s=time.perf_counter() - clock)
+        outcomes: list[ScenarioOutcome] = []
+        interrupted = False
+        try:
+            for outcome in self._outcomes(scenarios):
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+        except KeyboardInterrupt:
+            interrupted = True
+        return self.finish(
+            outcomes,
+            started_at=started_at,
+            duration_s=time.perf_counter() - clock,
+            expected=[scenario.name for scenario in scenarios],
+            interrupted=interrupted,
+        )
 
-    def _outcomes(self, scenarios: Sequence[Scenario], progress: ProgressCallback | None) -> Iterable[ScenarioOutcome]:
+    def _outcomes(self, scenarios: Sequence[Scenario]) -> Iterator[ScenarioOutcome]:
         jobs = min(max(1, self.config.jobs), len(scenarios) or 1)
         if jobs == 1:
             for scenario in scenarios:
-                outcome = self.run_scenario(scenario)
-                if progress:
-                    progress(outcome)
-                yield outcome
+                yield self.run_scenario(scenario)
             return
-        # Forked workers inherit the imported builders (importing hera and kubernetes again would
-        # cost each worker a second). The inherited objects stay shared only while nothing writes
-        # to them, and a garbage collection in a worker writes to every one of them: frozen, the
-        # parent's objects are left out of the workers' collections (832 scenarios, two workers:
-        # 0.57 s -> 0.30 s of work; gc.freeze's documentation describes this use). They stay
-        # frozen: they are the imported modules, the session and the scenarios, alive until the
-        # run ends anyway, and unfreezing them made the parent's next full collection, while it
-        # builds the report, cost 0.2 s. Reference counting still frees them.
+        yield from self._parallel_outcomes(scenarios, jobs)
+
+    def _parallel_outcomes(self, scenarios: Sequence[Scenario], jobs: int) -> Iterator[ScenarioOutcome]:
+        # Forked workers inherit this session: its waivers, executor and builder host (each
+        # worker asks the host for a builder process of its own). The inherited objects stay
+        # shared only while nothing writes to them, and a garbage collection in a worker writes
+        # to every one of them: frozen, the parent's objects are left out of the workers'
+        # collections (832 scenarios, two workers: 0.57 s -> 0.30 s of work; gc.freeze's
+        # documentation describes this use). They stay frozen: they are the imported modules, the
+        # session and the scenarios, alive until the run ends anyway, and unfreezing them made the
+        # parent's next full collection, while it builds the report, cost 0.2 s.
+        global _forked_session  # noqa: PLW0603 - handed to forked workers, which inherit it
+        _forked_session = self
         gc.freeze()
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker, initargs=(self.config,)
-        ) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker)
+        done: set[str] = set()
+        try:
             for outcome in pool.map(_run_in_worker, scenarios, chunksize=max(1, len(scenarios) // (jobs * 4))):
-                if progress:
-                    progress(outcome)
+                done.add(outcome.name)
                 yield outcome
+        except BrokenProcessPool:
+            # A worker died (the harness's own code: builders cannot take one down). Its
+            # scenarios, and those queued behind them, are recorded as crashed: no evidence.
+            for scenario in scenarios:
+                if scenario.name not in done:
+                    yield _crashed(scenario, "the harness worker process running it died")
+        except BaseException:
+            # Ctrl-C: workers ignore it (their initializer) so they can be stopped here, at once,
+            # instead of finishing their queue.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            _forked_session = None
 
     def finish(
         self,
@@ -210,19 +297,29 @@ class ParitySession:
         *,
         started_at: datetime.datetime | None = None,
         duration_s: float = 0.0,
+        expected: Sequence[str] | None = None,
+        interrupted: bool = False,
     ) -> RunResult:
-        """Gate and summarise outcomes gathered by ``run`` or one by one (the pytest plugin)."""
+        """Gate and summarise outcomes gathered by ``run`` or one by one (the pytest plugin).
+
+        ``expected`` names every scenario the run was meant to cover: one that has no outcome
+        (deselected, interrupted, lost) makes the verdict INCONCLUSIVE.
+        """
         ordered = tuple(sorted(outcomes, key=lambda outcome: outcome.name))
         used = tuple(sorted({waiver for outcome in ordered for waiver in outcome.waivers_used}))
         expired = tuple(sorted(w.id for w in self.waivers.expired(self.config.today))) if self.waivers else ()
-        stale = tuple(sorted(w.id for w in self.waivers.stale(used))) if self.waivers else ()
+        # A waiver is stale only when the whole suite ran without needing it.
+        complete = not interrupted and (expected is None or set(expected) <= {o.name for o in ordered})
+        stale = tuple(sorted(w.id for w in self.waivers.stale(used))) if self.waivers and complete else ()
         evidence = Evidence(
             outcomes=ordered,
             execute=self.config.execute,
             expired_waivers=expired,
             stale_waivers=stale,
-            router=self._probe_router(ordered),
-            fuzz=self._fuzz_evidence(),
+            router=self._probe_router(ordered) if not interrupted else None,
+            fuzz=self._fuzz_evidence() if not interrupted else None,
+            expected=tuple(sorted(set(expected))) if expected is not None else None,
+            interrupted=interrupted,
         )
         phases = evaluate_all(evidence, self.config.rollout)
         return RunResult(
@@ -238,14 +335,23 @@ class ParitySession:
             started_at=started_at or datetime.datetime.now(datetime.UTC),
             duration_s=duration_s,
             redactor=redactor_for(ordered),
+            expected=evidence.expected,
+            interrupted=interrupted,
         )
 
     def _fuzz_evidence(self) -> FuzzEvidence | None:
-        """A saved `parity fuzz --report` when given; otherwise, when the requested phase's gate
-        asks for fuzzing, a fuzz run of the required size here and now (fixed seed, so two runs
-        on the same builders give the same evidence)."""
-        if self.config.fuzz_report is not None:
-            return _load_fuzz_evidence(self.config.fuzz_report, self.config.legacy, self.config.new)
+        """The saved `parity fuzz --report` when given (evidence only about the builders it
+        fuzzed, at the source it fuzzed); otherwise, when the requested phase's gate asks for
+        fuzzing, a fuzz run of the required size here and now (fixed seed, so two runs on the
+        same builders give the same evidence)."""
+        if self.saved_fuzz is not None:
+            source = str(self.config.fuzz_report)
+            why_not = self.saved_fuzz.mismatch(self.host.sources)
+            if why_not is not None:
+                return FuzzEvidence(0, 0, f"{source} is no evidence for this run: {why_not}")
+            failures = len(self.saved_fuzz.failures)
+            # Only the examples of the last clean round count: shrinking a failure is not clean evidence.
+            return FuzzEvidence(examples=self.saved_fuzz.clean_examples, failures=failures, source=source)
         needed = self.config.rollout.criteria(self.config.phase).min_fuzz_examples
         if needed is None:
             return None
@@ -259,7 +365,9 @@ class ParitySession:
                 examples=needed,
                 seed=INLINE_FUZZ_SEED,
                 use_database=False,
-            )
+                build_timeout_s=self.config.build_timeout_s,
+            ),
+            host=self.host,
         )
         return FuzzEvidence(
             examples=result.clean_examples if not result.found else result.examples,
@@ -269,13 +377,18 @@ class ParitySession:
 
     def _probe_router(self, outcomes: Sequence[ScenarioOutcome]) -> tuple[StepEvidence, ...] | None:
         """Route the scenarios through the feature-flag router, but only when the requested
-        phase's gate asks for it: other phases then show the probe as not gathered."""
+        phase's gate asks for it: other phases then show the probe as not gathered. The router
+        runs here; each build it asks for runs isolated like any other."""
         criteria = self.config.rollout.criteria(self.config.phase)
         if criteria.steps is None:
             return None
         inputs = {outcome.name: outcome.inputs for outcome in outcomes if outcome.status is not Status.CRASHED}
         return probe_router(
-            self.legacy, self.new, inputs, steps=criteria.steps, requests_per_scenario=criteria.requests_per_scenario
+            self.host.callable("legacy"),
+            self.host.callable("new"),
+            inputs,
+            steps=criteria.steps,
+            requests_per_scenario=criteria.requests_per_scenario,
         )
 
 
@@ -295,15 +408,16 @@ def redactor_for(outcomes: Iterable[ScenarioOutcome]) -> Redactor:
     return redactor
 
 
-def _build(builder: Builder, reference: str, scenario: Scenario) -> SideResult:
-    clock = time.perf_counter()
-    try:
-        manifest = coerce_manifest(builder(scenario.inputs.for_builder()))
-    except Exception as exc:  # any builder failure is a result to report, not a harness error
-        return SideResult(
-            builder=reference, error=BuilderError.from_exception(exc), duration_s=time.perf_counter() - clock
-        )
-    return SideResult(builder=reference, manifest=manifest, duration_s=time.perf_counter() - clock)
+def _crashed(scenario: Scenario, message: str) -> ScenarioOutcome:
+    return ScenarioOutcome(
+        name=scenario.name,
+        kind=scenario.kind,
+        description=scenario.description,
+        source=scenario.source,
+        status=Status.CRASHED,
+        crash=message,
+        inputs=scenario.inputs.for_builder(),
+    )
 
 
 def _could_be_noise(comparison: Comparison) -> bool:
@@ -319,17 +433,40 @@ def _parity_status(differences: Sequence[Difference]) -> Status:
     return Status.EQUIVALENT
 
 
-def _expectation_problems(scenario: Scenario, used: Sequence[str]) -> tuple[str, ...]:
-    missing = [waiver for waiver in scenario.expect.waiver_ids if waiver not in used]
-    return tuple(f"expected waiver {waiver!r} matched no difference" for waiver in missing)
+def _expectation_problems(scenario: Scenario, used: Sequence[str], status: Status) -> tuple[str, ...]:
+    problems = [
+        f"expected waiver {waiver!r} matched no difference"
+        for waiver in scenario.expect.waiver_ids
+        if waiver not in used
+    ]
+    if scenario.expect.rejected and status is not Status.BOTH_REJECTED:
+        problems.append(f"expected both builders to reject this input, but the scenario is {status.value}")
+    return tuple(problems)
 
 
-def _load_waivers(path: Path | None) -> WaiverSet | None:
+def _beside_scenarios(config: RunConfig, names: Sequence[str]) -> Path | None:
+    if config.scenarios is None:
+        return None
+    folder = config.scenarios if config.scenarios.is_dir() else config.scenarios.parent
+    return next((folder / name for name in names if (folder / name).is_file()), None)
+
+
+def _load_waivers(config: RunConfig) -> WaiverSet | None:
+    if config.waivers is None:
+        found = _beside_scenarios(config, WAIVERS_FILE_NAMES)
+        return load_waivers(found) if found is not None else None
+    if not config.waivers.is_file():
+        raise ParityInputError("waiver file not found", file=str(config.waivers), field="--waivers")
+    return load_waivers(config.waivers)
+
+
+def _load_rules(config: RunConfig) -> Any:
+    path = config.rules if config.rules is not None else _beside_scenarios(config, RULES_FILE_NAMES)
     if path is None:
-        return load_waivers(DEFAULT_WAIVERS) if DEFAULT_WAIVERS.is_file() else None
-    if not path.is_file():
-        raise ParityInputError("waiver file not found", file=str(path), field="--waivers")
-    return load_waivers(path)
+        return None
+    from harness.diff.rules import load_rules
+
+    return load_rules(path)
 
 
 def _executor(name: str) -> Executor | None:
@@ -341,48 +478,20 @@ def _executor(name: str) -> Executor | None:
         raise ParityInputError(str(exc), field="--execute") from None
 
 
-def _load_fuzz_evidence(path: Path, legacy: str, new: str) -> FuzzEvidence:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        examples, failures = data["examples"], data["failures"]
-    except FileNotFoundError:
-        raise ParityInputError("fuzz report not found", file=str(path), field="--fuzz-report") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ParityInputError(f"not a `parity fuzz --report` file ({exc})", file=str(path)) from None
-    fuzzed = (data.get("legacy", legacy), data.get("new", new))
-    if fuzzed != (legacy, new):
-        # Evidence about other builders is no evidence about these: counted as zero examples.
-        return FuzzEvidence(0, 0, f"{path} fuzzed {fuzzed[0]} vs {fuzzed[1]}, not this run's builders")
-    failure_count = len(failures) if isinstance(failures, list) else int(failures)
-    # Only the examples of the last clean round count: shrinking a failure is not clean evidence.
-    clean = data.get("clean_examples", examples) if not failure_count else examples
-    return FuzzEvidence(examples=int(clean), failures=failure_count, source=str(path))
-
-
-def _load_rules(path: Path | None) -> Any:
-    if path is None:
-        return None
-    from harness.diff.rules import load_rules
-
-    return load_rules(path)
-
-
-_worker_session: ParitySession | None = None
+_forked_session: ParitySession | None = None
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
-    """``fork`` where the platform has it (Python 3.14 defaults to ``forkserver`` on Linux, whose
-    workers would import the builders again); the platform's default elsewhere."""
-    if "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    """``fork``: workers must inherit the session and its builder host (Python 3.14 defaults to
+    ``forkserver`` on Linux, whose workers would start from nothing)."""
+    return multiprocessing.get_context("fork")
 
 
-def _init_worker(config: RunConfig) -> None:
-    global _worker_session  # noqa: PLW0603 - one session per worker process, built once
-    _worker_session = ParitySession(config)
+def _init_worker() -> None:
+    # Ctrl-C goes to the whole process group; the parent decides what it means and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_in_worker(scenario: Scenario) -> ScenarioOutcome:
-    assert _worker_session is not None, "worker used before its initializer ran"
-    return _worker_session.run_scenario(scenario)
+    assert _forked_session is not None, "worker forked without a session"
+    return _forked_session.run_scenario(scenario)

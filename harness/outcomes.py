@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from harness.builders.result import BuilderError, BuildResult
 from harness.diff import Category, Difference
 
 if TYPE_CHECKING:
@@ -22,36 +23,50 @@ class Status(StrEnum):
     EQUIVALENT = "equivalent"  # no semantic difference
     WAIVED = "waived"  # semantic differences, every one covered by a waiver
     DIFFERENT = "different"  # at least one semantic difference nobody waived
-    BOTH_REJECTED = "both-rejected"  # both builders refused the input: agreement
-    BUILDER_ERROR = "builder-error"  # one builder raised, the other built: a difference
+    BOTH_REJECTED = "both-rejected"  # both builders refused the input (ValueError): agreement
+    # One side built or refused and the other did not do the same: the new builder refuses what
+    # the legacy one built (or the reverse), or the new builder crashed where the legacy did not.
+    BUILDER_ERROR = "builder-error"
+    # The legacy builder crashed (exception, exit, hang, network): there is no baseline to hold
+    # the new one against, whatever it did. No evidence either way.
+    LEGACY_CRASHED = "legacy-crashed"
     CRASHED = "crashed"  # the harness itself failed on this scenario: no evidence either way
 
     @property
     def agrees(self) -> bool:
         return self in {Status.EQUIVALENT, Status.WAIVED, Status.BOTH_REJECTED}
 
-
-@dataclass(frozen=True)
-class BuilderError:
-    type: str
-    message: str
-
-    @classmethod
-    def from_exception(cls, exc: BaseException) -> BuilderError:
-        return cls(type=type(exc).__name__, message=str(exc) or repr(exc))
-
-    def to_dict(self) -> dict[str, str]:
-        return {"type": self.type, "message": self.message}
+    @property
+    def is_evidence(self) -> bool:
+        """The scenario says something about the migration (good or bad)."""
+        return self not in {Status.LEGACY_CRASHED, Status.CRASHED}
 
 
 @dataclass(frozen=True)
 class SideResult:
     """One builder's result for one scenario: a manifest or an error, never both."""
 
-    builder: str
+    builder: str = ""
     manifest: dict[str, Any] | None = None
     error: BuilderError | None = None
     duration_s: float = 0.0
+
+    @classmethod
+    def of(cls, builder: str, result: BuildResult) -> SideResult:
+        return cls(builder=builder, manifest=result.manifest, error=result.error, duration_s=result.duration_s)
+
+    @property
+    def built(self) -> bool:
+        return self.manifest is not None
+
+    @property
+    def rejected(self) -> bool:
+        return self.error is not None and self.error.rejected
+
+    @property
+    def crashed(self) -> bool:
+        """Failed other than by refusing the input (or returned no manifest at all)."""
+        return self.manifest is None and not self.rejected
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +75,23 @@ class SideResult:
             "error": self.error.to_dict() if self.error else None,
             "duration_ms": round(self.duration_s * 1000, 3),
         }
+
+
+def decide_sides(legacy: SideResult, new: SideResult) -> Status | None:
+    """The one definition of agreement, used by ``parity run``, the pytest plugin and fuzzing.
+
+    ``None`` when both built a manifest: the manifests decide. Otherwise only a *rejection* on
+    both sides agrees (both builders refuse the input, as their contract allows); a crash of the
+    legacy side leaves nothing to compare with; any other mix is a difference the new builder
+    brings: it refuses or crashes where the legacy one did not, or builds what it refused.
+    """
+    if legacy.manifest is not None and new.manifest is not None:
+        return None
+    if legacy.rejected and new.rejected:
+        return Status.BOTH_REJECTED
+    if legacy.crashed:
+        return Status.LEGACY_CRASHED
+    return Status.BUILDER_ERROR
 
 
 @dataclass(frozen=True)

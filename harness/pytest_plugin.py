@@ -20,7 +20,7 @@ import pytest
 from harness.builders import HERA_REF, LEGACY_REF
 from harness.errors import ParityInputError
 from harness.execute import EXECUTORS
-from harness.phases import Phase
+from harness.phases import Phase, Verdict
 
 if TYPE_CHECKING:
     # The engine (pydantic, deepdiff, builders) is imported only when a --parity-* option turns
@@ -66,6 +66,15 @@ class ParityPytestState:
             for name in sorted(set(reported) - set(self.outcomes))
         ]
 
+    def suite_names(self) -> tuple[list[str] | None, str | None]:
+        """Every scenario name of the suite (what a complete run covers), or why it is unknown."""
+        from harness.scenarios import load_scenarios
+
+        try:
+            return [scenario.name for scenario in load_scenarios(self.scenarios_dir)], None
+        except ParityInputError as exc:
+            return None, str(exc)
+
     def owns(self, path: Path) -> bool:
         from harness.scenarios import NOT_SCENARIO_FILES
 
@@ -89,7 +98,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--parity-new", default=HERA_REF, help="new builder, package.module:attr")
     group.addoption("--parity-execute", choices=EXECUTORS, default="none", help="executor for result parity")
     group.addoption("--parity-report-dir", default="reports", help="where the parity reports are written")
-    group.addoption("--parity-waivers", default=None, help="waiver file (default: scenarios/waivers.yaml)")
+    group.addoption("--parity-waivers", default=None, help="waiver file (default: waivers.yaml beside the scenarios)")
+    group.addoption("--parity-rules", default=None, help="user rules file (default: rules.yaml beside the scenarios)")
+    group.addoption(
+        "--parity-build-timeout",
+        type=float,
+        default=None,
+        help="seconds a builder may take for one build; past it, that side crashed (default 60)",
+    )
     group.addoption("--parity-rollout", default=None, help="gate criteria file (default: rollout.yaml)")
     group.addoption("--parity-fuzz-report", default=None, help="a `parity fuzz --report` result")
 
@@ -99,7 +115,9 @@ def pytest_configure(config: pytest.Config) -> None:
     scenarios_option = config.getoption("--parity-scenarios")
     if phase is None and scenarios_option is None:
         return
+    from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
     from harness.engine import RunConfig
+    from harness.report import check_report_dir
     from harness.rollout.config import load_rollout_config
 
     def path_option(name: str) -> Path | None:
@@ -107,17 +125,26 @@ def pytest_configure(config: pytest.Config) -> None:
         return Path(value) if value else None
 
     scenarios_dir = Path(scenarios_option or "scenarios")
+    build_timeout = config.getoption("--parity-build-timeout")
     try:
+        report_dir = Path(config.getoption("--parity-report-dir"))
+        if not hasattr(config, "workerinput"):  # the controller writes the reports
+            check_report_dir(report_dir)
         run_config = RunConfig(
             legacy=config.getoption("--parity-legacy"),
             new=config.getoption("--parity-new"),
             phase=Phase(phase or Phase.DEV.value),
             execute=config.getoption("--parity-execute"),
+            scenarios=scenarios_dir,
             waivers=path_option("--parity-waivers"),
+            rules=path_option("--parity-rules"),
+            build_timeout_s=DEFAULT_BUILD_TIMEOUT_S if build_timeout is None else build_timeout,
             rollout=load_rollout_config(config.rootpath, path_option("--parity-rollout")),
             fuzz_report=path_option("--parity-fuzz-report"),
+            legacy_option="--parity-legacy",
+            new_option="--parity-new",
         )
-        state = ParityPytestState(run_config, scenarios_dir, Path(config.getoption("--parity-report-dir")))
+        state = ParityPytestState(run_config, scenarios_dir, report_dir)
     except ParityInputError as exc:
         raise pytest.UsageError(f"argo-parity: {exc}") from None
     config.stash[_SESSION] = state
@@ -164,16 +191,31 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         payload = pickle.dumps(list(state.outcomes.values()))
         cast(Any, config).workeroutput[_WORKER_OUTPUT] = base64.b64encode(payload).decode()
         return
-    from harness.report import write_reports
+    from harness.report import ReportWriteError, write_reports
     from harness.report.document import build_document
 
     outcomes = [*state.outcomes.values(), *state.lost_outcomes(_reported_scenarios)]
-    result = state.engine.finish(outcomes)
-    write_reports(build_document(result), state.report_dir)
+    expected, problem = state.suite_names()
+    # Ctrl-C, or a collection error (a bad fixture): whatever ran is gated, INCONCLUSIVE.
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or problem is not None
+    result = state.engine.finish(outcomes, expected=expected, interrupted=interrupted)
     verdict = result.verdict
     state.verdict_line = f"argo-parity: {verdict.verdict.value} for phase {verdict.phase.value}"
-    if verdict.verdict.exit_code and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = verdict.verdict.exit_code
+    try:
+        write_reports(build_document(result), state.report_dir)
+    except ReportWriteError as exc:
+        state.verdict_line = f"argo-parity: {Verdict.INCONCLUSIVE.value}: {exc}"
+        verdict_code = Verdict.INCONCLUSIVE.exit_code
+    else:
+        verdict_code = verdict.verdict.exit_code
+    if verdict_code and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = verdict_code
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(_SESSION, None)
+    if state is not None:
+        state.engine.close()
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -23,6 +22,7 @@ from pydantic import (
 )
 
 from harness.errors import ParityInputError
+from harness.yaml_input import load_yaml_documents
 
 ScenarioKind = Literal[
     "plain", "dependencies", "requirements-file", "volumes", "env", "namespace", "container", "phases"
@@ -103,6 +103,9 @@ class WaivedExpectation(_Strict):
 class Expectation(_Strict):
     parity: Literal["equivalent"] | WaivedExpectation = "equivalent"
     execution: ExecutionExpectation | None = None
+    # Both builders must refuse this input (ValueError): a scenario that pins down what is
+    # refused, so a builder that starts accepting it fails the run.
+    rejected: bool = False
 
     @property
     def waiver_ids(self) -> tuple[str, ...]:
@@ -165,10 +168,7 @@ def load_scenario_file(path: Path) -> list[Scenario]:
 
 
 def parse_scenarios(text: str, *, source: str = "<string>") -> list[Scenario]:
-    try:
-        documents = [doc for doc in yaml.load_all(text, Loader=yaml.CSafeLoader) if doc is not None]
-    except yaml.YAMLError as exc:
-        raise ParityInputError(f"invalid YAML: {_yaml_problem(exc)}", file=source) from None
+    documents = load_yaml_documents(text, source=source, invalid="invalid YAML")
     raw_scenarios: list[Any] = []
     for document in documents:
         raw_scenarios.extend(document if isinstance(document, list) else [document])
@@ -235,14 +235,6 @@ def _pydantic_message(error: Any) -> str:
     if kind.endswith("_type") and not isinstance(received, dict | list):
         message += f", got {type(received).__name__} {received!r}"
     return message[0].lower() + message[1:]
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    if mark is not None:
-        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
-    return str(problem)
 
 
 _SAFE_NAME = re.compile(r"[^a-z0-9-]+")

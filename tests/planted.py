@@ -67,3 +67,11 @@ def legacy_with_random_run_id(inputs: dict[str, Any]) -> dict[str, Any]:
 
 def hera_with_random_run_id(inputs: dict[str, Any]) -> dict[str, Any]:
     return _with_random_run_id(hera.build(inputs))
+
+
+def echoes_more(inputs: dict[str, Any]) -> dict[str, Any]:
+    """One more command at the top of the job's script: a semantic difference to waive."""
+    manifest = hera.build(inputs)
+    script = manifest["spec"]["templates"][0]["script"]
+    script["source"] = "echo planted\n" + script["source"]
+    return manifest

@@ -84,7 +84,7 @@ def test_the_reference_builders_run_clean_and_the_report_says_so(tmp_path: Path)
 
     assert result.exit_code == 0, result.output
     assert "no divergence: the last 60 examples ran clean" in result.output
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["status"] == "clean" and report["failures"] == []
     assert report["examples"] == report["clean_examples"] == report["max_examples"] == 60
     assert report["seed"] == 3 and report["profile"] == "ci"

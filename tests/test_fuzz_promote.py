@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from harness.builders.result import BuilderError, FailureKind
 from harness.fuzz import Divergence, DivergenceKind, Side, builder_inputs, promote, scenario_kind, settings_for
 from harness.fuzz.promote import _DEFAULTS, fixture_name, fixture_text
-from harness.outcomes import BuilderError
 from harness.scenarios import load_scenarios, parse_scenarios
 
 LEGACY = "harness.builders.legacy:build"
@@ -24,7 +24,7 @@ def divergence(inputs: dict[str, Any]) -> Divergence:
         DivergenceKind.ONE_SIDED_REJECTION,
         inputs,
         Side(manifest={"kind": "Workflow"}),
-        Side(error=BuilderError("BuilderInputError", "dependencies: 'x' is refused"), rejected=True),
+        Side(error=BuilderError("BuilderInputError", "dependencies: 'x' is refused", FailureKind.REJECTED)),
     )
 
 

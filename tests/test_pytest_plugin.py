@@ -74,7 +74,7 @@ def test_failure_output_and_reports_never_show_secret_values(project: pytest.Pyt
     result, _ = run(project, "--parity-phase=dev", "--parity-new=tests.planted:inlines_secrets")
     assert result.ret == 1
     assert "env[API_TOKEN]" in result.stdout.str()
-    outputs = [result.stdout.str(), *(p.read_text() for p in (project.path / "out").iterdir())]
+    outputs = [result.stdout.str(), *(p.read_text() for p in (project.path / "out").iterdir() if p.is_file())]
     for text in outputs:
         assert "0xC0FFEE" not in text
         assert "plain-text-password-do-not-leak" not in text
@@ -116,3 +116,110 @@ def serial_names(project: pytest.Pytester) -> list[str]:
     from harness.scenarios import load_scenarios
 
     return sorted(s.name for s in load_scenarios(project.path / "scenarios"))
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="pytest -k deselects the one differing scenario",
+    expected="INCONCLUSIVE (exit 3), naming the scenario that did not run",
+)
+def test_deselecting_a_scenario_is_inconclusive_never_ready(project: pytest.Pytester) -> None:
+    # plain-unicode is the one scenario this builder breaks; -k takes it out of the run
+    result, report = run(
+        project, "--parity-phase=dev", "--parity-new=tests.planted:raises_on_unicode", "-k", "not plain-unicode"
+    )
+    assert report["verdict"] == "INCONCLUSIVE"
+    ran = next(r for r in report["reasons"] if r["criterion"] == "scenarios-ran")
+    assert ran["verdict"] == "INCONCLUSIVE" and ran["scenarios"] == ["plain-unicode"]
+    assert result.ret == 3
+    result.stdout.fnmatch_lines(["*argo-parity: INCONCLUSIVE for phase dev*"])
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="both builders crash, under the pytest plugin",
+    expected="every scenario test fails, the session INCONCLUSIVE",
+)
+def test_both_builders_crashing_fails_the_session(project: pytest.Pytester) -> None:
+    result, report = run(
+        project,
+        "--parity-phase=dev",
+        "--parity-legacy=tests.hostile_builders:crashes_runtime",
+        "--parity-new=tests.hostile_builders:crashes_keyerror",
+    )
+    assert report["verdict"] == "INCONCLUSIVE"
+    assert {s["status"] for s in report["scenarios"]} == {"legacy-crashed"}
+    result.assert_outcomes(failed=len(report["scenarios"]))
+    assert result.ret != 0
+
+
+@pytest.mark.fault(
+    group="errors and reports",
+    case="a builder module with a syntax error, under the pytest plugin",
+    expected="a usage error naming --parity-new, no INTERNALERROR",
+)
+def test_a_builder_that_cannot_be_imported_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makepyfile(team_builder="def build(inputs):\n    return {'kind': 'Workflow'\n")
+    result, report = run(project, "--parity-phase=dev", "--parity-new=team_builder:build")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert not report
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert "--parity-new" in result.stderr.str() and "syntax error" in result.stderr.str()
+
+
+@pytest.mark.fault(
+    group="errors and reports",
+    case="--parity-report-dir under a file",
+    expected="a usage error before any scenario runs",
+)
+def test_an_unwritable_report_dir_is_a_usage_error_before_any_scenario(project: pytest.Pytester) -> None:
+    (project.path / "a-file").write_text("")
+    result = project.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--parity-phase=dev", "--parity-report-dir=a-file/x"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--parity-report-dir" in result.stderr.str() or "report" in result.stderr.str()
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="Ctrl-C during a pytest session",
+    expected="the reports say INCONCLUSIVE, not READY on the scenarios that finished",
+)
+def test_ctrl_c_during_a_session_reports_inconclusive(project: pytest.Pytester) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    started = project.path / "hanging"
+    (project.path / "scenarios" / "zz-hang.yaml").write_text(
+        "- name: zz-hang\n  kind: plain\n  inputs: {python_code: 'print(1)  # hostile'}\n"
+    )
+    env = {**os.environ, "HOSTILE_STARTED": str(started)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--parity-report-dir=out",
+            "--parity-phase=dev",
+            "--parity-new=tests.hostile_builders:hangs",
+        ],
+        cwd=project.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    report = json.loads((project.path / "out" / "parity-report.json").read_text())
+    assert report["verdict"] == "INCONCLUSIVE", output
+    assert process.returncode != 0

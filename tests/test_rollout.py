@@ -31,6 +31,31 @@ def write_scenarios(folder: Path, count: int, *, marked: int = -1) -> Path:
     return folder
 
 
+def write_fuzz_report(
+    path: Path,
+    clean_examples: int,
+    *,
+    legacy: str = "harness.builders.legacy:build",
+    new: str = "harness.builders.hera:build",
+    failures: list[dict] | None = None,
+) -> Path:
+    """A saved `parity fuzz --report` about these builders at their current source."""
+    from harness.builders.isolation import source_of
+
+    report = {
+        "schema_version": 2,
+        "kind": "parity-fuzz",
+        "legacy": legacy,
+        "new": new,
+        "builders": {"legacy": source_of(legacy).to_dict(), "new": source_of(new).to_dict()},
+        "examples": clean_examples,
+        "clean_examples": 0 if failures else clean_examples,
+        "failures": failures or [],
+    }
+    path.write_text(json.dumps(report))
+    return path
+
+
 def parity_run(tmp_path: Path, *args: str) -> tuple[Result, dict]:
     report_dir = tmp_path / "reports"
     result = CliRunner().invoke(cli, ["run", "--report-dir", str(report_dir), "--no-progress", *args])
@@ -88,7 +113,7 @@ def test_bad_rollout_config_names_file_and_field(tmp_path: Path, text: str, need
 def test_one_failing_input_in_twenty_is_a_five_percent_fallback_rate_and_not_ready(tmp_path: Path) -> None:
     scenarios = write_scenarios(tmp_path / "scenarios", 20, marked=7)
     fuzz = tmp_path / "fuzz.json"
-    fuzz.write_text(json.dumps({"examples": 2000, "failures": [], "new": "tests.planted:raises_on_marked_code"}))
+    write_fuzz_report(fuzz, 2000, new="tests.planted:raises_on_marked_code")
     result, report = parity_run(
         tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--new", "tests.planted:raises_on_marked_code",
         "--fuzz-report", str(fuzz),
@@ -109,7 +134,7 @@ def test_one_failing_input_in_twenty_is_a_five_percent_fallback_rate_and_not_rea
 def test_clean_router_probe_with_fuzz_evidence_leaves_only_execution_missing(tmp_path: Path) -> None:
     scenarios = write_scenarios(tmp_path / "scenarios", 5)
     fuzz = tmp_path / "fuzz.json"
-    fuzz.write_text(json.dumps({"examples": 2000, "failures": []}))
+    write_fuzz_report(fuzz, 2000)
     result, report = parity_run(
         tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz)
     )
@@ -123,11 +148,11 @@ def test_clean_router_probe_with_fuzz_evidence_leaves_only_execution_missing(tmp
 def test_too_few_fuzz_examples_is_inconclusive_and_failures_are_not_ready(tmp_path: Path) -> None:
     scenarios = write_scenarios(tmp_path / "scenarios", 2)
     fuzz = tmp_path / "fuzz.json"
-    fuzz.write_text(json.dumps({"examples": 10, "failures": []}))
+    write_fuzz_report(fuzz, 10)
     _, report = parity_run(tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz))
     assert reason(report, "fuzz-clean")["verdict"] == "INCONCLUSIVE"
     assert "only 10 fuzz examples ran, 1000 needed" in reason(report, "fuzz-clean")["message"]
-    fuzz.write_text(json.dumps({"examples": 5000, "failures": [{"input": {}}]}))
+    write_fuzz_report(fuzz, 5000, failures=[{"inputs": {}}])
     _, report = parity_run(tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz))
     assert reason(report, "fuzz-clean")["verdict"] == "NOT READY"
 
@@ -288,9 +313,81 @@ def test_inline_fuzzing_catches_a_builder_the_scenarios_miss(tmp_path: Path) -> 
 
 def test_a_fuzz_report_about_other_builders_is_no_evidence(tmp_path: Path) -> None:
     scenarios = write_scenarios(tmp_path / "scenarios", 2)
-    fuzz = tmp_path / "fuzz.json"
-    fuzz.write_text(json.dumps({"examples": 5000, "failures": [], "new": "someone.else:build"}))
+    fuzz = write_fuzz_report(tmp_path / "fuzz.json", 5000, new="tests.planted:legacy_copy")
     _, report = parity_run(tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz))
     fuzz_reason = reason(report, "fuzz-clean")
     assert fuzz_reason["verdict"] == "INCONCLUSIVE"
-    assert "not this run's builders" in fuzz_reason["message"]
+    assert "is no evidence for this run: it fuzzed new builder tests.planted:legacy_copy" in fuzz_reason["message"]
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="a fuzz report of an older version of the builders (their source changed since)",
+    expected="no evidence: the canary's fuzz criterion is INCONCLUSIVE",
+)
+def test_a_fuzz_report_about_an_older_version_of_the_builders_is_no_evidence(tmp_path: Path) -> None:
+    scenarios = write_scenarios(tmp_path / "scenarios", 2)
+    fuzz = write_fuzz_report(tmp_path / "fuzz.json", 5000)
+    data = json.loads(fuzz.read_text())
+    data["builders"]["new"]["sha256"] = "0" * 64  # fuzzed before the latest change to the builder
+    fuzz.write_text(json.dumps(data))
+    _, report = parity_run(tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz))
+    fuzz_reason = reason(report, "fuzz-clean")
+    assert fuzz_reason["verdict"] == "INCONCLUSIVE"
+    assert "source (harness.builders.hera:build) changed since it was fuzzed" in fuzz_reason["message"]
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        pytest.param(
+            {"examples": 100000, "failures": []},
+            "not a `parity fuzz --report` file",
+            id="hand-typed",
+            marks=pytest.mark.fault(
+                group="false READY",
+                case='a hand-typed fuzz report {"examples": 100000, "failures": []} given to a canary gate',
+                expected="exit 2 before the run: it names no builders and no source hash",
+            ),
+        ),
+        pytest.param(
+            {"examples": 5000, "failures": "x"},
+            "not a `parity fuzz --report` file",
+            id="failures-not-a-list",
+            marks=pytest.mark.fault(
+                group="errors and reports",
+                case='a fuzz report with "failures": "x"',
+                expected="exit 2 before any scenario runs (not a crash after all of them)",
+            ),
+        ),
+        pytest.param("{not json", "not a `parity fuzz --report` file", id="not-json"),
+    ],
+)
+def test_a_hand_typed_or_broken_fuzz_report_is_bad_input_before_the_run(
+    tmp_path: Path, content: object, needle: str
+) -> None:
+    scenarios = write_scenarios(tmp_path / "scenarios", 2)
+    fuzz = tmp_path / "fuzz.json"
+    fuzz.write_text(content if isinstance(content, str) else json.dumps(content))
+    result, report = parity_run(
+        tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz)
+    )
+    assert result.exit_code == 2, result.output
+    assert not report
+    assert needle in result.output and "fuzz.json" in result.output
+
+
+def test_a_report_written_by_parity_fuzz_is_evidence_for_the_same_builders(tmp_path: Path) -> None:
+    fuzz = tmp_path / "fuzz.json"
+    fuzzed = CliRunner().invoke(
+        cli, ["fuzz", "--examples", "30", "--seed", "3", "--no-database", "--profile", "ci", "--report", str(fuzz)]
+    )
+    assert fuzzed.exit_code == 0, fuzzed.output
+    rollout = tmp_path / "rollout.yaml"
+    rollout.write_text("phases:\n  canary: {min_fuzz_examples: 30}\n")
+    scenarios = write_scenarios(tmp_path / "scenarios", 2)
+    _, report = parity_run(
+        tmp_path, "--scenarios", str(scenarios), "--phase", "canary", "--fuzz-report", str(fuzz),
+        "--rollout", str(rollout),
+    )  # fmt: skip
+    assert reason(report, "fuzz-clean")["verdict"] == "READY", reason(report, "fuzz-clean")

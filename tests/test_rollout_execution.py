@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.execute.parity import ExecutionOutcome, ExecutionStatus
 from harness.execute.result import Phase as RunPhase
 from harness.execute.result import WorkflowRun
-from harness.outcomes import ScenarioOutcome, Status
+from harness.outcomes import ScenarioOutcome, SideResult, Status
 from harness.phases import Phase, Verdict
 from harness.rollout import Evidence, evaluate
 
@@ -33,8 +33,10 @@ def outcome(
         legacy_repeat=run(repeat) if repeat else None,
         message="bwrap missing" if status is ExecutionStatus.UNAVAILABLE else None,
     )
+    built = SideResult(manifest={"kind": "Workflow"})
     return ScenarioOutcome(name=name, kind="plain", description="", source="", status=Status.EQUIVALENT,
-                           execution=execution, expected_exit_code=expected_exit_code)  # fmt: skip
+                           legacy=built, new=built, execution=execution,
+                           expected_exit_code=expected_exit_code)  # fmt: skip
 
 
 def reasons(*outcomes: ScenarioOutcome) -> dict[str, tuple[Verdict, str, tuple[str, ...]]]:
@@ -88,8 +90,9 @@ def test_dev_answers_for_execution_it_was_asked_for() -> None:
         return verdict.verdict, {r.criterion for r in verdict.reasons}
 
     # Dev does not require execution: without --execute it is not a criterion at all...
-    assert dev("none", outcome("a")) == (Verdict.READY, {"scenarios-ran", "manifest-parity",
-                                                         "scenario-expectations", "waivers-current"})  # fmt: skip
+    assert dev("none", outcome("a")) == (Verdict.READY, {"scenarios-ran", "legacy-baseline", "manifests-compared",
+                                                         "manifest-parity", "scenario-expectations",
+                                                         "waivers-current"})  # fmt: skip
     # ...but an executor asked for and unavailable is missing evidence, and a difference is one.
     verdict, criteria = dev("cluster", outcome("a", status=ExecutionStatus.UNAVAILABLE))
     assert verdict is Verdict.INCONCLUSIVE and "execution-parity" in criteria

@@ -15,6 +15,7 @@ _COLOURS = {
     Status.BOTH_REJECTED: "green",
     Status.DIFFERENT: "red",
     Status.BUILDER_ERROR: "red",
+    Status.LEGACY_CRASHED: "yellow",
     Status.CRASHED: "yellow",
 }
 _VERDICT_COLOURS = {"READY": "green", "NOT READY": "red", "INCONCLUSIVE": "yellow"}
@@ -30,7 +31,7 @@ def print_summary(result: RunResult, paths: list[Path]) -> None:
             first = outcome.semantic_differences[0]
             detail = f"{len(outcome.semantic_differences)} semantic, first: {first.path}"
         for label, side in (("legacy", outcome.legacy), ("new", outcome.new)):
-            if side and side.error and outcome.status is Status.BUILDER_ERROR:
+            if side and side.error and outcome.status in {Status.BUILDER_ERROR, Status.LEGACY_CRASHED}:
                 detail = f"{label} raised {side.error.type}: {side.error.message}"
         if outcome.crash:
             detail = outcome.crash

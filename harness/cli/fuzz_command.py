@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from harness.builders import HERA_REF, LEGACY_REF
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
 
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
@@ -59,6 +60,14 @@ EXIT_FOUND = 1
     help="Write the machine-readable result (JSON) to this file.",
 )
 @click.option("--no-database", is_flag=True, help="Neither replay nor save examples in .hypothesis/.")
+@click.option(
+    "--build-timeout",
+    "build_timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_BUILD_TIMEOUT_S,
+    show_default=True,
+    help="Seconds a builder may take for one build; past it, that side crashed.",
+)
 def fuzz(
     examples: int | None,
     legacy: str,
@@ -70,6 +79,7 @@ def fuzz(
     waivers: Path | None,
     report_path: Path | None,
     no_database: bool,
+    build_timeout: float,
 ) -> None:
     """Search generated inputs for ones on which the two builders disagree.
 
@@ -91,6 +101,7 @@ def fuzz(
         waivers=waivers,
         use_database=not no_database,
         promote_dir=promote_dir,
+        build_timeout_s=build_timeout,
     )
     result = run_fuzz(config)
     if report_path is not None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from harness.builders import HERA_REF, LEGACY_REF
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
+from harness.cli.output import tolerate_closed_stdout
 from harness.engine import ParitySession, RunConfig, RunResult
 from harness.execute import EXECUTORS
-from harness.phases import Phase
-from harness.report import write_reports
+from harness.phases import Phase, Verdict
+from harness.report import ReportWriteError, check_report_dir, write_reports
 from harness.report.document import build_document
 from harness.rollout.config import load_rollout_config
 from harness.scenarios import load_scenarios
@@ -47,10 +51,21 @@ from harness.scenarios import load_scenarios
     "--waivers",
     type=click.Path(path_type=Path),
     default=None,
-    help="Waiver file [default: scenarios/waivers.yaml when present].",
+    help="Waiver file [default: waivers.yaml beside the scenarios, when present].",
 )
 @click.option(
-    "--rules", type=click.Path(path_type=Path), default=None, help="User rules marking paths semantic or cosmetic."
+    "--rules",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="User rules marking paths semantic or cosmetic [default: rules.yaml beside the scenarios, when present].",
+)
+@click.option(
+    "--build-timeout",
+    "build_timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_BUILD_TIMEOUT_S,
+    show_default=True,
+    help="Seconds a builder may take for one build; past it, that side crashed.",
 )
 @click.option(
     "--rollout",
@@ -77,6 +92,7 @@ def run(
     report_dir: Path,
     waivers: Path | None,
     rules: Path | None,
+    build_timeout: float,
     rollout_file: Path | None,
     fuzz_report: Path | None,
     jobs: int,
@@ -88,31 +104,63 @@ def run(
     Exit codes: 0 READY, 1 NOT READY, 3 INCONCLUSIVE, 2 bad input.
     """
     scenarios = load_scenarios(scenarios_dir)
+    check_report_dir(report_dir)
     config = RunConfig(
         legacy=legacy,
         new=new,
         phase=Phase(phase),
         execute=execute,
         jobs=jobs,
+        scenarios=scenarios_dir,
         waivers=waivers,
         rules=rules,
+        build_timeout_s=build_timeout,
         calibrate_noise=not no_noise_calibration,
         rollout=load_rollout_config(Path(), rollout_file),
         fuzz_report=fuzz_report,
     )
-    session = ParitySession(config)
-    show_progress = sys.stderr.isatty() if progress is None else progress
-    if show_progress:
-        from harness.cli._progress import ScenarioProgress
+    with _sigterm_interrupts():
+        try:
+            session = ParitySession(config)
+        except KeyboardInterrupt:
+            click.echo("parity: interrupted before any scenario ran; no report written", err=True)
+            sys.exit(Verdict.INCONCLUSIVE.exit_code)
+    with session, _sigterm_interrupts():
+        show_progress = sys.stderr.isatty() if progress is None else progress
+        if show_progress:
+            from harness.cli._progress import ScenarioProgress
 
-        with ScenarioProgress(total=len(scenarios)) as bar:
-            result = session.run(scenarios, progress=bar.advance)
-    else:
-        result = session.run(scenarios)
+            with ScenarioProgress(total=len(scenarios)) as bar:
+                result = session.run(scenarios, progress=bar.advance)
+        else:
+            result = session.run(scenarios)
     document = build_document(result)
-    paths = write_reports(document, report_dir)
-    _print_summary(result, paths)
+    try:
+        paths = write_reports(document, report_dir)
+    except ReportWriteError as exc:
+        # The verdict stays visible in the log; it is not delivered, so the exit says INCONCLUSIVE.
+        with tolerate_closed_stdout():
+            _print_summary(result, [])
+        click.echo(f"parity: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    with tolerate_closed_stdout():
+        _print_summary(result, paths)
     sys.exit(result.verdict.verdict.exit_code)
+
+
+class _sigterm_interrupts:
+    """SIGTERM (a cancelled CI job) stops the run like Ctrl-C: what finished is reported,
+    INCONCLUSIVE."""
+
+    def __enter__(self) -> None:
+        self._previous = signal.signal(signal.SIGTERM, _interrupt)
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGTERM, self._previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_summary(result: RunResult, paths: list[Path]) -> None:

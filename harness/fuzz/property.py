@@ -1,10 +1,11 @@
 """The parity property: for one input, the two builders agree.
 
 They agree when both build manifests with no semantic difference (``harness.diff.compare``), or
-when both refuse the input with a ``ValueError`` (``BuilderInputError`` is one). Everything else is
-a :class:`Divergence`: a semantic difference, one builder refusing what the other builds, a builder
-crashing (any other exception, or a result that is not a manifest), or the harness itself failing
-on the two manifests.
+when both refuse the input with a ``ValueError`` (``BuilderInputError`` is one): the same rule as
+``parity run``'s, :func:`harness.outcomes.decide_sides`. Everything else is a :class:`Divergence`:
+a semantic difference, one builder refusing what the other builds, a builder crashing (any other
+exception, an exit, a hang, a network call, or a result that is not a manifest), or the harness
+itself failing on the two manifests.
 """
 
 from __future__ import annotations
@@ -14,15 +15,19 @@ import hashlib
 import json
 import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from harness.builders import Builder, coerce_manifest
+from harness.builders import Builder
+from harness.builders.result import BuildResult, run_build
 from harness.diff import Category, Difference, compare
 from harness.diff.waivers import WaiverSet
-from harness.outcomes import BuilderError
+from harness.outcomes import SideResult, Status, decide_sides
+
+# One builder's result for one input, as everywhere else in the harness.
+Side = SideResult
 
 
 class DivergenceKind(StrEnum):
@@ -30,19 +35,6 @@ class DivergenceKind(StrEnum):
     ONE_SIDED_REJECTION = "one-sided-rejection"  # one refused (ValueError), the other built
     BUILDER_CRASH = "builder-crash"  # a builder raised something else, or returned no manifest
     HARNESS_ERROR = "harness-error"  # normalising or comparing the two manifests failed
-
-
-@dataclass(frozen=True)
-class Side:
-    """One builder's result for one input: a manifest, or the error it raised."""
-
-    manifest: dict[str, Any] | None = None
-    error: BuilderError | None = None
-    rejected: bool = False  # the error is a ValueError: the builder refused the input
-
-    @property
-    def built(self) -> bool:
-        return self.manifest is not None
 
 
 @dataclass(frozen=True)
@@ -148,15 +140,34 @@ class Agreement:
 Outcome = Agreement | Divergence
 
 
-def run_side(builder: Builder, inputs: Mapping[str, Any]) -> Side:
+class Builds(Protocol):
+    """Anything that builds an input with the "legacy" or the "new" builder: the harness's
+    isolated :class:`~harness.builders.isolation.BuilderHost`, or :class:`InProcessBuilds`."""
+
+    def build(self, side: str, inputs: Mapping[str, Any]) -> BuildResult: ...
+
+    def build_all(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BuildResult]: ...
+
+
+@dataclass(frozen=True)
+class InProcessBuilds:
+    """Two builder callables run in this process (for ``@given`` tests of your own builders):
+    failures are classified as in the harness, but an ``os._exit`` or a hang is not contained."""
+
+    legacy: Builder
+    new: Builder
+
+    def build(self, side: str, inputs: Mapping[str, Any]) -> BuildResult:
+        builder = self.legacy if side == "legacy" else self.new
+        return run_build(builder, copy.deepcopy(dict(inputs)))
+
+    def build_all(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BuildResult]:
+        return [self.build(side, inputs) for side, inputs in requests]
+
+
+def run_side(builder: Builder, inputs: Mapping[str, Any]) -> SideResult:
     """Call ``builder`` on a private deep copy of ``inputs``; never raises for a builder's failure."""
-    try:
-        manifest = coerce_manifest(builder(copy.deepcopy(dict(inputs))))
-    except ValueError as exc:
-        return Side(error=BuilderError.from_exception(exc), rejected=True)
-    except Exception as exc:  # a crash, or NotAManifestError: the builder broke its contract
-        return Side(error=BuilderError.from_exception(exc))
-    return Side(manifest=manifest)
+    return SideResult.of("", run_build(builder, copy.deepcopy(dict(inputs))))
 
 
 def check_parity(
@@ -167,17 +178,28 @@ def check_parity(
     waivers: WaiverSet | None = None,
     compare_manifests: Callable[..., Any] = compare,
 ) -> Outcome:
-    """Build ``inputs`` with both builders and decide whether they agree (see the module docstring).
+    """Build ``inputs`` with both builders (in this process) and decide whether they agree."""
+    return check_builds(InProcessBuilds(legacy, new), inputs, waivers=waivers, compare_manifests=compare_manifests)
 
-    Differences a waiver accepts are not failures; metadata and cosmetic ones never are.
+
+def check_builds(
+    builds: Builds,
+    inputs: Mapping[str, Any],
+    *,
+    waivers: WaiverSet | None = None,
+    compare_manifests: Callable[..., Any] = compare,
+) -> Outcome:
+    """Build ``inputs`` on both sides of ``builds`` and decide whether they agree (see the module
+    docstring). Differences a waiver accepts are not failures; metadata and cosmetic ones never are.
     """
     snapshot = copy.deepcopy(dict(inputs))
-    left, right = run_side(legacy, inputs), run_side(new, inputs)
-    if left.error is not None or right.error is not None:
-        if left.rejected and right.rejected:
-            return Agreement(snapshot, both_rejected=True)
-        crashed = (left.error is not None and not left.rejected) or (right.error is not None and not right.rejected)
-        kind = DivergenceKind.BUILDER_CRASH if crashed else DivergenceKind.ONE_SIDED_REJECTION
+    built = builds.build_all([("legacy", inputs), ("new", inputs)])
+    left, right = SideResult.of("legacy", built[0]), SideResult.of("new", built[1])
+    status = decide_sides(left, right)
+    if status is Status.BOTH_REJECTED:
+        return Agreement(snapshot, both_rejected=True)
+    if status is not None:
+        kind = DivergenceKind.BUILDER_CRASH if left.crashed or right.crashed else DivergenceKind.ONE_SIDED_REJECTION
         return Divergence(kind, snapshot, left, right)
     assert left.manifest is not None and right.manifest is not None
     try:

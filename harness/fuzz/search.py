@@ -16,7 +16,7 @@ import hashlib
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +24,17 @@ import hypothesis
 from hypothesis import HealthCheck, Verbosity, given
 from hypothesis import strategies as st
 
-from harness.builders import HERA_REF, LEGACY_REF, Builder, resolve_builder
+from harness.builders import HERA_REF, LEGACY_REF
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, BuilderSource
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
 from harness.fuzz.inputs import builder_inputs
 from harness.fuzz.minimize import minimize
 from harness.fuzz.profiles import PROFILES, database, settings_for
 from harness.fuzz.promote import PromotionError, promote
-from harness.fuzz.property import Agreement, Divergence, check_parity
+from harness.fuzz.property import Agreement, Builds, Divergence, check_builds
+from harness.fuzz.saved_report import KIND, SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
 DEFAULT_WAIVERS = Path("scenarios/waivers.yaml")
 DEFAULT_MAX_FAILURES = 3
 
@@ -49,6 +50,7 @@ class FuzzConfig:
     waivers: Path | None = None  # None: scenarios/waivers.yaml when it exists
     use_database: bool = True  # replay and save failing examples in .hypothesis/examples
     promote_dir: Path | None = None  # write each minimal counterexample as a fixture here
+    build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S  # per build; a builder past it crashed
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class FuzzResult:
     duration_s: float
     bound_reached: bool = False  # stopped at max_failures: more failures may exist
     cpu_s: float = 0.0  # CPU time of this process: the rate per core, less distorted by other load
+    # The code fuzzed: a saved report is evidence only for builders with these fingerprints.
+    sources: dict[str, BuilderSource] = field(default_factory=dict)
 
     @property
     def found(self) -> bool:
@@ -117,10 +121,11 @@ class FuzzResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
-            "kind": "parity-fuzz",
+            "kind": KIND,
             "status": "failures-found" if self.found else "clean",
             "legacy": self.config.legacy,
             "new": self.config.new,
+            "builders": {side: source.to_dict() for side, source in sorted(self.sources.items())},
             "profile": self.config.profile,
             "seed": self.seed,
             "max_examples": self.max_examples,
@@ -178,20 +183,38 @@ def run_fuzz(
     *,
     inputs: st.SearchStrategy[dict[str, Any]] | None = None,
     progress: ProgressCallback | None = None,
+    host: BuilderHost | None = None,
 ) -> FuzzResult:
     """Search for inputs on which ``config.legacy`` and ``config.new`` disagree.
 
     ``inputs`` replaces :func:`harness.fuzz.builder_inputs` (compose your own from
-    :mod:`harness.fuzz.strategies`). Raises ``ParityInputError`` for a bad builder reference,
-    profile or waiver file.
+    :mod:`harness.fuzz.strategies`). Builds run isolated (:mod:`harness.builders.isolation`), in
+    ``host`` when given (it must hold ``config.legacy`` and ``config.new`` as "legacy" and "new"),
+    else in a host of its own. Raises ``ParityInputError`` for a bad builder reference, profile
+    or waiver file.
     """
     if config.profile not in PROFILES:
         raise ParityInputError(f"unknown fuzz profile {config.profile!r}; choose from {', '.join(PROFILES)}")
     if config.promote_dir is not None and config.promote_dir.exists() and not config.promote_dir.is_dir():
         raise ParityInputError("--promote must name a folder", file=str(config.promote_dir), field="--promote")
-    legacy = resolve_builder(config.legacy, option="--legacy")
-    new = resolve_builder(config.new, option="--new")
     waivers = _load_waivers(config.waivers)
+    if host is not None:
+        return _run_fuzz(config, host, waivers, inputs, progress)
+    with BuilderHost(
+        {"legacy": config.legacy, "new": config.new},
+        build_timeout_s=config.build_timeout_s,
+        options={"legacy": "--legacy", "new": "--new"},
+    ) as own_host:
+        return _run_fuzz(config, own_host, waivers, inputs, progress)
+
+
+def _run_fuzz(
+    config: FuzzConfig,
+    host: BuilderHost,
+    waivers: WaiverSet | None,
+    inputs: st.SearchStrategy[dict[str, Any]] | None,
+    progress: ProgressCallback | None,
+) -> FuzzResult:
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
     profile = settings_for(config.profile)
     max_examples = config.examples or profile.max_examples
@@ -215,9 +238,9 @@ def run_fuzz(
     while True:
         number = len(rounds) + 1
         round_clock, before = time.perf_counter(), counters.examples
-        found = _search_round(legacy, new, config, strategy, run_settings, seed, frozenset(known), waivers, counters)
+        found = _search_round(host, config, strategy, run_settings, seed, frozenset(known), waivers, counters)
         fresh = []
-        found = [_polish(divergence, legacy, new, waivers, counters) for divergence in found]
+        found = [_polish(divergence, host, waivers, counters) for divergence in found]
         for divergence in sorted(found, key=lambda d: (len(d.signature_parts), d.signature)):
             if len(failures) >= config.max_failures:
                 bound_reached = True
@@ -247,12 +270,12 @@ def run_fuzz(
         duration_s=time.perf_counter() - clock,
         bound_reached=bound_reached,
         cpu_s=time.process_time() - cpu_clock,
+        sources=dict(host.sources),
     )
 
 
 def _search_round(
-    legacy: Builder,
-    new: Builder,
+    builds: Builds,
     config: FuzzConfig,
     strategy: st.SearchStrategy[dict[str, Any]],
     run_settings: hypothesis.settings,
@@ -263,7 +286,7 @@ def _search_round(
 ) -> list[Divergence]:
     def parity_property(inputs: dict[str, Any]) -> None:
         counters.examples += 1
-        outcome = check_parity(legacy, new, inputs, waivers=waivers)
+        outcome = check_builds(builds, inputs, waivers=waivers)
         if isinstance(outcome, Agreement):
             counters.both_rejected += outcome.both_rejected
             return
@@ -312,12 +335,10 @@ def _fresh(function: Callable[[dict[str, Any]], None], key: str) -> Callable[[di
     return parity_property
 
 
-def _polish(
-    divergence: Divergence, legacy: Builder, new: Builder, waivers: WaiverSet | None, counters: _Counters
-) -> Divergence:
+def _polish(divergence: Divergence, builds: Builds, waivers: WaiverSet | None, counters: _Counters) -> Divergence:
     def check(inputs: dict[str, Any]) -> Any:
         counters.examples += 1
-        return check_parity(legacy, new, inputs, waivers=waivers)
+        return check_builds(builds, inputs, waivers=waivers)
 
     return minimize(divergence, check)
 

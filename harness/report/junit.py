@@ -45,6 +45,9 @@ def _checks(scenario: dict[str, Any]) -> list[tuple[str, tuple[str, str, str] | 
     status = scenario["status"]
     if status == "crashed":
         return [("manifest", ("error", "harness crashed on this scenario", scenario["crash"] or ""))]
+    if status == "legacy-crashed":
+        # no baseline: missing evidence, an error (never read as a pass), not a failure
+        return [("manifest", ("error", _failure_message(scenario), _failure_body(scenario)))]
     checks: list[tuple[str, tuple[str, str, str] | None]] = []
     failure = None
     if status in {"different", "builder-error"}:

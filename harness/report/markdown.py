@@ -17,6 +17,7 @@ _STATUS_ICON = {
     "both-rejected": "✅",
     "different": "❌",
     "builder-error": "❌",
+    "legacy-crashed": "⚠️",
     "crashed": "⚠️",
 }
 _NO_EVIDENCE = ("unavailable", "unsupported", "error")

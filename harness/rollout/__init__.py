@@ -63,6 +63,10 @@ class Evidence:
     stale_waivers: tuple[str, ...] = ()
     router: tuple[StepEvidence, ...] | None = None
     fuzz: FuzzEvidence | None = None
+    # Every scenario the run was meant to cover (None: the outcomes are all of them), and
+    # whether it was cut short: a scenario that did not run is missing evidence.
+    expected: tuple[str, ...] | None = None
+    interrupted: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,26 @@ Check = Callable[[Evidence, PhaseCriteria], "Reason | None"]
 
 
 def scenarios_ran(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
+    """Every scenario of the suite ran to an outcome: a deselected (``pytest -k``), interrupted or
+    lost scenario, or one the harness crashed on, is evidence nobody has."""
+    ran = {outcome.name for outcome in evidence.outcomes}
+    total = len(set(evidence.expected) | ran) if evidence.expected is not None else len(ran)
+    missing = tuple(sorted(set(evidence.expected or ()) - ran))
+    if evidence.interrupted:
+        return Reason(
+            "scenarios-ran",
+            Verdict.INCONCLUSIVE,
+            f"the run was interrupted after {len(ran)} of {total} scenarios; the others gave no evidence",
+            missing,
+        )
+    if missing:
+        return Reason(
+            "scenarios-ran",
+            Verdict.INCONCLUSIVE,
+            f"{len(missing)} of {total} scenarios of the suite did not run (deselected, e.g. with -k, "
+            "or lost): a verdict needs them all",
+            missing,
+        )
     if not evidence.outcomes:
         return Reason("scenarios-ran", Verdict.INCONCLUSIVE, "no scenario ran")
     crashed = _names(evidence, lambda o: o.status is Status.CRASHED)
@@ -109,14 +133,46 @@ def scenarios_ran(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
     return Reason("scenarios-ran", Verdict.READY, f"all {len(evidence.outcomes)} scenarios ran")
 
 
+def legacy_baseline(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
+    """The legacy builder is the baseline: where it crashed (raised something other than a
+    refusal, exited, hung, reached for the network), nothing says what the new one should do."""
+    crashed = _names(evidence, lambda o: o.status is Status.LEGACY_CRASHED)
+    if crashed:
+        return Reason(
+            "legacy-baseline",
+            Verdict.INCONCLUSIVE,
+            f"the legacy builder crashed on {len(crashed)} of {len(evidence.outcomes)} scenarios: "
+            "there is no baseline to compare the new builder with",
+            crashed,
+        )
+    if not evidence.outcomes:
+        return None
+    return Reason("legacy-baseline", Verdict.READY, "the legacy builder built or refused every scenario")
+
+
+def manifests_compared(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
+    """At least one scenario gave two manifests: a run where both builders refused everything
+    shows they agree on what to refuse, never that they build the same workflows."""
+    if not evidence.outcomes:
+        return None
+    compared = sum(1 for o in evidence.outcomes if o.legacy and o.legacy.built and o.new and o.new.built)
+    if compared == 0:
+        return Reason(
+            "manifests-compared",
+            Verdict.INCONCLUSIVE,
+            "no scenario produced two manifests to compare: every one was refused or crashed",
+        )
+    return Reason("manifests-compared", Verdict.READY, f"{compared} scenarios produced two manifests to compare")
+
+
 def manifest_parity(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
     failing = _names(evidence, lambda o: o.status in {Status.DIFFERENT, Status.BUILDER_ERROR})
     if failing:
         return Reason(
             "manifest-parity",
             Verdict.NOT_READY,
-            f"{len(failing)} of {len(evidence.outcomes)} scenarios have unwaived semantic differences "
-            "or a one-sided builder error",
+            f"{len(failing)} of {len(evidence.outcomes)} scenarios have unwaived semantic differences, "
+            "or the new builder refused or crashed where the legacy one did not (or built what it refused)",
             failing,
         )
     return Reason("manifest-parity", Verdict.READY, "no unwaived semantic difference")
@@ -310,6 +366,8 @@ def fuzz_examples(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
 
 _CHECKS: tuple[Check, ...] = (
     scenarios_ran,
+    legacy_baseline,
+    manifests_compared,
     manifest_parity,
     scenario_expectations,
     waivers_current,

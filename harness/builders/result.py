@@ -1,0 +1,159 @@
+"""What one call of a builder gave: a manifest, or a failure of a known kind.
+
+The kinds matter to the verdict (``harness.outcomes.decide_sides``): only a *rejection* (the
+builder refusing an input with ``ValueError``, ``BuilderInputError`` being one) is an answer two
+builders can agree on. Every other failure is a crash of that side: it says nothing about what
+the builder would have built.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from types import FrameType, TracebackType
+from typing import Any
+
+from harness.builders import NotAManifestError, coerce_manifest
+
+
+class FailureKind(StrEnum):
+    REJECTED = "rejected"  # ValueError: the builder refused the input, as its contract allows
+    EXCEPTION = "exception"  # any other exception, KeyboardInterrupt raised by the builder included
+    EXIT = "exit"  # sys.exit(), os._exit(), or the process ended some other way
+    TIMEOUT = "timeout"  # did not return within the build timeout
+    NETWORK = "network"  # tried to reach the network (refused)
+    NOT_A_MANIFEST = "not-a-manifest"  # returned None, a number, text that is not a manifest...
+
+
+@dataclass(frozen=True)
+class BuilderError:
+    type: str
+    message: str
+    kind: FailureKind = FailureKind.EXCEPTION
+
+    @property
+    def rejected(self) -> bool:
+        return self.kind is FailureKind.REJECTED
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> BuilderError:
+        if isinstance(exc, NotAManifestError):
+            kind = FailureKind.NOT_A_MANIFEST
+        elif isinstance(exc, ValueError):
+            kind = FailureKind.REJECTED
+        else:
+            kind = FailureKind.EXCEPTION
+        return cls(type=type(exc).__name__, message=str(exc) or repr(exc), kind=kind)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"type": self.type, "message": self.message, "kind": self.kind.value}
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A manifest or an error, never both; ``duration_s`` is the builder's own time."""
+
+    manifest: dict[str, Any] | None = None
+    error: BuilderError | None = None
+    duration_s: float = 0.0
+
+
+class BuildTimeout(BaseException):
+    """Raised inside a build that ran past its timeout (a BaseException, so that a builder's
+    ``except Exception`` cannot swallow it)."""
+
+
+class ExitCalled(BaseException):
+    """Raised in place of ``os._exit`` inside a build, so the worker survives to report it."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def run_build(
+    builder: Callable[[Any], Any],
+    argument: Any,
+    *,
+    timeout_s: float | None = None,
+    network_attempts: Callable[[], tuple[Any, ...]] | None = None,
+) -> BuildResult:
+    """Call ``builder(argument)`` and classify what happens; never raises for the builder's doing.
+
+    ``timeout_s`` arms SIGALRM (main thread only) and ends the build with a TIMEOUT failure that
+    says where it was; ``network_attempts`` returns the attempts a network guard refused during
+    the call, which fail the side even when the builder caught the refusal.
+    """
+    clock = time.perf_counter()
+    previous = _arm_alarm(timeout_s)
+    manifest: dict[str, Any] | None = None
+    error: BuilderError | None = None
+    try:
+        manifest = coerce_manifest(builder(argument))
+    except BuildTimeout as exc:
+        error = BuilderError(
+            "Timeout", f"did not return within {timeout_s:g} s{_where(exc.__traceback__)}", FailureKind.TIMEOUT
+        )
+    except ExitCalled as exc:
+        error = BuilderError("Exit", f"called os._exit({exc.code}){_where(exc.__traceback__)}", FailureKind.EXIT)
+    except SystemExit as exc:
+        error = BuilderError(
+            "SystemExit", f"called sys.exit({exc.code!r}){_where(exc.__traceback__)}", FailureKind.EXIT
+        )
+    except BaseException as exc:
+        error = BuilderError.from_exception(exc)
+    finally:
+        _disarm_alarm(previous)
+    attempts = network_attempts() if network_attempts is not None else ()
+    if attempts:
+        tried = ", ".join(dict.fromkeys(attempt.describe() for attempt in attempts))
+        error = BuilderError(
+            "NetworkAccess", f"tried to use the network during the build: {tried}", FailureKind.NETWORK
+        )
+        manifest = None
+    return BuildResult(
+        manifest=manifest if error is None else None, error=error, duration_s=time.perf_counter() - clock
+    )
+
+
+def _raise_timeout(signum: int, frame: FrameType | None) -> None:
+    raise BuildTimeout
+
+
+def _arm_alarm(timeout_s: float | None) -> Any:
+    if not timeout_s:
+        return None
+    try:
+        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+    except ValueError:  # not the main thread: the caller's hard deadline is the only one
+        return None
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    return previous
+
+
+def _disarm_alarm(previous: Any) -> None:
+    if previous is None:
+        return
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _where(tb: TracebackType | None) -> str:
+    """`` at file:line in function``: the innermost frame of the builder's own code (the harness's
+    alarm handler and exit interceptor are where the exception was raised, not where it was)."""
+    frames = [frame for frame in traceback.extract_tb(tb) if not _is_harness_frame(frame.filename)]
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {last.filename}:{last.lineno} in {last.name}"
+
+
+def _is_harness_frame(filename: str) -> bool:
+    return filename in (__file__, _ISOLATION_FILE)
+
+
+_ISOLATION_FILE = __file__.replace("result.py", "isolation.py")
