@@ -11,10 +11,12 @@ INCONCLUSIVE.
 from __future__ import annotations
 
 import datetime
+import functools
 import gc
 import logging
 import multiprocessing
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.builders import HERA_REF, LEGACY_REF
-from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, check_build_timeout
 from harness.diff import Category, Comparison, Difference, NoiseModel, calibrate_noise, compare
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
@@ -66,9 +68,10 @@ class RunConfig:
     rules: Path | None = None
     # A build that has not returned after this long is a crash of that side.
     build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S
-    # How the front door spells the builder options, for its error messages.
+    # How the front door spells its options, for its error messages.
     legacy_option: str = "--legacy"
     new_option: str = "--new"
+    build_timeout_option: str = "--build-timeout"
     # Build the legacy side twice and treat what differs between its own builds as noise.
     calibrate_noise: bool = True
     rollout: RolloutConfig = field(default_factory=RolloutConfig)
@@ -110,10 +113,7 @@ class ParitySession:
     def __init__(self, config: RunConfig) -> None:
         if config.execute not in EXECUTORS:
             raise ParityInputError(f"unknown executor {config.execute!r}; choose from {', '.join(EXECUTORS)}")
-        if not config.build_timeout_s > 0:
-            raise ParityInputError(
-                f"must be a positive number of seconds, got {config.build_timeout_s!r}", field="--build-timeout"
-            )
+        check_build_timeout(config.build_timeout_s, option=config.build_timeout_option)
         self.config = config
         self.waivers: WaiverSet | None = _load_waivers(config)
         # An expired waiver accepts nothing: its differences show as what they are, and the gate
@@ -227,26 +227,30 @@ class ParitySession:
         return calibrate_noise(first, second.manifest)
 
     def run(self, scenarios: Sequence[Scenario], progress: ProgressCallback | None = None) -> RunResult:
-        """Every scenario, gated. Ctrl-C (or SIGTERM) stops the run: what finished is gated and
-        the verdict is INCONCLUSIVE, since the rest gave no evidence."""
+        """Every scenario, gated. Ctrl-C or SIGTERM stops the run: what finished is gated and the
+        verdict is INCONCLUSIVE, since the rest gave no evidence."""
         started_at = datetime.datetime.now(datetime.UTC)
         clock = time.perf_counter()
         outcomes: list[ScenarioOutcome] = []
-        interrupted = False
-        try:
-            for outcome in self._outcomes(scenarios):
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome)
-        except KeyboardInterrupt:
-            interrupted = True
-        return self.finish(
-            outcomes,
-            started_at=started_at,
-            duration_s=time.perf_counter() - clock,
-            expected=[scenario.name for scenario in scenarios],
-            interrupted=interrupted,
+        finish = functools.partial(
+            self.finish, outcomes, started_at=started_at, expected=[scenario.name for scenario in scenarios]
         )
+        with InterruptWatch() as interrupts:
+            try:
+                for outcome in self._outcomes(scenarios):
+                    outcomes.append(outcome)
+                    if progress:
+                        progress(outcome)
+                if not interrupts.seen:
+                    result = finish(duration_s=time.perf_counter() - clock, interrupted=False)
+                    if not interrupts.seen:
+                        return result
+            except KeyboardInterrupt:
+                pass
+        # Stopped while running scenarios or gathering the gate's own evidence (the router probe,
+        # inline fuzzing), even where a library swallowed the KeyboardInterrupt: gated on what
+        # finished, as an interrupted run.
+        return finish(duration_s=time.perf_counter() - clock, interrupted=True)
 
     def _outcomes(self, scenarios: Sequence[Scenario]) -> Iterator[ScenarioOutcome]:
         jobs = min(max(1, self.config.jobs), len(scenarios) or 1)
@@ -320,6 +324,8 @@ class ParitySession:
             fuzz=self._fuzz_evidence() if not interrupted else None,
             expected=tuple(sorted(set(expected))) if expected is not None else None,
             interrupted=interrupted,
+            confinement_problems=self.host.confinement_problems,
+            demoted_by_rules=_demotions(ordered),
         )
         phases = evaluate_all(evidence, self.config.rollout)
         return RunResult(
@@ -392,6 +398,31 @@ class ParitySession:
         )
 
 
+class InterruptWatch:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt while active, and are remembered: a library
+    that catches the exception (Hypothesis does, inside a search) cannot make an interrupted run
+    look complete. Only in the main thread; elsewhere signals are not this process's to take."""
+
+    _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> InterruptWatch:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {number: signal.signal(number, self._interrupt) for number in self._SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _interrupt(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+
 def redactor_for(outcomes: Iterable[ScenarioOutcome]) -> Redactor:
     """A redactor that knows every secret value in these outcomes' inputs and manifests."""
     redactor = Redactor()
@@ -406,6 +437,16 @@ def redactor_for(outcomes: Iterable[ScenarioOutcome]) -> Redactor:
             for value in outcome.execution.secret_values:
                 redactor.learn(value)
     return redactor
+
+
+def _demotions(outcomes: Sequence[ScenarioOutcome]) -> tuple[tuple[str, int], ...]:
+    """User rule id -> how many differences it turned from semantic into something that passes."""
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        for difference in outcome.differences:
+            if difference.demoted_from is not None:
+                counts[difference.rule] = counts.get(difference.rule, 0) + 1
+    return tuple(sorted(counts.items()))
 
 
 def _crashed(scenario: Scenario, message: str) -> ScenarioOutcome:

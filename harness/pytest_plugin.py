@@ -143,13 +143,34 @@ def pytest_configure(config: pytest.Config) -> None:
             fuzz_report=path_option("--parity-fuzz-report"),
             legacy_option="--parity-legacy",
             new_option="--parity-new",
+            build_timeout_option="--parity-build-timeout",
         )
         state = ParityPytestState(run_config, scenarios_dir, report_dir)
     except ParityInputError as exc:
         raise pytest.UsageError(f"argo-parity: {exc}") from None
     config.stash[_SESSION] = state
+    if not hasattr(config, "workerinput"):
+        _interrupt_on_sigterm(config)
     if not any(state.owns(Path(arg)) or Path(arg).resolve() == state.scenarios_dir for arg in config.args):
         config.args.append(str(scenarios_dir))
+
+
+_PREVIOUS_SIGTERM = pytest.StashKey[Any]()
+
+
+def _interrupt_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM (a cancelled CI job) ends the session like Ctrl-C, so the reports still get
+    written, INCONCLUSIVE, instead of the previous run's READY staying in place."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    config.stash[_PREVIOUS_SIGTERM] = signal.signal(signal.SIGTERM, interrupt)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -216,6 +237,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(_SESSION, None)
     if state is not None:
         state.engine.close()
+    previous = config.stash.get(_PREVIOUS_SIGTERM, None)
+    if previous is not None:
+        import signal
+
+        signal.signal(signal.SIGTERM, previous)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -253,11 +279,19 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         state = self.config.stash[_SESSION]
         outcome = state.engine.run_scenario(self.scenario)
+        earlier = state.outcomes.get(outcome.name)
+        if earlier is not None and not earlier.passed:
+            # A rerun (pytest-rerunfailures, --lf in one session) cannot clear a failure: a
+            # builder that differs only sometimes is a builder that differs.
+            outcome = earlier
         state.outcomes[outcome.name] = outcome
         if not outcome.passed:
             from harness.engine import redactor_for
 
-            raise ScenarioFailed(redactor_for([outcome]).scrub_text(describe_failure(outcome)))
+            text = describe_failure(outcome)
+            if outcome is earlier:
+                text += "\n  (an earlier run of this scenario in this session failed; a rerun does not clear it)"
+            raise ScenarioFailed(redactor_for([outcome]).scrub_text(text))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):

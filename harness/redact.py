@@ -30,7 +30,8 @@ REDACTED = "<redacted>"
 # Matched against env var names and mapping keys. "key" alone is matched only as a whole word
 # so that MONKEY or KEYBOARD_LAYOUT are left alone.
 _SECRET_NAME = re.compile(
-    r"passw(or)?d|passphrase|(^|[-_.])pass($|[-_.])|secret|token|credential|private|api[-_]?key|access[-_]?key|auth"
+    r"passw(or)?d|passphrase|(^|[-_.])pass($|[-_.])|pgpass|(^|[-_.])pwd($|[-_.])|secret|token|credential|private"
+    r"|api[-_]?key|access[-_]?key|auth"
     r"|cookie|session[-_]?id|signature|(^|[-_.])key($|[-_.])",
     re.IGNORECASE,
 )
@@ -162,6 +163,16 @@ class Redactor:
                 stack.extend(item.values())
             elif isinstance(item, list):
                 stack.extend(item)
+                self._learn_from_argv(item)
+
+    def _learn_from_argv(self, items: list[Any]) -> None:
+        """An argv list holds an option and its value as two strings (`["--password", "x"]`):
+        each option is scanned together with the word after it."""
+        for option, value in itertools.pairwise(items):
+            if isinstance(option, str) and isinstance(value, str) and option.startswith("-") and len(option) < 40:
+                found = recognise(f"{option} {value}")
+                if found:
+                    self._learn_found(found)
 
     def _scrub(self, data: Any, *, inside_reference: bool) -> Any:
         if isinstance(data, str):
@@ -315,6 +326,40 @@ _PRIVATE_KEY_BLOCK = re.compile(
     re.DOTALL,
 )
 
+# Credentials as separate words, which detect-secrets' keyword rules (built for `name = value`)
+# miss: an option and its value (`--password hunter2`, `--token=...` is theirs), curl's
+# `-u user:password`, an Authorization header's token, and `password <value>` in the message of
+# an exception. The value must look made up (letters and digits, or long) so that prose such as
+# "token expired" keeps its words.
+_SEPARATE_CREDENTIALS = (
+    re.compile(
+        r"(?i)(?:^|[\s\"'])--?(?:password|passwd|pass|pwd|token|secret|api[-_]?key|access[-_]?key"
+        r"|auth[-_]?token|client[-_]?secret)\s+[\"']?(?P<value>[^\s\"']+)"
+    ),
+    re.compile(r"(?:^|[\s\"'])(?:-u|--user)\s+[\"']?[^\s:\"']+:(?P<value>[^\s\"'@]+)"),
+    re.compile(r"(?i)\b(?:bearer|basic|token)\s+(?P<value>[A-Za-z0-9._~+/=-]{8,})"),
+    re.compile(
+        r"(?i)\b(?:password|passwd|passphrase|token|secret|api[-_ ]?key)\b\s*(?:is|was|[:=])?\s+"
+        r"[\"']?(?P<value>[^\s\"',;)]{8,})"
+    ),
+)
+
+
+def _separate_values(line: str) -> Iterator[str]:
+    for regex in _SEPARATE_CREDENTIALS:
+        for match in regex.finditer(line):
+            value = match.group("value")
+            if _made_up(value):
+                yield value
+
+
+def _made_up(value: str) -> bool:
+    """Looks generated rather than a word: letters with digits, or long and not one word."""
+    has_digit = any(char.isdigit() for char in value)
+    has_alpha = any(char.isalpha() for char in value)
+    return (has_digit and has_alpha) or (len(value) >= 16 and not value.isalpha())
+
+
 LineScanner = Callable[[str], Iterable[str]]
 _SCOPED_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
 
@@ -344,7 +389,7 @@ _recognise_cached = functools.lru_cache(maxsize=_TEXT_CACHE_ENTRIES)(_recognise)
 def _recognise_line(line: str) -> tuple[str, ...]:
     found: dict[str, None] = {}
     any_match, detectors = _detectors()
-    raw_values = _keyword_values(line)
+    raw_values = itertools.chain(_keyword_values(line), _separate_values(line))
     if any_match.search(line):
         raw_values = itertools.chain(raw_values, *(scan(line) for scan in detectors))
     for raw in raw_values:

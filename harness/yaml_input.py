@@ -52,6 +52,27 @@ MAX_NESTING = 100
 # counts once per alias, like a short one.
 MAX_ALIAS_NODES = 100_000
 
+
+def nesting_depth(data: Any) -> int:
+    """How deep JSON-like ``data`` nests (a scalar is 0, ``{"a": 1}`` is 1), counted without
+    recursion, so that data from a builder is held to :data:`MAX_NESTING` as YAML text is."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _VALUE_TAG = "tag:yaml.org,2002:value"
 _STR_TAG = "tag:yaml.org,2002:str"

@@ -32,16 +32,22 @@ def test_kubernetes_models_are_serialised_with_camel_case_keys() -> None:
 
 
 def test_result_is_a_deep_copy_and_yaml_timestamps_become_strings() -> None:
-    original = {"metadata": {"labels": {"a": "b"}}}
+    kubernetes_object = {"apiVersion": "v1", "kind": "ConfigMap"}
+    original = {**kubernetes_object, "metadata": {"labels": {"a": "b"}}}
     copy = coerce_manifest(original)
     copy["metadata"]["labels"]["a"] = "changed"
     assert original["metadata"]["labels"]["a"] == "b"
-    loaded = coerce_manifest("metadata:\n  creationTimestamp: 2024-05-01T10:00:00Z\n")
+    loaded = coerce_manifest("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  creationTimestamp: 2024-05-01T10:00:00Z\n")
     assert loaded["metadata"]["creationTimestamp"] == "2024-05-01T10:00:00Z"
-    assert coerce_manifest({"d": datetime.date(2024, 1, 2)}) == {"d": "2024-01-02"}
+    assert coerce_manifest({**kubernetes_object, "d": datetime.date(2024, 1, 2)}) == {
+        **kubernetes_object,
+        "d": "2024-01-02",
+    }
 
 
-@pytest.mark.parametrize("garbage", [42, None, ["a"], "- just\n- a list\n", "key: [unclosed", {"s": {1, 2}}])
+@pytest.mark.parametrize(
+    "garbage", [42, None, ["a"], "- just\n- a list\n", "key: [unclosed", {"s": {1, 2}}, {}, {"kind": "Workflow"}]
+)
 def test_anything_else_is_not_a_manifest(garbage: object) -> None:
     with pytest.raises(NotAManifestError):
         coerce_manifest(garbage)

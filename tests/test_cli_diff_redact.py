@@ -170,3 +170,37 @@ def test_equivalent_manifests_print_nothing_to_redact_and_skip_the_scanner(tmp_p
     right = tmp_path / "right.yaml"
     right.write_text(yaml.safe_dump(RIGHT))
     assert probe(str(left), str(right)) == "SCANNER=True EXIT=1"
+
+
+def container_args(*args: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": "job-", "namespace": "argo"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [{"name": "main", "container": {"image": "curlimages/curl:8.5.0", "args": list(args)}}],
+        },
+    }
+
+
+@pytest.mark.fault(
+    group="secrets",
+    case="credentials as separate arguments: `--password X`, `--token X`, `-u user:X`, a Bearer header",
+    expected="every value redacted by parity diff, in text and json; the options stay readable",
+)
+def test_credentials_given_as_separate_arguments_are_redacted(tmp_path: Path) -> None:
+    secrets = ("Hunter2isMyPass1", "f3a9c2d1e0b4a5968778695a4b3c2d1e0f9a8b7c", "Ks8dLp29xQ", "Zx1cV8bnM2")
+    left = container_args("--password", "Hunter2isMyPass0", "-u", "admin:Ks8dLp29xP", "https://x")
+    right = container_args(
+        "--password", secrets[0], "--token", secrets[1], "-u", f"admin:{secrets[2]}",
+        "-H", f"Authorization: Bearer {secrets[3]}", "https://x",
+    )  # fmt: skip
+    for name, data in (("a.yaml", left), ("b.yaml", right)):
+        (tmp_path / name).write_text(yaml.safe_dump(data))
+    for fmt in ("text", "json"):
+        result = CliRunner().invoke(cli, ["diff", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--format", fmt])
+        assert result.exit_code == 1, result.output
+        assert "--password" in result.output and "admin:" in result.output
+        for secret in (*secrets, "Hunter2isMyPass0", "Ks8dLp29xP"):
+            assert secret not in result.output, (fmt, secret)

@@ -277,15 +277,39 @@ def test_keyed_items_whose_name_varies_are_noise_only_while_both_sides_have_one(
     assert Category.SEMANTIC in _categories(compare(build(3), other, noise=noise)).values()
 
 
-def test_an_item_one_legacy_build_has_is_noise_with_its_content_but_only_at_its_path() -> None:
+def test_an_item_one_legacy_build_has_may_be_absent_or_as_that_build_had_it() -> None:
     noise = calibrate_noise(_with_env({"name": "DEBUG", "value": "1"}), _job())
     assert noise.paths == {"spec.templates[main].script.env[DEBUG]"}
+    # absent, or exactly what the legacy build that had it held: noise
+    assert _categories(compare(_with_env({"name": "DEBUG", "value": "1"}), _job(), noise=noise)) == {
+        "spec.templates[main].script.env[DEBUG]": Category.NOISE
+    }
+    # content no legacy build produced: a difference like any other
     new = _with_env({"name": "DEBUG", "value": "2"})
     new["spec"]["templates"][0]["script"]["env"][1]["value"] = "43"  # TASK_ID
     assert _categories(compare(_with_env({"name": "DEBUG", "value": "1"}), new, noise=noise)) == {
-        "spec.templates[main].script.env[DEBUG].value": Category.NOISE,
+        "spec.templates[main].script.env[DEBUG].value": Category.SEMANTIC,
         "spec.templates[main].script.env[TASK_ID].value": Category.SEMANTIC,
     }
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="legacy sometimes adds `securityContext: {runAsNonRoot: true}`; new always adds `{privileged: true}`",
+    expected="semantic: a key whose presence varies may be absent or as a legacy build had it, nothing else",
+)
+def test_a_key_whose_presence_varies_does_not_hide_other_content_there() -> None:
+    def with_context(context: dict[str, Any] | None) -> dict[str, Any]:
+        job = _job()
+        if context is not None:
+            job["spec"]["templates"][0]["script"]["securityContext"] = context
+        return job
+
+    noise = calibrate_noise(with_context({"runAsNonRoot": True}), with_context(None))
+    comparison = compare(with_context({"runAsNonRoot": True}), with_context({"privileged": True, "runAsUser": 0}),
+                         noise=noise)  # fmt: skip
+    assert set(_categories(comparison).values()) == {Category.SEMANTIC}
+    assert compare(with_context(None), with_context({"runAsNonRoot": True}), noise=noise).equivalent
 
 
 def test_a_list_that_grew_between_builds_hides_only_that_growth() -> None:

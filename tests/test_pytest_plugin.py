@@ -223,3 +223,56 @@ def test_ctrl_c_during_a_session_reports_inconclusive(project: pytest.Pytester) 
     report = json.loads((project.path / "out" / "parity-report.json").read_text())
     assert report["verdict"] == "INCONCLUSIVE", output
     assert process.returncode != 0
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="pytest --reruns 2 with a new builder that differs on every other build",
+    expected="NOT READY: a rerun that passes does not clear the scenario's earlier failure",
+)
+def test_a_rerun_cannot_clear_a_failure(project: pytest.Pytester) -> None:
+    for path in (project.path / "scenarios").rglob("*.yaml"):
+        if path.name != "plain.yaml":
+            path.unlink()
+    result, report = run(
+        project, "--parity-phase=dev", "--parity-new=tests.hostile_builders:differs_every_other_build", "--reruns", "2"
+    )
+    assert report["verdict"] == "NOT READY", result.stdout.str()
+    assert any(s["status"] == "different" for s in report["scenarios"])
+    assert result.ret == 1
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="SIGTERM (a cancelled CI job) during a pytest session, after a READY run wrote its reports",
+    expected="the reports are rewritten INCONCLUSIVE, not left saying READY",
+)
+def test_sigterm_during_a_session_reports_inconclusive(project: pytest.Pytester) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    first, report = run(project, "--parity-phase=dev")
+    assert report["verdict"] == "READY", first.stdout.str()
+    started = project.path / "hanging"
+    (project.path / "scenarios" / "zz-hang.yaml").write_text(
+        "- name: zz-hang\n  kind: plain\n  inputs: {python_code: 'print(1)  # hostile'}\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--parity-report-dir=out", "--parity-phase=dev",
+         "--parity-new=tests.hostile_builders:hangs"],
+        cwd=project.path,
+        env={**os.environ, "HOSTILE_STARTED": str(started)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    report = json.loads((project.path / "out" / "parity-report.json").read_text())
+    assert report["verdict"] == "INCONCLUSIVE", output
+    assert process.returncode != 0

@@ -90,7 +90,8 @@ def test_dev_answers_for_execution_it_was_asked_for() -> None:
         return verdict.verdict, {r.criterion for r in verdict.reasons}
 
     # Dev does not require execution: without --execute it is not a criterion at all...
-    assert dev("none", outcome("a")) == (Verdict.READY, {"scenarios-ran", "legacy-baseline", "manifests-compared",
+    assert dev("none", outcome("a")) == (Verdict.READY, {"scenarios-ran", "build-isolation", "legacy-baseline",
+                                                         "manifests-compared",
                                                          "manifest-parity", "scenario-expectations",
                                                          "waivers-current"})  # fmt: skip
     # ...but an executor asked for and unavailable is missing evidence, and a difference is one.

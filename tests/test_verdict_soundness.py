@@ -324,11 +324,14 @@ def test_a_builder_that_never_returns_times_out(tmp_path: Path, scenarios: Path,
             "hangs_at_import",
             "import time\nwhile True:\n    time.sleep(0.1)\n",
             "did not finish within 30 s",
-            marks=pytest.mark.fault(
-                group="errors and reports",
-                case="a builder module hangs at import",
-                expected="exit 2 before any scenario, one line naming the option, module and problem",
-            ),
+            marks=[
+                pytest.mark.slow,
+                pytest.mark.fault(
+                    group="errors and reports",
+                    case="a builder module hangs at import",
+                    expected="exit 2 before any scenario, one line naming the option, module and problem",
+                ),
+            ],
         ),
     ],
 )
@@ -552,3 +555,210 @@ def test_an_unusable_report_dir_is_found_before_the_run(
     assert len(lines) == 1 and "--report-dir" in lines[0] and words in lines[0], completed.stderr
     # the marked scenario hangs: reaching it would have taken the whole build timeout
     assert time.monotonic() - started < 30
+
+
+# --- what a hostile review found ---------------------------------------------------------------
+
+
+@pytest.mark.fault(
+    group="side effects",
+    case="a builder writes a pickle (whose loading runs code) to the harness's channel",
+    expected="nothing runs in the harness; that side crashed (channel tampering); the others still run",
+)
+def test_a_builder_cannot_run_code_in_the_harness_through_its_channel(tmp_path: Path, scenarios: Path) -> None:
+    marker = tmp_path / "ran-in-the-harness"
+    completed, report = parity_run(
+        tmp_path, scenarios, "--new", f"{HOSTILE}:writes_a_pickle_to_the_harness", HOSTILE_STARTED=str(marker)
+    )
+    assert not marker.exists(), "the builder's pickle ran code"
+    rows = by_name(report)
+    assert rows["marked"]["status"] == "builder-error", completed.stdout + completed.stderr
+    assert rows["marked"]["new"]["error"]["type"] == "ChannelTampering"
+    assert rows["first"]["status"] == rows["third"]["status"] == "equivalent"
+    assert completed.returncode == 1
+
+
+@pytest.mark.fault(
+    group="errors and reports",
+    case="a builder writes `hello, collector!` to the harness's channel",
+    expected="no hang: that side crashed (channel tampering) at once",
+)
+def test_garbage_on_the_channel_neither_hangs_nor_shifts_results(tmp_path: Path, scenarios: Path) -> None:
+    started = time.monotonic()
+    completed, report = parity_run(
+        tmp_path, scenarios, "--new", f"{HOSTILE}:writes_garbage_to_the_harness", "--build-timeout", "30"
+    )
+    assert time.monotonic() - started < 30
+    rows = by_name(report)
+    assert rows["marked"]["new"]["error"]["type"] == "ChannelTampering", completed.stdout + completed.stderr
+    assert rows["first"]["status"] == rows["third"]["status"] == "equivalent"
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="both builders hang, catch the timeout and raise ValueError('invalid input')",
+    expected="a timeout on both sides (legacy-crashed), never both-rejected",
+)
+def test_a_hang_disguised_as_a_refusal_is_still_a_timeout(tmp_path: Path, scenarios: Path) -> None:
+    completed, report = parity_run(
+        tmp_path, scenarios, "--legacy", f"{HOSTILE}:hangs_then_refuses", "--new", f"{HOSTILE}:hangs_then_refuses",
+        "--build-timeout", "1",
+    )  # fmt: skip
+    marked = by_name(report)["marked"]
+    assert marked["status"] == "legacy-crashed", completed.stdout
+    assert marked["legacy"]["error"]["kind"] == marked["new"]["error"]["kind"] == "timeout"
+    assert completed.returncode == 3
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="both builders return {}",
+    expected="not a Kubernetes object (no apiVersion, kind): a crash on both sides, INCONCLUSIVE",
+)
+def test_an_empty_mapping_is_not_a_manifest(tmp_path: Path, scenarios: Path) -> None:
+    builder = f"{HOSTILE}:returns_an_empty_mapping"
+    completed, report = parity_run(tmp_path, scenarios, "--legacy", builder, "--new", builder)
+    assert {s["status"] for s in report["scenarios"]} == {"legacy-crashed"}
+    assert "no apiVersion or kind" in report["scenarios"][0]["legacy"]["error"]["message"]
+    assert completed.returncode == 3
+
+
+@pytest.mark.fault(
+    group="errors and reports",
+    case="a builder returns a manifest nested 900 levels deep",
+    expected="that side crashed, saying the manifest is nested too deep (not a process exit)",
+)
+def test_a_deep_manifest_is_named_as_such(tmp_path: Path, scenarios: Path) -> None:
+    _, report = parity_run(tmp_path, scenarios, "--new", f"{HOSTILE}:returns_a_deep_manifest")
+    error = report["scenarios"][0]["new"]["error"]
+    assert error["kind"] == "not-a-manifest" and "nested" in error["message"]
+
+
+@pytest.mark.fault(
+    group="side effects",
+    case="a builder connects with the C-level _socket, from a child process, and to a unix socket",
+    expected="the kernel refuses all three (syscall filter); the listeners receive nothing",
+)
+def test_the_syscall_filter_stops_what_the_socket_module_never_sees(
+    tmp_path: Path, scenarios: Path, listener: tuple[int, list[bytes]]
+) -> None:
+    port, received = listener
+    path = tmp_path / "daemon.sock"
+    unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    unix.bind(str(path))
+    unix.listen()
+    unix.settimeout(0.5)
+    try:
+        parity_run(
+            tmp_path, scenarios, "--new", f"{HOSTILE}:connects_below_the_socket_module",
+            HOSTILE_PORT=str(port), HOSTILE_UNIX_SOCKET=str(path),
+        )  # fmt: skip
+        with pytest.raises(TimeoutError):
+            unix.accept()
+    finally:
+        unix.close()
+    assert received == []
+
+
+@pytest.mark.fault(
+    group="side effects",
+    case="the machine cannot load a syscall filter (libseccomp missing, a container profile)",
+    expected="INCONCLUSIVE: the build-isolation criterion says builds ran unconfined, and why",
+)
+def test_builds_without_the_syscall_filter_are_inconclusive(tmp_path: Path, scenarios: Path) -> None:
+    missing = tmp_path / "no-seccomp"
+    missing.mkdir()
+    (missing / "pyseccomp.py").write_text("raise ImportError('libseccomp is not installed here')\n")
+    completed, report = parity_run(
+        tmp_path, scenarios, PYTHONPATH=os.pathsep.join([str(missing), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
+    isolation = reason(report, "build-isolation")
+    assert isolation["verdict"] == "INCONCLUSIVE" and "pyseccomp" in isolation["message"]
+    assert completed.returncode == 3
+
+
+@pytest.mark.fault(
+    group="side effects",
+    case="a builder double-forks a daemon that outlives its build",
+    expected="the daemon is killed when the build returns (the builder process adopts and kills orphans)",
+)
+def test_nothing_a_builder_starts_outlives_its_build(tmp_path: Path, scenarios: Path) -> None:
+    beat = tmp_path / "beat"
+    parity_run(tmp_path, scenarios, "--new", f"{HOSTILE}:starts_a_daemon", HOSTILE_STARTED=str(beat))
+    assert beat.exists(), "the daemon never started"
+    last = beat.read_text()
+    time.sleep(0.5)
+    assert beat.read_text() == last, "the daemon is still writing"
+
+
+@pytest.mark.fault(
+    group="errors and reports",
+    case="--build-timeout inf (or 1e20)",
+    expected="exit 2 with one line, no OverflowError traceback",
+)
+def test_an_impossible_build_timeout_is_bad_input(tmp_path: Path, scenarios: Path) -> None:
+    completed, report = parity_run(tmp_path, scenarios, "--build-timeout", "inf")
+    assert completed.returncode == 2 and not report
+    assert "Traceback" not in completed.stderr and "--build-timeout" in completed.stderr
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="a rules.yaml beside the scenarios declares every path (`**`) cosmetic",
+    expected="each demoted difference names the built-in rule it overrode; the gate lists the rule and the count",
+)
+def test_user_rules_that_demote_real_differences_are_shown_on_the_gate(tmp_path: Path, scenarios: Path) -> None:
+    (scenarios / "rules.yaml").write_text("rules:\n  - {id: nothing-matters, path: '**', category: cosmetic}\n")
+    completed, report = parity_run(tmp_path, scenarios, "--new", "tests.planted:echoes_more")
+    shown = reason(report, "user-rules")
+    assert "nothing-matters (3)" in shown["message"], completed.stdout
+    demoted = [d for s in report["scenarios"] for d in s["differences"] if d.get("demoted_from")]
+    assert len(demoted) == 3 and all(d["category"] == "cosmetic" for d in demoted)
+
+
+@pytest.mark.fault(
+    group="secrets",
+    case="a builder raises, and prints before it dies, a message holding the password it used",
+    expected="the password reaches no report file and no console output",
+)
+def test_a_builders_error_and_output_never_carry_its_credentials(tmp_path: Path, scenarios: Path) -> None:
+    from tests.hostile_builders import REGISTRY_PASSWORD
+
+    completed, report = parity_run(tmp_path, scenarios, "--new", f"{HOSTILE}:fails_with_credentials")
+    rows = by_name(report)
+    assert rows["marked"]["new"]["error"]["type"] == "RuntimeError"
+    assert rows["third"]["new"]["error"]["kind"] == "exit"
+    outputs = [completed.stdout, completed.stderr]
+    outputs += [p.read_text() for p in (tmp_path / "reports").iterdir() if p.is_file()]
+    for text in outputs:
+        assert REGISTRY_PASSWORD not in text
+        assert "f3a9c2d1e0b4a5968778695a4b3c2d1e0f9a8b7c" not in text
+
+
+@pytest.mark.fault(
+    group="false READY",
+    case="Ctrl-C while the canary gate fuzzes inline (Hypothesis catches KeyboardInterrupt)",
+    expected="the run stops, INCONCLUSIVE (interrupted), instead of fuzzing on and reporting READY",
+)
+def test_ctrl_c_during_inline_fuzzing_is_an_interrupted_run(tmp_path: Path, scenarios: Path) -> None:
+    (tmp_path / "rollout.yaml").write_text("phases:\n  canary: {min_fuzz_examples: 100000}\n")
+    report_dir, started = tmp_path / "reports", tmp_path / "fuzzing"
+    process = subprocess.Popen(
+        [*PARITY, "run", "--scenarios", str(scenarios), "--report-dir", str(report_dir), "--no-progress",
+         "--phase", "canary", "--rollout", str(tmp_path / "rollout.yaml"), "--new", f"{HOSTILE}:tells_when_fuzzed"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(HOSTILE_STARTED=str(started)),
+        cwd=tmp_path,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    report = json.loads((report_dir / "parity-report.json").read_text())
+    assert report["verdict"] == "INCONCLUSIVE", stdout + stderr
+    assert "interrupted" in reason(report, "scenarios-ran")["message"]
+    assert report["fuzz"] is None
+    assert process.returncode == 3

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.errors import ParityInputError
-from harness.yaml_input import load_yaml
+from harness.yaml_input import MAX_NESTING, load_yaml, nesting_depth
 
 Builder = Callable[[dict[str, Any]], Any]
 Manifest = dict[str, Any]
@@ -88,13 +88,22 @@ def _from_yaml(text: str | bytes) -> Manifest:
 
 def _json_ready(data: Any) -> Manifest:
     """A deep copy through JSON: the harness must never hold a reference into a builder's own
-    state, and non-JSON values (dates, sets, objects) must surface here rather than in a report."""
+    state, and non-JSON values (dates, sets, objects) must surface here rather than in a report.
+    What comes out must be a Kubernetes object: ``{}`` or ``{"x": 1}`` compared with ``{}`` is
+    no evidence about any workflow."""
     try:
         # allow_nan=False: NaN and Infinity have no JSON form, so no Kubernetes object holds
         # them, and letting one through would make the JSON report invalid.
         result: Manifest = json.loads(json.dumps(data, default=_reject, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise NotAManifestError(f"manifest is not JSON-serialisable: {exc}") from None
+    except RecursionError:
+        raise NotAManifestError("manifest is nested too deeply to be a Kubernetes object") from None
+    missing = [key for key in ("apiVersion", "kind") if not isinstance(result.get(key), str) or not result[key]]
+    if missing:
+        raise NotAManifestError(f"manifest has no {' or '.join(missing)}: not a Kubernetes object")
+    if nesting_depth(result) > MAX_NESTING:
+        raise NotAManifestError(f"manifest is nested deeper than {MAX_NESTING} levels")
     return result
 
 

@@ -1,36 +1,37 @@
 """Builders run in processes of their own, so user code never takes the harness down.
 
 A builder is user code: it may raise anything, call ``sys.exit`` or ``os._exit``, hang, catch
-``KeyboardInterrupt``, print, or try to submit what it built. None of that may cost more than
-one side of one scenario. The layout::
+``KeyboardInterrupt``, print, start daemons, write to any file descriptor it finds, or try to
+submit what it built. None of that may cost more than one side of one scenario. The layout::
 
-    harness process ──control──> host process (imports the builders once, no network)
-          │                           │ fork, per harness process, and again after a crash
-          └────────builds───────> worker process (runs builds one at a time)
+    harness process ──control──> host process (imports the builders once; no network)
+          │                           │ forks a worker per side, per harness process, and again
+          │                           │ after a crash
+          └────────builds───────> worker process (runs one build at a time)
 
-- The **host** is forked once. It leaves the network (``network_guard``), imports the builder
-  modules, fingerprints their source, and then only forks workers, so a worker costs a fork,
+- The **host** is forked once. It confines itself (:mod:`network_guard`: a syscall filter and a
+  network namespace; :mod:`confinement`: dies with the harness, adopts orphans, keeps its output
+  to itself), imports the builder modules and then only forks workers, so a worker costs a fork,
   not the second it takes to import hera and kubernetes. The harness process never imports user
   code: an import that exits, hangs or fails is reported as bad input, and the harness lives on.
-- A **worker** runs builds sent over its own socket. A build gets the build timeout as an alarm
-  (the failure then says where it was stuck) and a hard deadline a little later, past which the
-  harness kills the worker's whole process group and forks a fresh one. A worker that dies
-  mid-build (``os._exit``, a signal, a C extension's abort) costs that build, reported with its
-  exit status and the last lines it printed.
+- A **worker** runs builds one at a time. A build gets the build timeout as an alarm (the failure
+  then says where it was stuck) and a hard deadline a little later, past which the harness kills
+  the worker's process group and forks a fresh one. Whatever the build started is killed when it
+  returns. A worker that dies mid-build (a signal, a C extension's abort) costs that build,
+  reported with its exit status and the last lines it printed.
+- Everything crossing a process boundary is checked data (:mod:`channel`: length-prefixed JSON,
+  size-capped, read with a deadline), never pickle: the other end runs user code, which can write
+  to the same socket. A frame that does not answer the request sent is a crash of that side.
 - Harness worker processes (``parity run -n N``) are forked from the harness process after the
-  host started; each asks the host for a worker of its own, over the shared control socket
-  under a lock.
-
-Everything sent is plain data: inputs in, a ``BuildResult`` (a JSON-ready manifest or an error)
-back.
+  host started; each asks the host for workers of its own, over the shared control socket, under
+  a lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
-import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -41,38 +42,48 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
-from types import ModuleType
 from typing import Any, NoReturn
 
+from harness.builders import confinement
+from harness.builders.channel import Channel, ChannelError
+from harness.builders.fingerprint import BuilderSource, source_of
 from harness.builders.result import BuilderError, BuildResult, ExitCalled, FailureKind, run_build
 from harness.errors import ParityInputError
 
 DEFAULT_BUILD_TIMEOUT_S = 60.0
+# setitimer and select take this at most; a day is longer than any build worth waiting for.
+MAX_BUILD_TIMEOUT_S = 86_400.0
 # Importing the builders (hera and kubernetes take a second or two, more on a loaded CI machine)
 # gets at least this long, whatever a short build timeout says.
 MIN_IMPORT_TIMEOUT_S = 30.0
 # After the in-worker alarm should have ended a build: time for it to report before the kill.
 _KILL_GRACE_S = 5.0
+# How long a control request (a fork) may take: the host does nothing else.
+_CONTROL_TIMEOUT_S = 30.0
 # What a crash report quotes of the worker's own output (stdout and stderr together).
 _OUTPUT_TAIL_CHARS = 2000
-# A package folder this large is not a builder's own code (a monorepo root): hash the module alone.
-_MAX_FINGERPRINT_FILES = 5000
-_PR_SET_PDEATHSIG = 1
+
+__all__ = [
+    "DEFAULT_BUILD_TIMEOUT_S",
+    "MAX_BUILD_TIMEOUT_S",
+    "BuilderCrashed",
+    "BuilderHost",
+    "BuilderRejected",
+    "BuilderSource",
+    "check_build_timeout",
+    "source_of",
+]
 
 
-@dataclass(frozen=True)
-class BuilderSource:
-    """Which code a builder reference ran: the evidence a saved fuzz report is bound to."""
-
-    reference: str
-    files: int
-    sha256: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"reference": self.reference, "files": self.files, "sha256": self.sha256}
+def check_build_timeout(seconds: float, *, option: str = "--build-timeout") -> float:
+    """``seconds`` if it is a usable build timeout, else a ParityInputError naming ``option``."""
+    if not 0 < seconds <= MAX_BUILD_TIMEOUT_S:
+        raise ParityInputError(
+            f"must be more than 0 and at most {MAX_BUILD_TIMEOUT_S:g} seconds (a day), got {seconds:g}", field=option
+        )
+    return seconds
 
 
 class BuilderCrashed(RuntimeError):
@@ -108,6 +119,8 @@ class BuilderHost:
     ``references`` maps a side name ("legacy", "new") to ``package.module:attr``. ``start()``
     imports them in the host process and raises ``ParityInputError`` (naming the reference and
     what went wrong) if any cannot be imported; nothing of the user's runs in this process.
+    After ``start()``, ``sources`` fingerprints each side's code and ``confinement_problems``
+    says what of the build confinement this machine could not provide (empty: all of it).
     """
 
     def __init__(
@@ -118,27 +131,26 @@ class BuilderHost:
         options: Mapping[str, str] | None = None,
     ) -> None:
         self.references = dict(references)
-        self.build_timeout_s = build_timeout_s
+        self.build_timeout_s = check_build_timeout(build_timeout_s)
         # side -> the option that named it, for error messages ("--legacy", "--parity-new")
         self.options = dict(options or {})
         self.sources: dict[str, BuilderSource] = {}
-        # Why builds are not in a network namespace of their own (None: they are).
-        self.network_isolation_problem: str | None = None
-        self._control: Connection | None = None
+        self.confinement_problems: tuple[str, ...] = ()
+        self._control: Channel | None = None
         self._host_pid: int | None = None
         self._lock: Any = None
         # (harness process id, side) -> its worker: each side has its own, so the two builds of a
         # scenario run at once (two cores: the pair costs the slower build, not the sum).
         self._workers: dict[tuple[int, str], _Worker] = {}
         self._output_dir: str | None = None
+        self._requests = itertools.count(1)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
         if self._control is not None:
             return
-        context = multiprocessing.get_context("fork")
-        self._lock = context.Lock()
+        self._lock = multiprocessing.get_context("fork").Lock()
         self._output_dir = tempfile.mkdtemp(prefix="argo-parity-builders-")
         self._spawn_host()
 
@@ -150,37 +162,44 @@ class BuilderHost:
         if pid == 0:  # the host process
             parent_end.close()
             _host_main(
-                Connection(host_end.detach()),
+                Channel(host_end),
                 self.references,
                 self.options,
                 self._output_dir or tempfile.gettempdir(),
                 self.build_timeout_s,
             )
         host_end.close()
-        control = Connection(parent_end.detach())
-        self._control, self._host_pid = control, pid
+        self._control, self._host_pid = Channel(parent_end), pid
         what = " and ".join(f"{self.options.get(s, s)} {r}" for s, r in self.references.items())
         import_timeout_s = max(self.build_timeout_s, MIN_IMPORT_TIMEOUT_S)
         try:
-            if not control.poll(import_timeout_s):
-                self.close()
-                raise ParityInputError(f"importing the builders ({what}) did not finish within {import_timeout_s:g} s")
-            ready = control.recv()
-        except (EOFError, OSError):
-            ready = None
-        if ready is None:
+            ready = self._control.receive(import_timeout_s)
+        except EOFError:
             status = _reap(pid)
             self._host_pid = None
             self.close()
-            raise ParityInputError(f"importing the builders ({what}) {status}")
-        if ready[0] != "ready":
+            raise ParityInputError(f"importing the builders ({what}) {status}") from None
+        except ChannelError as exc:
             self.close()
-            raise ParityInputError(str(ready[1]), field=str(ready[2]) if ready[2] else None)
-        self.sources = ready[1]
-        self.network_isolation_problem = ready[2]
+            late = "no complete frame in time" in str(exc)
+            raise ParityInputError(
+                f"importing the builders ({what}) did not finish within {import_timeout_s:g} s"
+                if late
+                else f"importing the builders ({what}) wrote to the harness's control channel ({exc})"
+            ) from None
+        try:
+            if ready["op"] == "error":
+                self.close()
+                raise ParityInputError(str(ready["message"]), field=ready.get("option") or None)
+            self.sources = {side: BuilderSource(**source) for side, source in ready["sources"].items()}
+            self.confinement_problems = tuple(str(problem) for problem in ready["problems"])
+            assert set(self.sources) == set(self.references)
+        except (KeyError, TypeError, AssertionError):
+            self.close()
+            raise ParityInputError(f"importing the builders ({what}) wrote to the harness's control channel") from None
 
     def close(self) -> None:
-        """Stop every worker and the host. Safe to call twice, and from atexit."""
+        """Stop every worker and the host. Safe to call twice."""
         for worker in self._workers.values():
             if worker.owner == os.getpid():
                 worker.kill()
@@ -190,7 +209,9 @@ class BuilderHost:
                 self._control.close()
             self._control = None
         if self._host_pid is not None:
-            _reap(self._host_pid, grace_s=0.0)
+            # The host kills its workers and the orphans it adopted when it sees the control
+            # channel close; a host that does not is killed (its workers die with it).
+            _reap(self._host_pid, grace_s=2.0)
             self._host_pid = None
         if self._output_dir is not None:
             import shutil
@@ -217,27 +238,8 @@ class BuilderHost:
         sides = [side for side, _ in requests]
         if len(set(sides)) != len(sides):
             return [result for request in requests for result in self.build_all([request])]
-        sent: list[_Worker | BuildResult] = [self._send(side, inputs) for side, inputs in requests]
-        return [item if isinstance(item, BuildResult) else self._await(item) for item in sent]
-
-    def _send(self, side: str, inputs: Mapping[str, Any]) -> _Worker | BuildResult:
-        if side not in self.references:
-            raise KeyError(side)
-        for attempt in range(2):
-            worker = self._worker(side)
-            if worker is None:
-                return _lost("the builder host process is gone and could not be restarted")
-            try:
-                worker.connection.send((side, dict(inputs)))
-            except OSError:
-                # The worker died between builds (a thread of the builder's ended it): not this
-                # build's doing. One fresh worker, then it is.
-                self._discard(worker)
-                if attempt == 0:
-                    continue
-                return _lost("the builder process could not be reached")
-            return worker
-        raise AssertionError("unreachable")  # pragma: no cover
+        sent = [self._send(side, inputs) for side, inputs in requests]
+        return [item if isinstance(item, BuildResult) else self._await(*item) for item in sent]
 
     def callable(self, side: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
         """``side`` as a plain builder callable (for the feature-flag router), each call an
@@ -253,30 +255,57 @@ class BuilderHost:
 
         return build
 
-    def _await(self, worker: _Worker) -> BuildResult:
+    def _send(self, side: str, inputs: Mapping[str, Any]) -> tuple[_Worker, int] | BuildResult:
+        if side not in self.references:
+            raise KeyError(side)
+        for attempt in range(2):
+            worker = self._worker(side)
+            if worker is None:
+                return _lost("the builder host process is gone and could not be restarted")
+            request = next(self._requests)
+            try:
+                worker.channel.send({"id": request, "inputs": dict(inputs)})
+            except OSError:
+                # The worker died between builds (a thread of the builder's ended it): not this
+                # build's doing. One fresh worker, then it is.
+                self._end(worker)
+                if attempt == 0:
+                    continue
+                return _lost("the builder process could not be reached")
+            return worker, request
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _await(self, worker: _Worker, request: int) -> BuildResult:
         deadline = self.build_timeout_s + _KILL_GRACE_S
         try:
-            ready = worker.connection.poll(deadline)
-            if ready:
-                result = worker.connection.recv()
-                if isinstance(result, BuildResult):
-                    return result
-        except (EOFError, OSError):
-            ready = True
-        # Dead (EOF), hung past the alarm, or answering garbage: kill it, say what happened.
-        status = self._end(worker)
-        output = worker.output_tail()
-        said = f"; it printed: {output}" if output else ""
-        if not ready:
-            return BuildResult(
-                error=BuilderError(
-                    "Timeout",
-                    f"did not return within {self.build_timeout_s:g} s and did not stop; killed{said}",
-                    FailureKind.TIMEOUT,
-                ),
-                duration_s=deadline,
+            answer = worker.channel.receive(deadline)
+            return _result_from_wire(answer, request)
+        except EOFError:
+            status = self._end(worker)
+            return _crash("ProcessExit", f"the build {status}{worker.printed()}", FailureKind.EXIT)
+        except ChannelError as exc:
+            self._end(worker)
+            if "no complete frame in time" in str(exc):
+                return BuildResult(
+                    error=BuilderError(
+                        "Timeout",
+                        f"did not return within {self.build_timeout_s:g} s and did not stop; killed{worker.printed()}",
+                        FailureKind.TIMEOUT,
+                    ),
+                    duration_s=deadline,
+                )
+            return _crash(
+                "ChannelTampering",
+                f"the build wrote to the harness's channel ({exc}); its process was killed",
+                FailureKind.EXCEPTION,
             )
-        return BuildResult(error=BuilderError("ProcessExit", f"the build {status}{said}", FailureKind.EXIT))
+        except _NotAnAnswer as exc:
+            self._end(worker)
+            return _crash(
+                "ChannelTampering",
+                f"the build wrote to the harness's channel ({exc}); its process was killed",
+                FailureKind.EXCEPTION,
+            )
 
     def _worker(self, side: str) -> _Worker | None:
         key = (os.getpid(), side)
@@ -292,41 +321,45 @@ class BuilderHost:
     def _spawn_worker(self, side: str) -> _Worker | None:
         if self._control is None:
             raise RuntimeError("BuilderHost.start() was not called")
+        ours, theirs = socket.socketpair()
         with self._lock:
             try:
-                self._control.send(("spawn",))
-                pid = self._control.recv()
-                fd = recv_handle(self._control)
-            except (EOFError, OSError):
+                self._control.send({"op": "spawn", "side": side})
+                # The harness hands the worker's end over; the host never needs to send one
+                # (its syscall filter refuses sendmsg).
+                send_handle(self._control.sock, theirs.fileno(), self._host_pid or 0)
+                answer = self._control.receive(_CONTROL_TIMEOUT_S)
+                pid = int(answer["pid"])
+            except (EOFError, OSError, ChannelError, KeyError, TypeError, ValueError):
+                ours.close()
                 return None
-        return _Worker(
-            pid=pid, connection=Connection(fd), owner=os.getpid(), side=side, output_dir=self._output_dir or ""
-        )
+            finally:
+                theirs.close()
+        return _Worker(pid=pid, channel=Channel(ours), owner=os.getpid(), side=side, output_dir=self._output_dir or "")
 
     def _end(self, worker: _Worker) -> str:
+        """Kill ``worker`` and say how it ended."""
         worker.kill()
-        self._discard(worker)
-        status = None
-        if self._control is not None:
-            with self._lock:
-                try:
-                    self._control.send(("reap", worker.pid))
-                    status = self._control.recv()
-                except (EOFError, OSError):
-                    status = None
-        return _describe_status(status)
-
-    def _discard(self, worker: _Worker) -> None:
         if self._workers.get((worker.owner, worker.side)) is worker:
             del self._workers[(worker.owner, worker.side)]
         with contextlib.suppress(OSError):
-            worker.connection.close()
+            worker.channel.close()
+        status: int | None = None
+        if self._control is not None:
+            with self._lock:
+                try:
+                    self._control.send({"op": "reap", "pid": worker.pid})
+                    answer = self._control.receive(_CONTROL_TIMEOUT_S)
+                    status = answer["status"] if isinstance(answer.get("status"), int) else None
+                except (EOFError, OSError, ChannelError, AttributeError, KeyError):
+                    status = None
+        return _describe_status(status)
 
 
 @dataclass
 class _Worker:
     pid: int
-    connection: Connection
+    channel: Channel
     owner: int  # the harness process that asked for it
     side: str
     output_dir: str
@@ -336,17 +369,55 @@ class _Worker:
         with contextlib.suppress(OSError):
             os.killpg(self.pid, signal.SIGKILL)
 
-    def output_tail(self) -> str:
+    def printed(self) -> str:
+        """``; it printed: ...``: the last lines of the worker's output, for a crash report."""
         try:
             data = Path(self.output_dir, f"{self.pid}.out").read_bytes()
         except OSError:
             return ""
         text = data[-_OUTPUT_TAIL_CHARS:].decode("utf-8", errors="replace").strip()
-        return " | ".join(line for line in text.splitlines()[-10:] if line.strip())
+        tail = " | ".join(line for line in text.splitlines()[-10:] if line.strip())
+        return f"; it printed: {tail}" if tail else ""
+
+
+class _NotAnAnswer(Exception):
+    """A well-formed frame that is not the answer to the request sent."""
+
+
+def _result_from_wire(answer: Any, request: int) -> BuildResult:
+    if not isinstance(answer, dict) or answer.get("id") != request:
+        raise _NotAnAnswer("a frame that does not answer the build request")
+    manifest, error, duration = answer.get("manifest"), answer.get("error"), answer.get("duration_s")
+    if not isinstance(duration, int | float) or (manifest is None) == (error is None):
+        raise _NotAnAnswer("a malformed answer")
+    if manifest is not None:
+        if not isinstance(manifest, dict):
+            raise _NotAnAnswer("a manifest that is not a mapping")
+        return BuildResult(manifest=manifest, duration_s=float(duration))
+    if not isinstance(error, dict) or not all(isinstance(error.get(k), str) for k in ("type", "message", "kind")):
+        raise _NotAnAnswer("a malformed error")
+    try:
+        kind = FailureKind(error["kind"])
+    except ValueError:
+        raise _NotAnAnswer(f"an unknown failure kind {error['kind']!r}") from None
+    return BuildResult(error=BuilderError(error["type"], error["message"], kind), duration_s=float(duration))
+
+
+def _result_to_wire(result: BuildResult, request: Any) -> dict[str, Any]:
+    return {
+        "id": request,
+        "manifest": result.manifest,
+        "error": result.error.to_dict() if result.error else None,
+        "duration_s": result.duration_s,
+    }
+
+
+def _crash(kind_name: str, message: str, kind: FailureKind) -> BuildResult:
+    return BuildResult(error=BuilderError(kind_name, message, kind))
 
 
 def _lost(message: str) -> BuildResult:
-    return BuildResult(error=BuilderError("ProcessExit", message, FailureKind.EXIT))
+    return _crash("ProcessExit", message, FailureKind.EXIT)
 
 
 def _reap(pid: int, *, grace_s: float = 1.0) -> str:
@@ -391,109 +462,135 @@ def _describe_status(status: int | None) -> str:
 
 
 def _host_main(
-    control: Connection,
+    control: Channel,
     references: Mapping[str, str],
     options: Mapping[str, str],
     output_dir: str,
     timeout_s: float,
 ) -> NoReturn:
-    """Import the builders and serve worker forks until the harness closes the control socket."""
-    real_exit = os._exit
+    """Confine this process, import the builders, then serve worker forks until the harness
+    closes the control channel."""
+    exit_now = confinement.real_exit()
     try:
-        _die_with_parent()
+        confinement.die_with_parent()
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the harness's to handle
-        _redirect_output(Path(output_dir, f"{os.getpid()}.out"))
-        from harness.builders.network_guard import NetworkGuard, isolate_network
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        confinement.adopt_orphans()
+        confinement.redirect_output(Path(output_dir, f"{os.getpid()}.out"))
+        # Fingerprints first: they read files, and import nothing.
+        sources = {side: source_of(reference).to_dict() for side, reference in references.items()}
+        from harness.builders.network_guard import NetworkGuard, confine_network
 
-        network_problem = isolate_network()
+        no_filter, no_namespace = confine_network()
         guard = NetworkGuard()
         guard.install()
-        _intercept_os_exit()
+        confinement.intercept_os_exit()
         builders: dict[str, Callable[..., Any]] = {}
         for side, reference in references.items():
             option = options.get(side, side)
             try:
                 builders[side] = _import_builder(reference, option)
             except ParityInputError as exc:
-                control.send(("error", exc.message, option))
-                real_exit(0)
+                control.send({"op": "error", "message": exc.message, "option": option})
+                exit_now(0)
             attempts = guard.take()
             if attempts:
                 tried = ", ".join(dict.fromkeys(attempt.describe() for attempt in attempts))
-                control.send(("error", f"importing {reference!r} tried to use the network: {tried}", option))
-                real_exit(0)
-        sources = {side: _fingerprint(reference) for side, reference in references.items()}
-        control.send(("ready", sources, network_problem))
-        _serve_forks(control, builders, guard, output_dir, timeout_s, real_exit)
-    except BaseException:
+                message = f"importing {reference!r} tried to use the network: {tried}"
+                control.send({"op": "error", "message": message, "option": option})
+                exit_now(0)
+        # Whatever the imports started (a daemon thread's subprocess, a forked helper) ends here.
+        confinement.kill_children()
+        problems = [problem for problem in (no_filter,) if problem]
+        if no_namespace and no_filter:
+            problems.append(f"no network namespace: {no_namespace}")
+        control.send({"op": "ready", "sources": sources, "problems": problems})
+        _serve_forks(control, builders, guard, output_dir, timeout_s)
+    except BaseException:  # the host must never unwind into the harness's code
         with contextlib.suppress(BaseException):
-            control.send(("error", "the builder host failed: " + traceback.format_exc(limit=3), None))
-    real_exit(0)
+            message = "the builder host failed: " + traceback.format_exc(limit=3)
+            control.send({"op": "error", "message": message, "option": None})
+    exit_now(0)
 
 
 def _serve_forks(
-    control: Connection,
+    control: Channel,
     builders: Mapping[str, Callable[..., Any]],
     guard: Any,
     output_dir: str,
     timeout_s: float,
-    real_exit: Callable[[int], NoReturn],
 ) -> None:
+    workers: set[int] = set()
     while True:
         try:
-            request = control.recv()
-        except (EOFError, OSError):
-            real_exit(0)
-        if request[0] == "spawn":
-            parent_end, worker_end = socket.socketpair()
+            request = control.receive(None)
+        except (EOFError, OSError, ChannelError):
+            break
+        op = request.get("op") if isinstance(request, dict) else None
+        if op == "spawn" and request.get("side") in builders:
+            fd = recv_handle(control.sock)
             pid = os.fork()
             if pid == 0:
                 control.close()
-                parent_end.close()
-                _worker_main(Connection(worker_end.detach()), builders, guard, output_dir, timeout_s, real_exit)
-            worker_end.close()
-            control.send(pid)
-            send_handle(control, parent_end.fileno(), os.getppid())
-            parent_end.close()
-        elif request[0] == "reap":
+                _worker_main(Channel(socket.socket(fileno=fd)), builders[request["side"]], guard, output_dir, timeout_s)
+            os.close(fd)
+            workers.add(pid)
+            control.send({"pid": pid})
+        elif op == "reap" and isinstance(request.get("pid"), int):
+            status: int | None
             try:
-                _, status = os.waitpid(request[1], 0)
+                _, status = os.waitpid(request["pid"], 0)
             except ChildProcessError:
                 status = None
-            control.send(status)
-        # Workers that ended on their own since: reaped, so no zombies pile up.
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
+            workers.discard(request["pid"])
+            control.send({"status": status})
+        else:
+            break  # not the harness speaking: stop serving rather than guess
+        # Orphans a builder left (adopted, since this process is their subreaper): killed.
+        confinement.kill_children(keep=frozenset(workers))
+    # The harness is done (or gone): every worker and orphan goes with this process.
+    confinement.kill_children()
 
 
 def _worker_main(
-    connection: Connection,
-    builders: Mapping[str, Callable[..., Any]],
+    channel: Channel,
+    builder: Callable[..., Any],
     guard: Any,
     output_dir: str,
     timeout_s: float,
-    real_exit: Callable[[int], NoReturn],
 ) -> NoReturn:
+    exit_now = confinement.real_exit()
     try:
         os.setsid()  # its own process group: killed with everything it starts
-        _die_with_parent()
-        output = _redirect_output(Path(output_dir, f"{os.getpid()}.out"))
-        _intercept_os_exit()
+        confinement.die_with_parent()
+        confinement.adopt_orphans()
+        confinement.redirect_output(Path(output_dir, f"{os.getpid()}.out"))
+        confinement.intercept_os_exit()
         while True:
             try:
-                side, inputs = connection.recv()
-            except (EOFError, OSError):
-                real_exit(0)
-            # Only the last build's output is kept: a crash report quotes it.
-            os.ftruncate(output, 0)
-            os.lseek(output, 0, os.SEEK_SET)
+                request = channel.receive(None)
+            except (EOFError, OSError, ChannelError):
+                break
+            if not isinstance(request, dict) or not isinstance(request.get("inputs"), dict):
+                break
+            confinement.truncate_output()  # a crash report quotes only this build's output
             guard.take()
-            result = run_build(builders[side], inputs, timeout_s=timeout_s, network_attempts=guard.take)
-            connection.send(result)
-    except BaseException:
+            result = run_build(builder, request["inputs"], timeout_s=timeout_s, network_attempts=guard.take)
+            # Nothing the build started outlives it.
+            confinement.kill_children()
+            try:
+                channel.send(_result_to_wire(result, request.get("id")))
+            except (ValueError, RecursionError) as exc:  # not JSON after all (NaN slipped through)
+                failure = BuildResult(
+                    error=BuilderError(
+                        type(exc).__name__, f"the manifest cannot be sent: {exc}", FailureKind.NOT_A_MANIFEST
+                    ),
+                    duration_s=result.duration_s,
+                )
+                channel.send(_result_to_wire(failure, request.get("id")))
+    except BaseException:  # a worker must end here, never in the host's loop
         pass
-    real_exit(0)
+    exit_now(0)
 
 
 def _import_builder(reference: str, option: str) -> Callable[..., Any]:
@@ -510,7 +607,7 @@ def _import_builder(reference: str, option: str) -> Callable[..., Any]:
     except SyntaxError as exc:
         where = f" ({exc.filename}, line {exc.lineno})" if exc.filename else ""
         raise ParityInputError(f"cannot import {reference!r}: syntax error: {exc.msg}{where}") from None
-    except BaseException as exc:
+    except BaseException as exc:  # whatever the module raised at import
         raise ParityInputError(f"importing {reference!r} raised {type(exc).__name__}: {exc}{_origin(exc)}") from None
 
 
@@ -520,79 +617,3 @@ def _origin(exc: BaseException) -> str:
     if not user:
         return ""
     return f" (at {user[-1].filename}:{user[-1].lineno})"
-
-
-def source_of(reference: str) -> BuilderSource:
-    """The fingerprint of ``reference`` as this process would import it (its module imported
-    here if it is not yet): what ``BuilderHost.sources`` reports from the host process."""
-    import importlib
-
-    importlib.import_module(reference.removeprefix("capture:").partition(":")[0])
-    return _fingerprint(reference)
-
-
-def _fingerprint(reference: str) -> BuilderSource:
-    """sha256 over the builder's own code: its module's package folder (every file, recursively),
-    or the module file alone for a top-level module, so a saved fuzz report stops counting as
-    evidence as soon as the code it fuzzed changes."""
-    target = reference.removeprefix("capture:")
-    module_name = target.partition(":")[0]
-    module: ModuleType | None = sys.modules.get(module_name)
-    file = getattr(module, "__file__", None)
-    digest = hashlib.sha256(reference.encode())
-    if not file:
-        return BuilderSource(reference, 0, digest.hexdigest())
-    path = Path(file)
-    in_package = "." in module_name or getattr(module, "__path__", None) is not None
-    files = sorted(_source_files(path.parent)) if in_package else [path]
-    if len(files) > _MAX_FINGERPRINT_FILES:
-        files = [path]
-    for item in files:
-        digest.update(str(item.relative_to(path.parent)).encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(item.read_bytes())
-    return BuilderSource(reference, len(files), digest.hexdigest())
-
-
-def _source_files(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
-        found.extend(Path(root, name) for name in names if not name.endswith((".pyc", ".pyo")))
-        if len(found) > _MAX_FINGERPRINT_FILES:
-            break
-    return found
-
-
-def _intercept_os_exit() -> None:
-    """``os._exit`` in this process raises ExitCalled instead, so the build that called it is
-    reported and the worker lives; in processes a builder forks, it exits as usual."""
-    real_exit = os._exit
-    me = os.getpid()
-
-    def intercepted(code: int) -> NoReturn:
-        if os.getpid() != me:
-            real_exit(code)
-        raise ExitCalled(code)
-
-    os._exit = intercepted  # type: ignore[assignment]
-
-
-def _redirect_output(path: Path) -> int:
-    """Send this process's stdout and stderr (file descriptors 1 and 2) to ``path``: a builder's
-    prints must not reach the harness's console, where they could carry a secret."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    return 1
-
-
-def _die_with_parent() -> None:
-    """Linux: be killed when the process that forked this one dies, so nothing is left behind
-    by a harness that was itself killed."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -1,18 +1,21 @@
 """No network while user code builds a manifest.
 
 A builder that submits what it builds (``create_namespaced_custom_object``, ``Workflow.create()``)
-or fetches anything would reach a real cluster or service from a test run. Two layers stop it,
-because either alone leaks:
+or fetches anything would reach a real cluster or service from a test run. Three layers stop it,
+because each alone leaks:
 
-- **the kernel**: the process that imports and runs builders moves into a network namespace of
-  its own (``unshare(CLONE_NEWNET)``; as a non-root user inside a user namespace too), where no
-  interface is up, so nothing, not a C extension nor a ``kubectl`` child process, has a route out;
+- **a syscall filter** (seccomp, through libseccomp's ``pyseccomp`` binding): ``connect``,
+  ``sendmsg``/``sendmmsg`` and ``sendto`` with an address fail with EPERM in the process that
+  imports and runs builders and in everything it starts, ``curl`` and ``kubectl`` included. It
+  also covers unix sockets (``/var/run/docker.sock`` is as good as root on the host), which a
+  network namespace does not. This is the layer a verdict relies on: without it the run says so
+  (:func:`confine_network` returns why) and the gate is INCONCLUSIVE.
+- **a network namespace** (``unshare(CLONE_NEWNET)``; inside a user namespace for a non-root
+  user): no interface is up, so even a syscall the filter does not know has no route out. Docker's
+  default seccomp profile refuses it; the filter above still holds there.
 - **the socket module**: every Python entry point that resolves a name or opens a connection is
   replaced by one that records the attempt (host and port) and refuses it, so the report can say
   *what* the builder tried to reach, and a builder that catches the refusal still fails its side.
-
-The namespace may be unavailable (no user namespaces, a seccomp filter); the socket layer then
-stands alone, and :func:`isolate_network` says so.
 """
 
 from __future__ import annotations
@@ -116,6 +119,41 @@ class NetworkGuard:
             raise guard._refuse(NetworkAttempt(call, name, port if isinstance(port, int) else None))
 
         return guarded
+
+
+def confine_network() -> tuple[str | None, str | None]:
+    """Apply the kernel layers to this process (and so to everything it forks or runs):
+    ``(why the syscall filter is missing, why the namespace is missing)``, None where it holds.
+
+    Call it in a single-threaded process (a freshly forked child) before user code runs.
+    """
+    namespace = isolate_network()
+    return deny_network_syscalls(), namespace
+
+
+def deny_network_syscalls() -> str | None:
+    """Load a seccomp filter that refuses outgoing connections and addressed sends; None on
+    success, else why not. A process's filters are inherited by its children and kept across
+    exec, and cannot be removed."""
+    try:
+        import pyseccomp as seccomp
+    except ImportError as exc:
+        return f"no syscall filter: pyseccomp is not importable ({exc})"
+    except OSError as exc:  # libseccomp.so missing
+        return f"no syscall filter: libseccomp is not installed ({exc})"
+    refuse = seccomp.ERRNO(errno.EPERM)
+    try:
+        rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        rules.add_rule(refuse, "connect")
+        rules.add_rule(refuse, "sendmsg")
+        rules.add_rule(refuse, "sendmmsg")
+        # sendto with no address is send() on a connected socket (the harness's own channel);
+        # with one, it is a datagram to anywhere.
+        rules.add_rule(refuse, "sendto", seccomp.Arg(4, seccomp.NE, 0))
+        rules.load()
+    except (OSError, RuntimeError, ValueError) as exc:
+        return f"no syscall filter: the kernel refused it ({exc})"
+    return None
 
 
 def isolate_network() -> str | None:

@@ -75,6 +75,20 @@ class ExitCalled(BaseException):
         self.code = code
 
 
+class _BuildEvents:
+    """What happened during the current build, whatever the builder did with the exceptions:
+    an alarm that fired or an ``os._exit`` that was called stays a timeout or an exit even if the
+    builder caught it and raised a ValueError (a refusal) or returned a manifest instead."""
+
+    timed_out = False
+    exit_code: int | None = None
+
+
+def record_exit(code: int) -> None:
+    """Called by the ``os._exit`` interceptor (harness.builders.confinement) before it raises."""
+    _BuildEvents.exit_code = code
+
+
 def run_build(
     builder: Callable[[Any], Any],
     argument: Any,
@@ -89,38 +103,38 @@ def run_build(
     the call, which fail the side even when the builder caught the refusal.
     """
     clock = time.perf_counter()
+    _BuildEvents.timed_out, _BuildEvents.exit_code = False, None
     previous = _arm_alarm(timeout_s)
     manifest: dict[str, Any] | None = None
     error: BuilderError | None = None
+    where = ""
     try:
         manifest = coerce_manifest(builder(argument))
-    except BuildTimeout as exc:
-        error = BuilderError(
-            "Timeout", f"did not return within {timeout_s:g} s{_where(exc.__traceback__)}", FailureKind.TIMEOUT
-        )
-    except ExitCalled as exc:
-        error = BuilderError("Exit", f"called os._exit({exc.code}){_where(exc.__traceback__)}", FailureKind.EXIT)
-    except SystemExit as exc:
-        error = BuilderError(
-            "SystemExit", f"called sys.exit({exc.code!r}){_where(exc.__traceback__)}", FailureKind.EXIT
-        )
-    except BaseException as exc:
-        error = BuilderError.from_exception(exc)
+    except BaseException as exc:  # every failure of user code is a result here
+        where = _where(exc.__traceback__)
+        if isinstance(exc, SystemExit):
+            error = BuilderError("SystemExit", f"called sys.exit({exc.code!r}){where}", FailureKind.EXIT)
+        else:
+            error = BuilderError.from_exception(exc)
     finally:
         _disarm_alarm(previous)
+    if _BuildEvents.timed_out:
+        error = BuilderError("Timeout", f"did not return within {timeout_s:g} s{where}", FailureKind.TIMEOUT)
+    elif _BuildEvents.exit_code is not None:
+        error = BuilderError("Exit", f"called os._exit({_BuildEvents.exit_code}){where}", FailureKind.EXIT)
     attempts = network_attempts() if network_attempts is not None else ()
     if attempts:
         tried = ", ".join(dict.fromkeys(attempt.describe() for attempt in attempts))
         error = BuilderError(
             "NetworkAccess", f"tried to use the network during the build: {tried}", FailureKind.NETWORK
         )
-        manifest = None
     return BuildResult(
         manifest=manifest if error is None else None, error=error, duration_s=time.perf_counter() - clock
     )
 
 
 def _raise_timeout(signum: int, frame: FrameType | None) -> None:
+    _BuildEvents.timed_out = True
     raise BuildTimeout
 
 
@@ -153,7 +167,8 @@ def _where(tb: TracebackType | None) -> str:
 
 
 def _is_harness_frame(filename: str) -> bool:
-    return filename in (__file__, _ISOLATION_FILE)
+    return filename in _HARNESS_FRAMES
 
 
-_ISOLATION_FILE = __file__.replace("result.py", "isolation.py")
+# The alarm handler (here) and the exit interceptor (confinement.py) raise on the builder's behalf.
+_HARNESS_FRAMES = frozenset({__file__, __file__.replace("result.py", "confinement.py")})

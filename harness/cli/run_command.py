@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 import click
 
 from harness.builders import HERA_REF, LEGACY_REF
-from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, MAX_BUILD_TIMEOUT_S
 from harness.cli.output import tolerate_closed_stdout
-from harness.engine import ParitySession, RunConfig, RunResult
+from harness.engine import InterruptWatch, ParitySession, RunConfig, RunResult
 from harness.execute import EXECUTORS
 from harness.phases import Phase, Verdict
 from harness.report import ReportWriteError, check_report_dir, write_reports
@@ -62,7 +60,7 @@ from harness.scenarios import load_scenarios
 @click.option(
     "--build-timeout",
     "build_timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=MAX_BUILD_TIMEOUT_S),
     default=DEFAULT_BUILD_TIMEOUT_S,
     show_default=True,
     help="Seconds a builder may take for one build; past it, that side crashed.",
@@ -119,13 +117,13 @@ def run(
         rollout=load_rollout_config(Path(), rollout_file),
         fuzz_report=fuzz_report,
     )
-    with _sigterm_interrupts():
+    with InterruptWatch():
         try:
             session = ParitySession(config)
         except KeyboardInterrupt:
             click.echo("parity: interrupted before any scenario ran; no report written", err=True)
             sys.exit(Verdict.INCONCLUSIVE.exit_code)
-    with session, _sigterm_interrupts():
+    with session:
         show_progress = sys.stderr.isatty() if progress is None else progress
         if show_progress:
             from harness.cli._progress import ScenarioProgress
@@ -146,21 +144,6 @@ def run(
     with tolerate_closed_stdout():
         _print_summary(result, paths)
     sys.exit(result.verdict.verdict.exit_code)
-
-
-class _sigterm_interrupts:
-    """SIGTERM (a cancelled CI job) stops the run like Ctrl-C: what finished is reported,
-    INCONCLUSIVE."""
-
-    def __enter__(self) -> None:
-        self._previous = signal.signal(signal.SIGTERM, _interrupt)
-
-    def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGTERM, self._previous)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _print_summary(result: RunResult, paths: list[Path]) -> None:

@@ -98,9 +98,12 @@ def _decide(
     verdict = classify(raw, context)
     path = render(raw.segments)
     category, rule, message = verdict.category, verdict.rule, verdict.message
+    demoted_from = None
     if rules is not None:
         user_rule = rules.decide(path)
         if user_rule is not None:
+            if verdict.category is Category.SEMANTIC and user_rule.category is not Category.SEMANTIC:
+                demoted_from = verdict.rule
             category, rule = user_rule.category, user_rule.id
             if user_rule.reason:
                 message = f"{message} [{user_rule.reason}]"
@@ -118,7 +121,7 @@ def _decide(
         if only_varying is False:
             detail = noise.beyond(path, raw.left, raw.right)
             message = f"{message} ({BEYOND_NOISE_NOTE}{': ' + detail if detail else ''})"
-    difference = Difference(path, category, rule, _json(raw.left), _json(raw.right), message)
+    difference = Difference(path, category, rule, _json(raw.left), _json(raw.right), message, demoted_from=demoted_from)
     if waivers is not None:
         waiver = waivers.match(difference, scenario)
         if waiver is not None:

@@ -26,6 +26,9 @@ class Difference:
     right: Any
     message: str  # one line: what this changes at run time
     waiver: str | None = None
+    # A user rule replaced the built-in rules' semantic verdict: the built-in rule's id. The gate
+    # shows every such demotion (a rules.yaml must not quietly turn real changes into form).
+    demoted_from: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -38,6 +41,8 @@ class Difference:
         }
         if self.waiver is not None:
             data["waiver"] = self.waiver
+        if self.demoted_from is not None:
+            data["demoted_from"] = self.demoted_from
         return data
 
 

@@ -11,7 +11,8 @@ elsewhere in it"):
   whitespace, no newline): a wildcard that only ever saw a number vary never absorbs an added
   line or an added command;
 - numbers, booleans: any value of the same JSON type;
-- a key or item one build has and the other lacks: its presence and its content, at that path;
+- a key or item one build has and the other lacks: its presence varies, so at that path it may be
+  absent or hold what that build held, never content no legacy build produced;
 - items of a keyed list whose *name* varies (``env[RUN_3]`` in one build, ``env[RUN_7]`` in the
   other): any item whose name and content fit the pair's templates, as long as both sides have as
   many of them;
@@ -408,6 +409,21 @@ class AnyValue(Variation):
 
 
 @dataclass(frozen=True, slots=True)
+class Presence(Variation):
+    """Present in one legacy build, absent in the other: absent, or exactly what that build held.
+    (A build that sometimes adds ``securityContext: {runAsNonRoot: true}`` does not make
+    ``{privileged: true}`` noise.)"""
+
+    present: Any  # JSON-ready
+
+    def fits(self, value: Any) -> bool:
+        if value is ABSENT:
+            return True
+        shown = to_json(value)
+        return _json_kind(shown) == _json_kind(self.present) and shown == self.present
+
+
+@dataclass(frozen=True, slots=True)
 class SameValue(Variation):
     value: Any
 
@@ -460,7 +476,7 @@ class JsonVariation(Variation):
 def vary(first: Any, second: Any) -> Variation:
     """What varies between two plain (JSON-ready) values; ``ABSENT`` when a build has none."""
     if first is ABSENT or second is ABSENT:
-        return AnyValue()
+        return Presence(second if first is ABSENT else first)
     kind_a, kind_b = _json_kind(first), _json_kind(second)
     if kind_a == kind_b and first == second:
         return SameValue(first)
@@ -571,7 +587,7 @@ class NodeVariation(Variation):
 def node_variation(first: Any, second: Any) -> Variation:
     """What varies between two canonical nodes at one path (``ABSENT`` when a build has none)."""
     if first is ABSENT or second is ABSENT:
-        return AnyValue()
+        return Presence(to_json(second if first is ABSENT else first))
     shown_a, shown_b = to_json(first), to_json(second)
     return NodeVariation(
         value=vary(shown_a, shown_b),
@@ -771,7 +787,7 @@ def calibrate_noise(
                 )
             )
         else:
-            entries.update((path, AnyValue()) for path, _, _ in (*mine, *theirs))
+            entries.update((path, Presence(to_json(item))) for path, _, item in (*mine, *theirs))
     return NoiseModel(entries)
 
 

@@ -67,6 +67,11 @@ class Evidence:
     # whether it was cut short: a scenario that did not run is missing evidence.
     expected: tuple[str, ...] | None = None
     interrupted: bool = False
+    # What of the build confinement this machine could not provide (no syscall filter...).
+    confinement_problems: tuple[str, ...] = ()
+    # User rules (rules.yaml) that turned differences the built-in rules call semantic into
+    # something else: rule id -> how many.
+    demoted_by_rules: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,8 @@ def scenarios_ran(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
         return Reason(
             "scenarios-ran",
             Verdict.INCONCLUSIVE,
-            f"the run was interrupted after {len(ran)} of {total} scenarios; the others gave no evidence",
+            f"the run was interrupted after {len(ran)} of {total} scenarios had run; what was still to come "
+            "(scenarios, the router probe, fuzzing) gave no evidence",
             missing,
         )
     if missing:
@@ -131,6 +137,34 @@ def scenarios_ran(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
             crashed,
         )
     return Reason("scenarios-ran", Verdict.READY, f"all {len(evidence.outcomes)} scenarios ran")
+
+
+def build_isolation(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
+    """Builders ran where they could not reach the network (harness.builders.network_guard): a
+    build that could have talked to a cluster is not evidence a gate can stand on."""
+    if evidence.confinement_problems:
+        return Reason(
+            "build-isolation",
+            Verdict.INCONCLUSIVE,
+            "builds ran without network confinement: "
+            + "; ".join(evidence.confinement_problems)
+            + " (run where seccomp filters can be loaded, e.g. not under a container profile that forbids them)",
+        )
+    return Reason("build-isolation", Verdict.READY, "builds ran with outgoing connections refused by the kernel")
+
+
+def user_rules(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
+    """User rules (rules.yaml) may declare a difference the built-in rules call semantic to be
+    metadata or cosmetic: a team's decision, so it is shown on every gate, never silent."""
+    if not evidence.demoted_by_rules:
+        return None
+    total = sum(count for _, count in evidence.demoted_by_rules)
+    listed = ", ".join(f"{rule} ({count})" for rule, count in evidence.demoted_by_rules)
+    return Reason(
+        "user-rules",
+        Verdict.READY,
+        f"{total} differences the built-in rules call semantic were declared not to fail by user rules: {listed}",
+    )
 
 
 def legacy_baseline(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
@@ -366,9 +400,11 @@ def fuzz_examples(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
 
 _CHECKS: tuple[Check, ...] = (
     scenarios_ran,
+    build_isolation,
     legacy_baseline,
     manifests_compared,
     manifest_parity,
+    user_rules,
     scenario_expectations,
     waivers_current,
     waivers_used,
