@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.builders import HERA_REF, LEGACY_REF
-from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, check_build_timeout
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, BuildTicket, check_build_timeout
 from harness.diff import Category, Comparison, Difference, NoiseModel, calibrate_noise, compare
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
@@ -100,6 +100,8 @@ class RunResult:
 
 
 ProgressCallback = Callable[[ScenarioOutcome], None]
+# A scenario's two builds, sent and not yet collected: (legacy, new).
+_SubmittedBuilds = tuple[BuildTicket, BuildTicket]
 
 
 class ParitySession:
@@ -140,7 +142,9 @@ class ParitySession:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def run_scenario(self, scenario: Scenario) -> ScenarioOutcome:
+    def run_scenario(self, scenario: Scenario, builds: _SubmittedBuilds | None = None) -> ScenarioOutcome:
+        """One scenario's outcome; ``builds`` are its two builds when already submitted (see
+        ``outcomes``), else they are submitted here."""
         blank = ScenarioOutcome(
             name=scenario.name,
             kind=scenario.kind,
@@ -150,18 +154,20 @@ class ParitySession:
             inputs=scenario.inputs.for_builder(),
         )
         try:
-            return self._run_scenario(scenario, blank)
+            return self._run_scenario(scenario, blank, builds or self._submit(scenario))
         except Exception:  # a harness bug must cost one scenario, not the run
             # The traceback goes into the outcome, which every output redacts; never straight to
             # stderr, where a value in an exception message would escape redaction.
             log.debug("scenario %s crashed", scenario.name)
             return replace(blank, crash=traceback.format_exc(limit=-8).strip())
 
-    def _run_scenario(self, scenario: Scenario, blank: ScenarioOutcome) -> ScenarioOutcome:
+    def _submit(self, scenario: Scenario) -> _SubmittedBuilds:
         inputs = scenario.inputs.for_builder()
-        built = self.host.build_all([("legacy", inputs), ("new", inputs)])
-        legacy = SideResult.of(self.config.legacy, built[0])
-        new = SideResult.of(self.config.new, built[1])
+        return self.host.submit("legacy", inputs), self.host.submit("new", inputs)
+
+    def _run_scenario(self, scenario: Scenario, blank: ScenarioOutcome, builds: _SubmittedBuilds) -> ScenarioOutcome:
+        legacy = SideResult.of(self.config.legacy, self.host.result(builds[0]))
+        new = SideResult.of(self.config.new, self.host.result(builds[1]))
         outcome = replace(blank, legacy=legacy, new=new)
         status = decide_sides(legacy, new)
         if status is not None:
@@ -237,7 +243,7 @@ class ParitySession:
         )
         with InterruptWatch() as interrupts:
             try:
-                for outcome in self._outcomes(scenarios):
+                for outcome in self.outcomes(scenarios):
                     outcomes.append(outcome)
                     if progress:
                         progress(outcome)
@@ -252,13 +258,21 @@ class ParitySession:
         # finished, as an interrupted run.
         return finish(duration_s=time.perf_counter() - clock, interrupted=True)
 
-    def _outcomes(self, scenarios: Sequence[Scenario]) -> Iterator[ScenarioOutcome]:
+    def outcomes(self, scenarios: Sequence[Scenario]) -> Iterator[ScenarioOutcome]:
+        """Each scenario's outcome, in order (``config.jobs`` processes); ``run`` gates them."""
         jobs = min(max(1, self.config.jobs), len(scenarios) or 1)
         if jobs == 1:
-            for scenario in scenarios:
-                yield self.run_scenario(scenario)
+            yield from self._pipelined(scenarios)
             return
         yield from self._parallel_outcomes(scenarios, jobs)
+
+    def _pipelined(self, scenarios: Sequence[Scenario]) -> Iterator[ScenarioOutcome]:
+        # The next scenario's builds are sent before this one is compared: the builder workers
+        # build while the harness compares, and never wait idle between builds.
+        upcoming = self._submit(scenarios[0]) if scenarios else None
+        for index, scenario in enumerate(scenarios):
+            builds, upcoming = upcoming, self._submit(scenarios[index + 1]) if index + 1 < len(scenarios) else None
+            yield self.run_scenario(scenario, builds)
 
     def _parallel_outcomes(self, scenarios: Sequence[Scenario], jobs: int) -> Iterator[ScenarioOutcome]:
         # Forked workers inherit this session: its waivers, executor and builder host (each
@@ -275,9 +289,12 @@ class ParitySession:
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker)
         done: set[str] = set()
         try:
-            for outcome in pool.map(_run_in_worker, scenarios, chunksize=max(1, len(scenarios) // (jobs * 4))):
-                done.add(outcome.name)
-                yield outcome
+            size = max(1, len(scenarios) // (jobs * 4))
+            chunks = [scenarios[start : start + size] for start in range(0, len(scenarios), size)]
+            for chunk in pool.map(_run_in_worker, chunks):
+                for outcome in chunk:
+                    done.add(outcome.name)
+                    yield outcome
         except BrokenProcessPool:
             # A worker died (the harness's own code: builders cannot take one down). Its
             # scenarios, and those queued behind them, are recorded as crashed: no evidence.
@@ -533,6 +550,6 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_in_worker(scenario: Scenario) -> ScenarioOutcome:
+def _run_in_worker(scenarios: Sequence[Scenario]) -> list[ScenarioOutcome]:
     assert _forked_session is not None, "worker forked without a session"
-    return _forked_session.run_scenario(scenario)
+    return list(_forked_session._pipelined(scenarios))

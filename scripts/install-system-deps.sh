@@ -23,7 +23,8 @@ as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 
 # --- Debian packages ------------------------------------------------------------------------
 # chromium: the HTML report's browser test (tests/test_report_browser.py) opens it headless.
-packages=(bubblewrap util-linux ca-certificates chromium)
+# libseccomp2: the syscall filter that keeps builders off the network (harness.builders.network_guard).
+packages=(bubblewrap util-linux ca-certificates chromium libseccomp2)
 [[ "$SKIP_DOCKER" == 1 ]] || packages+=(docker.io debootstrap)
 missing=()
 for package in "${packages[@]}"; do
