@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from harness.builders import HERA_REF, LEGACY_REF
-from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, MAX_BUILD_TIMEOUT_S
+from harness.cli import _options
 
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
@@ -60,14 +60,7 @@ EXIT_FOUND = 1
     help="Write the machine-readable result (JSON) to this file.",
 )
 @click.option("--no-database", is_flag=True, help="Neither replay nor save examples in .hypothesis/.")
-@click.option(
-    "--build-timeout",
-    "build_timeout",
-    type=click.FloatRange(min=0, min_open=True, max=MAX_BUILD_TIMEOUT_S),
-    default=DEFAULT_BUILD_TIMEOUT_S,
-    show_default=True,
-    help="Seconds a builder may take for one build; past it, that side crashed.",
-)
+@_options.build_timeout
 def fuzz(
     examples: int | None,
     legacy: str,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from harness.builders import HERA_REF, LEGACY_REF
-from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, MAX_BUILD_TIMEOUT_S
+from harness.cli import _options
 from harness.cli.output import tolerate_closed_stdout
 from harness.engine import InterruptWatch, ParitySession, RunConfig, RunResult
 from harness.execute import EXECUTORS
@@ -57,14 +57,7 @@ from harness.scenarios import load_scenarios
     default=None,
     help="User rules marking paths semantic or cosmetic [default: rules.yaml beside the scenarios, when present].",
 )
-@click.option(
-    "--build-timeout",
-    "build_timeout",
-    type=click.FloatRange(min=0, min_open=True, max=MAX_BUILD_TIMEOUT_S),
-    default=DEFAULT_BUILD_TIMEOUT_S,
-    show_default=True,
-    help="Seconds a builder may take for one build; past it, that side crashed.",
-)
+@_options.build_timeout
 @click.option(
     "--rollout",
     "rollout_file",

@@ -15,9 +15,9 @@ from typing import Any, Final
 
 from harness.diff.model import Category
 from harness.diff.paths import Index, Item, Key, Segment, render
-from harness.diff.walk import ABSENT, RawDifference
+from harness.diff.walk import ABSENT, RawDifference, lookup
 from harness.normalize import _kubernetes_vars as k8s
-from harness.normalize.canonical import Leaf, to_json
+from harness.normalize.canonical import Leaf, json_kind, to_json
 from harness.normalize.excerpt import clip, excerpt_pair
 
 RULE_DOCUMENT = "document-presence"
@@ -192,7 +192,7 @@ def claim_template(diff: RawDifference, context: Context) -> Verdict | None:
     if not (only_left or diff.left is ABSENT):
         return None
     doc = context.right_doc if only_left else context.left_doc
-    sibling = _lookup(doc, (*segs[:-2], Key(other), segs[-1]))
+    sibling = lookup(doc, (*segs[:-2], Key(other), segs[-1]))
     if sibling is ABSENT:
         return None
     name = segs[-1].name
@@ -328,20 +328,6 @@ def explain(rule: str, left: Any, right: Any) -> str | None:
 # --- message helpers ---------------------------------------------------------------------------------
 
 
-def _lookup(doc: Any, segments: tuple[Segment, ...]) -> Any:
-    node = doc
-    for seg in segments:
-        if isinstance(seg, Index):
-            if not isinstance(node, list) or seg.index >= len(node):
-                return ABSENT
-            node = node[seg.index]
-        else:
-            if not isinstance(node, dict) or seg.name not in node:
-                return ABSENT
-            node = node[seg.name]
-    return node
-
-
 def _compared_as(node: Any) -> str:
     if isinstance(node, k8s.ExpandedText):
         return "string"  # equal to a plain string holding its expanded text
@@ -354,18 +340,7 @@ def _compared_as(node: Any) -> str:
 
 
 def _type_name(node: Any) -> str:
-    raw = to_json(node)
-    if isinstance(raw, bool):
-        return "boolean"
-    if isinstance(raw, int | float):
-        return "number"
-    if isinstance(raw, str):
-        return "string"
-    if isinstance(raw, list):
-        return "list"
-    if isinstance(raw, dict):
-        return "mapping"
-    return type(raw).__name__
+    return json_kind(to_json(node))
 
 
 def _where(segments: tuple[Segment, ...]) -> str:

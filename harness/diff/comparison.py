@@ -7,11 +7,11 @@ from typing import Any
 
 from harness.diff.classify import Context, classify
 from harness.diff.model import Category, Comparison, Difference
-from harness.diff.noise import NoiseModel, lookup
+from harness.diff.noise import NoiseModel
 from harness.diff.paths import Item, render
 from harness.diff.rules import RuleSet
 from harness.diff.waivers import WaiverSet
-from harness.diff.walk import ABSENT, RawDifference, walk
+from harness.diff.walk import ABSENT, RawDifference, lookup, walk
 from harness.normalize import CanonicalManifest, canonicalize, to_json
 
 Manifest = Mapping[str, Any] | Sequence[Mapping[str, Any]]

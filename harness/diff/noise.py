@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from harness.diff.paths import Index, Item, Segment, parse, render
 from harness.diff.walk import ABSENT
 from harness.normalize import CanonicalManifest, Leaf, canonicalize, to_json
+from harness.normalize.canonical import json_kind
 
 if TYPE_CHECKING:
     from harness.diff.comparison import Manifest
@@ -420,7 +421,7 @@ class Presence(Variation):
         if value is ABSENT:
             return True
         shown = to_json(value)
-        return _json_kind(shown) == _json_kind(self.present) and shown == self.present
+        return json_kind(shown) == json_kind(self.present) and shown == self.present
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +429,7 @@ class SameValue(Variation):
     value: Any
 
     def fits(self, value: Any) -> bool:
-        return value is not ABSENT and _json_kind(value) == _json_kind(self.value) and value == self.value
+        return value is not ABSENT and json_kind(value) == json_kind(self.value) and value == self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,7 +447,7 @@ class KindVariation(Variation):
     kinds: frozenset[str]
 
     def fits(self, value: Any) -> bool:
-        return value is not ABSENT and _json_kind(value) in self.kinds
+        return value is not ABSENT and json_kind(value) in self.kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,7 +478,7 @@ def vary(first: Any, second: Any) -> Variation:
     """What varies between two plain (JSON-ready) values; ``ABSENT`` when a build has none."""
     if first is ABSENT or second is ABSENT:
         return Presence(second if first is ABSENT else first)
-    kind_a, kind_b = _json_kind(first), _json_kind(second)
+    kind_a, kind_b = json_kind(first), json_kind(second)
     if kind_a == kind_b and first == second:
         return SameValue(first)
     if kind_a == kind_b == "string":
@@ -487,22 +488,6 @@ def vary(first: Any, second: Any) -> Variation:
     if kind_a == kind_b == "list" and len(first) == len(second):
         return ItemsVariation(tuple(vary(a, b) for a, b in zip(first, second, strict=True)))
     return JsonVariation(template_between(_json_text(first), _json_text(second)))
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if value is None:
-        return "null"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, dict):
-        return "mapping"
-    return type(value).__name__
 
 
 def _json_text(value: Any) -> str:
@@ -592,7 +577,7 @@ def node_variation(first: Any, second: Any) -> Variation:
     return NodeVariation(
         value=vary(shown_a, shown_b),
         kinds=frozenset({_node_kind(first), _node_kind(second)}),
-        key_varies=_json_kind(shown_a) == _json_kind(shown_b) and shown_a == shown_b,
+        key_varies=json_kind(shown_a) == json_kind(shown_b) and shown_a == shown_b,
         statements=_statement_fits(first, second),
     )
 
@@ -671,7 +656,7 @@ class NoiseModel(Collection[str]):
         entries: dict[_Path, Variation] = {}
         for path in [*first, *(p for p in second if p not in first)]:
             a, b = first.get(path, ABSENT), second.get(path, ABSENT)
-            if a is ABSENT or b is ABSENT or _json_kind(a) != _json_kind(b) or a != b:
+            if a is ABSENT or b is ABSENT or json_kind(a) != json_kind(b) or a != b:
                 entries[parse(path)] = vary(a, b)
         return cls(entries)
 
@@ -789,17 +774,3 @@ def calibrate_noise(
         else:
             entries.update((path, Presence(to_json(item))) for path, _, item in (*mine, *theirs))
     return NoiseModel(entries)
-
-
-def lookup(node: Any, segments: Iterable[Segment]) -> Any:
-    """The node at ``segments`` below ``node`` (a canonical document), or ``ABSENT``."""
-    for seg in segments:
-        if isinstance(seg, Index):
-            if not isinstance(node, list) or seg.index >= len(node):
-                return ABSENT
-            node = node[seg.index]
-        else:
-            if not isinstance(node, dict) or seg.name not in node:
-                return ABSENT
-            node = node[seg.name]
-    return node

@@ -6,7 +6,7 @@ differs, not to the size of the manifests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,3 +90,17 @@ def _mapping(
                 yield RawDifference((*prefix, seg(key)), ABSENT, b)
             else:
                 yield from walk(ABSENT, b, (*prefix, seg(key)))
+
+
+def lookup(node: Any, segments: Iterable[Segment]) -> Any:
+    """The node at ``segments`` below ``node`` (a canonical document), or ``ABSENT``."""
+    for seg in segments:
+        if isinstance(seg, Index):
+            if not isinstance(node, list) or seg.index >= len(node):
+                return ABSENT
+            node = node[seg.index]
+        else:
+            if not isinstance(node, dict) or seg.name not in node:
+                return ABSENT
+            node = node[seg.name]
+    return node

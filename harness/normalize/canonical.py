@@ -58,6 +58,23 @@ def to_json(node: Any) -> Any:
     return node
 
 
+def json_kind(value: Any) -> str:
+    """The JSON type of a JSON-ready value, as messages name it ("string", "number", "null", ...)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__
+
+
 def freeze(node: Any) -> Hashable:
     """A hashable, order-insensitive-for-mappings key of a canonical node (for set-like lists)."""
     if isinstance(node, Leaf):
