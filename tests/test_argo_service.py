@@ -9,17 +9,13 @@ it is not Kubernetes and proves nothing about Argo itself (no test here claims s
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import socket
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -40,291 +36,17 @@ from harness.argo import (
 from harness.argo import service as service_module
 from harness.argo.result import classify
 from harness.argo.service import PACKAGE_HINT, kubeconfig_contexts
-
-# --- a stand-in for the Kubernetes API ----------------------------------------------------------------
-
-_ARGO = "/apis/argoproj.io/v1alpha1"
-Handler = Callable[["FakeKubernetes", str, str, dict[str, str], Any], "Response | None"]
-
-
-@dataclass
-class Response:
-    status: int
-    body: Any = None  # JSON-ready, bytes, or an iterator of bytes (a stream)
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    content_type: str
-
-
-@dataclass
-class FakeKubernetes:
-    """In-memory objects by path, a request log, and hooks that play the controller.
-
-    ``workflow_statuses[(namespace, name)]`` is the list of statuses the "controller" gives a
-    workflow, one per watch event (or per read when polling). ``watch`` is how watch requests are
-    answered: "events", "gone" (410 once, then events), "broken" (500), "silent" (no event).
-    ``pod_result(pod)`` decides how a created pod ends: (phase, log). ``failures`` answer every
-    matching request with an error; ``failures_once`` each answer the first matching request only
-    (a server busy for a moment). A GET of a namespace's ``pods`` lists them (``labelSelector``
-    ``key=value`` honoured).
-    """
-
-    crd_installed: bool = True
-    watch: str = "events"
-    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
-    requests: list[Request] = field(default_factory=list)
-    workflow_statuses: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
-    controller: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
-    logs: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    pod_result: Callable[[dict[str, Any]], tuple[str, str]] | None = None
-    failures: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)  # (method, path regex)
-    failures_once: list[tuple[str, str, int, str]] = field(default_factory=list)  # method, path regex, status
-    version: int = 100
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    _gone_sent: bool = False
-
-    # --- bookkeeping ----------------------------------------------------------------------------
-
-    def bump(self) -> str:
-        self.version += 1
-        return str(self.version)
-
-    def sent(self, method: str, pattern: str) -> list[Request]:
-        return [r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)]
-
-    def created(self, pattern: str) -> list[Any]:
-        return [r.body for r in self.sent("POST", pattern)]
-
-    # --- the API ---------------------------------------------------------------------------------
-
-    def handle(self, request: Request) -> Response:
-        with self.lock:
-            self.requests.append(request)
-            for (method, pattern), (status, message) in self.failures.items():
-                if method == request.method and re.fullmatch(pattern, request.path):
-                    return _status(status, message)
-            for index, (method, pattern, status, message) in enumerate(self.failures_once):
-                if method == request.method and re.fullmatch(pattern, request.path):
-                    del self.failures_once[index]
-                    return _status(status, message)
-            return self._handle(request)
-
-    def _handle(self, request: Request) -> Response:
-        method, path, query = request.method, request.path.rstrip("/"), request.query
-        if path == "/version":
-            return Response(200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0-fake"})
-        if path == _ARGO:
-            if not self.crd_installed:
-                return _status(404, "the server could not find the requested resource")
-            resources = [
-                {
-                    "name": "workflows",
-                    "singularName": "workflow",
-                    "namespaced": True,
-                    "kind": "Workflow",
-                    "verbs": ["get", "list", "watch", "create"],
-                }
-            ]
-            return Response(
-                200, {"kind": "APIResourceList", "groupVersion": "argoproj.io/v1alpha1", "resources": resources}
-            )
-        log = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/log", path)
-        if log:
-            pod = (log.group(1), log.group(2), query.get("container", ""))
-            if f"/api/v1/namespaces/{pod[0]}/pods/{pod[1]}" not in self.objects and pod not in self.logs:
-                return _status(404, f'pods "{pod[1]}" not found')
-            return Response(200, self.logs.get(pod, "").encode())
-        if method == "GET" and query.get("watch") == "true":
-            return self._watch(path, query)
-        if method == "POST":
-            return self._create(path, request.body)
-        if method == "GET" and re.fullmatch(r"/api/v1/namespaces/[^/]+/pods", path):
-            return Response(200, {"kind": "PodList", "items": self._list(path, query.get("labelSelector"))})
-        if path not in self.objects:
-            if method == "DELETE" and path.startswith("/api/v1/namespaces/"):
-                return _status(404, "namespace not found")
-            return _status(404, f"{path.rsplit('/', 1)[-1]!r} not found")
-        if method == "GET":
-            workflow = re.fullmatch(rf"{_ARGO}/namespaces/([^/]+)/workflows/([^/]+)", path)
-            if workflow and self.watch in ("broken", "polling"):
-                self._advance(workflow.group(1), workflow.group(2))  # polling: one step per read
-            return Response(200, self.objects[path])
-        if method == "PUT":
-            body = dict(request.body)
-            body.setdefault("metadata", {})["resourceVersion"] = self.bump()
-            self.objects[path] = body
-            return Response(200, body)
-        if method == "PATCH":
-            _merge(self.objects[path], request.body)
-            self.objects[path]["metadata"]["resourceVersion"] = self.bump()
-            return Response(200, self.objects[path])
-        if method == "DELETE":
-            for key in [key for key in self.objects if key == path or _namespace_prefix(path) in key]:
-                del self.objects[key]
-            return Response(200, {"kind": "Status", "status": "Success"})
-        return _status(405, f"{method} not supported by the fake")
-
-    def _create(self, collection: str, body: dict[str, Any]) -> Response:
-        body = json.loads(json.dumps(body))
-        metadata = body.setdefault("metadata", {})
-        if not metadata.get("name") and metadata.get("generateName"):
-            metadata["name"] = metadata["generateName"] + "x7k2p"
-        path = f"{collection}/{metadata['name']}"
-        if path in self.objects:
-            return _status(409, f"{metadata['name']!r} already exists", reason="AlreadyExists")
-        namespace = re.match(r".*/namespaces/([^/]+)/", collection + "/")
-        if namespace and not collection.endswith("/namespaces"):
-            if f"/api/v1/namespaces/{namespace.group(1)}" not in self.objects:
-                return _status(404, f'namespaces "{namespace.group(1)}" not found')
-            metadata["namespace"] = namespace.group(1)
-        metadata["resourceVersion"] = self.bump()
-        metadata["uid"] = f"uid-{self.version}"
-        self.objects[path] = body
-        if collection.endswith("/workflows") and self.controller is not None:
-            self.workflow_statuses[(metadata["namespace"], metadata["name"])] = self.controller(body)
-        if collection.endswith("/pods") and self.pod_result is not None:
-            phase, text = self.pod_result(body)
-            body["status"] = {"phase": phase}
-            container = body["spec"]["containers"][0]["name"]
-            self.logs[(metadata["namespace"], metadata["name"], container)] = text
-        return Response(201, body)
-
-    def _list(self, collection: str, selector: str | None) -> list[dict[str, Any]]:
-        key, _, value = (selector or "").partition("=")
-        items = []
-        for path, obj in self.objects.items():
-            if path.rsplit("/", 1)[0] != collection:
-                continue
-            if key and (obj.get("metadata", {}).get("labels") or {}).get(key) != value:
-                continue
-            items.append(obj)
-        return items
-
-    def _advance(self, namespace: str, name: str) -> dict[str, Any] | None:
-        pending = self.workflow_statuses.get((namespace, name))
-        if not pending:
-            return None
-        obj = self.objects[f"{_ARGO}/namespaces/{namespace}/workflows/{name}"]
-        obj["status"] = pending.pop(0)
-        obj["metadata"]["resourceVersion"] = self.bump()
-        copied: dict[str, Any] = json.loads(json.dumps(obj))
-        return copied
-
-    def _watch(self, path: str, query: dict[str, str]) -> Response:
-        if self.watch == "broken":
-            return _status(500, "watch is broken in this fake")
-        if self.watch == "gone" and not self._gone_sent:
-            self._gone_sent = True
-            gone = {
-                "type": "ERROR",
-                "object": {"kind": "Status", "code": 410, "reason": "Expired", "message": "too old resource version"},
-            }
-            return Response(200, iter([json.dumps(gone).encode() + b"\n"]))
-        match = re.fullmatch(rf"{_ARGO}/namespaces/([^/]+)/workflows", path)
-        name = query.get("fieldSelector", "").removeprefix("metadata.name=")
-        events: list[bytes] = []
-        if match and self.watch != "silent":
-            while (changed := self._advance(match.group(1), name)) is not None:
-                events.append(json.dumps({"type": "MODIFIED", "object": changed}).encode() + b"\n")
-        return Response(200, iter(events))
-
-
-def _namespace_prefix(path: str) -> str:
-    namespace = re.fullmatch(r"/api/v1/namespaces/([^/]+)", path)
-    return f"/namespaces/{namespace.group(1)}/" if namespace else "\0"
-
-
-def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
-    for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
-        else:
-            target[key] = value
-
-
-def _status(code: int, message: str, reason: str = "Failure") -> Response:
-    return Response(
-        code,
-        {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code},
-    )
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def _serve(self) -> None:
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query))
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        body = json.loads(raw) if raw else None
-        content_type = self.headers.get("Content-Type", "")
-        response = self.server.fake.handle(Request(self.command, url.path, query, body, content_type))
-        self.send_response(response.status)
-        if isinstance(response.body, Iterator):
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()  # no length: the stream ends when the connection closes
-            for chunk in response.body:
-                self.wfile.write(chunk)
-                self.wfile.flush()
-            return
-        data = response.body if isinstance(response.body, bytes) else json.dumps(response.body).encode()
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeKubernetes
-
-
-def kubeconfig_for(path: Path, server: str) -> Path:
-    """A kubeconfig with one context, ``fake`` (the current one), reaching ``server``."""
-    return kubeconfig_with(path, {"fake": server}, current="fake")
-
-
-def kubeconfig_with(path: Path, servers: dict[str, str], *, current: str) -> Path:
-    """A kubeconfig with a context (and a cluster) of each name in ``servers``, reaching its URL."""
-    path.write_text(
-        json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": name, "cluster": {"server": url}} for name, url in servers.items()],
-                "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-                "contexts": [{"name": name, "context": {"cluster": name, "user": "fake"}} for name in servers],
-                "current-context": current,
-            }
-        )
-    )
-    return path
-
-
-@contextlib.contextmanager
-def running_fake(tmp_path: Path) -> Iterator[tuple[FakeKubernetes, Path]]:
-    """A running fake API server and a kubeconfig pointing at it."""
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.fake = FakeKubernetes()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server.fake, kubeconfig_for(tmp_path / "kubeconfig", f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
+from tests.fakes.kubernetes_api import (
+    ARGO_API,
+    FakeApiHandler,
+    FakeApiServer,
+    FakeKubernetes,
+    Response,
+    closed_port,
+    kubeconfig_for,
+    kubeconfig_with,
+    running_fake,
+)
 
 
 @pytest.fixture
@@ -434,7 +156,7 @@ def test_connection_and_config_errors_map_to_kinds() -> None:
     import urllib3
     from kubernetes.config import ConfigException
 
-    closed = _closed_port()
+    closed = closed_port()
     try:
         urllib3.PoolManager(retries=False).request("GET", f"http://127.0.0.1:{closed}/")
     except Exception as exc:
@@ -478,7 +200,7 @@ def test_a_missing_or_unusable_kubeconfig(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_api(tmp_path: Path) -> None:
-    port = _closed_port()
+    port = closed_port()
     result = service_for(kubeconfig_for(tmp_path / "k", f"http://127.0.0.1:{port}")).available()
     assert result.kind is FailureKind.UNAVAILABLE
     assert result.reason == (
@@ -574,14 +296,14 @@ def test_submit_places_the_workflow_in_the_namespace(fake_kubernetes: tuple[Fake
         created = service.submit(WORKFLOW)
     assert created.ok, created
     assert created.unwrap()["metadata"]["name"] == "job-x7k2p"
-    (body,) = fake.created(rf"{_ARGO}/namespaces/team/workflows")
+    (body,) = fake.created(rf"{ARGO_API}/namespaces/team/workflows")
     assert body["metadata"] == {"generateName": "job-", "namespace": "team"}
     assert WORKFLOW["metadata"]["namespace"] == "somewhere-else"  # the caller's manifest is untouched
 
 
 def test_a_refused_submission_is_a_typed_failure(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
     fake, kubeconfig = fake_kubernetes
-    fake.failures[("POST", rf"{_ARGO}/namespaces/team/workflows")] = (
+    fake.failures[("POST", rf"{ARGO_API}/namespaces/team/workflows")] = (
         403,
         'workflows.argoproj.io is forbidden: User "dev" cannot create resource "workflows"',
     )
@@ -600,7 +322,7 @@ def test_get_reads_the_typed_status(fake_kubernetes: tuple[FakeKubernetes, Path]
         name = service.submit(WORKFLOW).unwrap()["metadata"]["name"]
         fresh = service.get(name)
         assert fresh.ok and fresh.value is not None and fresh.value.phase is None
-        fake.objects[f"{_ARGO}/namespaces/team/workflows/{name}"]["status"] = final_status(name, "Failed")
+        fake.objects[f"{ARGO_API}/namespaces/team/workflows/{name}"]["status"] = final_status(name, "Failed")
         status = service.get(name).unwrap()
         missing = service.get("nope")
     assert isinstance(status, WorkflowStatus)
@@ -619,11 +341,11 @@ def test_wait_follows_a_watch_from_the_version_it_read(fake_kubernetes: tuple[Fa
     fake, kubeconfig = fake_kubernetes
     running = {"phase": "Running", "startedAt": "2024-05-01T10:00:00Z", "progress": "0/1"}
     service, name = _submitted(fake, kubeconfig, [running, final_status("job-x7k2p")])
-    created_version = fake.objects[f"{_ARGO}/namespaces/team/workflows/{name}"]["metadata"]["resourceVersion"]
+    created_version = fake.objects[f"{ARGO_API}/namespaces/team/workflows/{name}"]["metadata"]["resourceVersion"]
     result = service.wait(name, timeout_s=20)
     assert result.ok, result
     assert result.value is not None and result.value.phase == "Succeeded"
-    (watch,) = [r for r in fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows") if r.query.get("watch") == "true"]
+    (watch,) = [r for r in fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows") if r.query.get("watch") == "true"]
     assert watch.query["resourceVersion"] == created_version
     assert watch.query["fieldSelector"] == f"metadata.name={name}"
     assert watch.query["allowWatchBookmarks"] == "true"
@@ -635,7 +357,7 @@ def test_wait_starts_again_after_410_gone(fake_kubernetes: tuple[FakeKubernetes,
     service, name = _submitted(fake, kubeconfig, [final_status("job-x7k2p")])
     result = service.wait(name, timeout_s=20)
     assert result.ok and result.value is not None and result.value.is_finished
-    watches = [r for r in fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows") if r.query.get("watch") == "true"]
+    watches = [r for r in fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows") if r.query.get("watch") == "true"]
     assert len(watches) == 2
 
 
@@ -646,9 +368,9 @@ def test_wait_polls_when_watching_fails(fake_kubernetes: tuple[FakeKubernetes, P
     service, name = _submitted(fake, kubeconfig, [running, running, final_status("job-x7k2p", "Error")])
     result = service.wait(name, timeout_s=20)
     assert result.ok and result.value is not None and result.value.phase == "Error"
-    watches = [r for r in fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows") if r.query.get("watch") == "true"]
+    watches = [r for r in fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows") if r.query.get("watch") == "true"]
     assert len(watches) == 1  # tried once, then polled
-    assert len(fake.sent("GET", rf"{_ARGO}/namespaces/team/workflows/{name}")) == 3  # one step per read
+    assert len(fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows/{name}")) == 3  # one step per read
 
 
 def test_wait_times_out_saying_the_controller_never_came(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
@@ -671,7 +393,7 @@ def test_wait_reports_a_deleted_workflow(fake_kubernetes: tuple[FakeKubernetes, 
     original = fake._watch
 
     def deleting(path: str, query: dict[str, str]) -> Response:
-        obj = fake.objects.pop(f"{_ARGO}/namespaces/team/workflows/{name}")
+        obj = fake.objects.pop(f"{ARGO_API}/namespaces/team/workflows/{name}")
         return Response(200, iter([json.dumps({"type": "DELETED", "object": obj}).encode() + b"\n"]))
 
     fake._watch = deleting  # type: ignore[method-assign]
@@ -686,7 +408,7 @@ def test_wait_reads_again_when_the_server_is_busy_for_a_moment(
     fake, kubeconfig = fake_kubernetes
     running = {"phase": "Running"}
     service, name = _submitted(fake, kubeconfig, [running, final_status("job-x7k2p")])
-    path = rf"{_ARGO}/namespaces/team/workflows/{name}"
+    path = rf"{ARGO_API}/namespaces/team/workflows/{name}"
     fake.failures_once.append(("GET", path, 503, "the server is currently unable to handle the request"))
     fake.failures_once.append(("GET", path, 429, "too many requests, please try again later"))
     result = service.wait(name, timeout_s=20)
@@ -699,7 +421,7 @@ def test_wait_reads_again_when_the_server_is_busy_for_a_moment(
 def test_wait_gives_up_on_a_lasting_failure_at_the_deadline(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
     fake, kubeconfig = fake_kubernetes
     service, name = _submitted(fake, kubeconfig, [])
-    path = rf"{_ARGO}/namespaces/team/workflows/{name}"
+    path = rf"{ARGO_API}/namespaces/team/workflows/{name}"
     fake.failures[("GET", path)] = (503, "the server is currently unable to handle the request")
     started = time.monotonic()
     result = service.wait(name, timeout_s=0.5)
@@ -821,7 +543,7 @@ def test_terminate_sends_a_merge_patch(fake_kubernetes: tuple[FakeKubernetes, Pa
     fake, kubeconfig = fake_kubernetes
     service, name = _submitted(fake, kubeconfig, [])
     assert service.terminate(name).ok
-    (patch,) = fake.sent("PATCH", rf"{_ARGO}/namespaces/team/workflows/{name}")
+    (patch,) = fake.sent("PATCH", rf"{ARGO_API}/namespaces/team/workflows/{name}")
     assert patch.body == {"spec": {"shutdown": "Terminate"}}
     assert patch.content_type == "application/merge-patch+json"
 
@@ -977,8 +699,8 @@ def test_up_names_everything_missing_in_one_line() -> None:
 
 
 def test_the_registry_probe_is_real(tmp_path: Path) -> None:
-    assert "refused" in (provision.probe_url(f"http://127.0.0.1:{_closed_port()}/v2/", timeout_s=2) or "").lower()
-    server = _Server(("127.0.0.1", 0), _Handler)
+    assert "refused" in (provision.probe_url(f"http://127.0.0.1:{closed_port()}/v2/", timeout_s=2) or "").lower()
+    server = FakeApiServer(("127.0.0.1", 0), FakeApiHandler)
     server.fake = FakeKubernetes()
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:  # any HTTP answer, even 404, means a server is there
@@ -996,9 +718,3 @@ def test_down_deletes_with_the_installed_tool() -> None:
     absent = Recording({"kind"}, {"kind get clusters": CommandResult(("kind",), 0, "other\n")})
     assert _provisioner(absent).down().messages == ("kind cluster argo-parity does not exist",)
     assert _provisioner(Recording(set())).down().code == 2
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

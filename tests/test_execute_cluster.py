@@ -53,7 +53,7 @@ from harness.execute.secrets import fake_secret_value
 from harness.scenarios import load_scenarios
 from tests import planted_execution
 from tests.execution_support import IMAGE, RESULTS, execute_builtin, requirement, script, workflow
-from tests.test_argo_service import _ARGO, FakeKubernetes, _closed_port, kubeconfig_with, running_fake
+from tests.fakes.kubernetes_api import ARGO_API, FakeKubernetes, closed_port, kubeconfig_with, running_fake
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios(ROOT / "scenarios")}
@@ -596,7 +596,7 @@ def test_a_run_sets_up_submits_reads_and_cleans_up(
     assert [b["metadata"]["name"] for b in fake.created(rf"/api/v1/namespaces/{namespace}/persistentvolumeclaims")] == [
         "task-results-pvc"
     ]
-    (workflow,) = fake.created(rf"{_ARGO}/namespaces/{namespace}/workflows")
+    (workflow,) = fake.created(rf"{ARGO_API}/namespaces/{namespace}/workflows")
     assert workflow["metadata"] == {"name": "python-job-local", "namespace": namespace}
     assert workflow["spec"]["activeDeadlineSeconds"] == 600
     (reader,) = fake.created(rf"/api/v1/namespaces/{namespace}/pods")
@@ -633,7 +633,7 @@ def test_a_cluster_that_refuses_becomes_an_error_not_an_exception(
     )
     assert fake.sent("DELETE", r"/api/v1/namespaces/parity-quota-.*")  # cleaned up all the same
     del fake.failures[("POST", r".*/persistentvolumeclaims")]
-    fake.failures[("POST", rf"{_ARGO}/namespaces/.*/workflows")] = (
+    fake.failures[("POST", rf"{ARGO_API}/namespaces/.*/workflows")] = (
         422,
         'Workflow.argoproj.io "x" is invalid: spec.templates: Required value',
     )
@@ -652,7 +652,7 @@ def test_a_workflow_that_never_finishes_is_stopped(
     run = cluster(kubeconfig, startup_grace_s=0.5).run(manifest, label="stuck")
     assert run.phase is None
     assert "did not finish within 2 s: Argo's controller never picked it up" in (run.error or "")
-    (patch,) = fake.sent("PATCH", rf"{_ARGO}/namespaces/parity-stuck-.*/workflows/python-job-local")
+    (patch,) = fake.sent("PATCH", rf"{ARGO_API}/namespaces/parity-stuck-.*/workflows/python-job-local")
     assert patch.body == {"spec": {"shutdown": "Terminate"}}
 
 
@@ -747,7 +747,7 @@ def test_the_parity_clusters_context_is_found_by_name(
 ) -> None:
     monkeypatch.delenv("PARITY_KUBE_CONTEXT", raising=False)
     fake, kubeconfig = fake_kubernetes
-    nowhere = f"http://127.0.0.1:{_closed_port()}"  # "prod": had it been used, nothing would answer
+    nowhere = f"http://127.0.0.1:{closed_port()}"  # "prod": had it been used, nothing would answer
     kind = kubeconfig_with(
         tmp_path / "kind", {"prod": nowhere, "kind-argo-parity": _server(kubeconfig)}, current="prod"
     )
@@ -1156,7 +1156,7 @@ def test_a_pod_that_cannot_pull_its_image_ends_the_run_early(fake_kubernetes: tu
         run.error,
     )
     assert any(note.startswith("spec.imagePullSecrets: ignored by the local executors") for note in run.notes)
-    (patch,) = fake.sent("PATCH", rf"{_ARGO}/namespaces/parity-stuck-.*/workflows/python-job-local")
+    (patch,) = fake.sent("PATCH", rf"{ARGO_API}/namespaces/parity-stuck-.*/workflows/python-job-local")
     assert patch.body == {"spec": {"shutdown": "Terminate"}}
     listed = [r for r in fake.sent("GET", r"/api/v1/namespaces/parity-stuck-.*/pods") if r.query]
     assert listed and listed[0].query == {"labelSelector": "workflows.argoproj.io/workflow=python-job-local"}
@@ -1176,7 +1176,7 @@ def test_a_workflow_the_controller_never_picks_up_ends_the_run_early(
         r"Argo's controller never picked it up: is the workflow-controller running\?",
         run.error,
     )
-    assert fake.sent("PATCH", rf"{_ARGO}/namespaces/parity-idle-.*/workflows/python-job-local")
+    assert fake.sent("PATCH", rf"{ARGO_API}/namespaces/parity-idle-.*/workflows/python-job-local")
 
 
 # --- smaller things ------------------------------------------------------------------------------------------------

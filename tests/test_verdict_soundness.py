@@ -339,14 +339,12 @@ def test_a_builder_module_that_cannot_be_imported_is_bad_input(
     tmp_path: Path, scenarios: Path, module: str, body: str, words: str
 ) -> None:
     (tmp_path / f"team_{module}.py").write_text(body + "\ndef build(inputs):\n    return {}\n")
-    started = time.monotonic()
     completed, report = parity_run(tmp_path, scenarios, "--new", f"team_{module}:build", "--build-timeout", "2")
     assert completed.returncode == 2, completed.stdout + completed.stderr
     assert not report
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("parity: error:"), completed.stderr
     assert f"team_{module}" in lines[0] and words in lines[0] and "--new" in lines[0]
-    assert time.monotonic() - started < 90
 
 
 # --- no network during a build ------------------------------------------------------------------
@@ -541,20 +539,19 @@ def test_an_unusable_report_dir_is_found_before_the_run(
     tmp_path: Path, scenarios: Path, where: str, words: str
 ) -> None:
     (tmp_path / "taken").write_text("")
-    report_dir = tmp_path / where
-    started = time.monotonic()
+    report_dir, hanging = tmp_path / where, tmp_path / "hanging"
     completed = subprocess.run(  # noqa: PLW1510 - the exit code is under test
         [*PARITY, "run", "--scenarios", str(scenarios), "--report-dir", str(report_dir), "--new", f"{HOSTILE}:hangs"],
         capture_output=True,
         text=True,
-        env=environment(),
+        env=environment(HOSTILE_STARTED=str(hanging)),
         timeout=120,
     )
     assert completed.returncode == 2, completed.stdout + completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and "--report-dir" in lines[0] and words in lines[0], completed.stderr
-    # the marked scenario hangs: reaching it would have taken the whole build timeout
-    assert time.monotonic() - started < 30
+    # found before the run: the scenario whose builder hangs was never built
+    assert not hanging.exists()
 
 
 # --- what a hostile review found ---------------------------------------------------------------
@@ -584,11 +581,10 @@ def test_a_builder_cannot_run_code_in_the_harness_through_its_channel(tmp_path: 
     expected="no hang: that side crashed (channel tampering) at once",
 )
 def test_garbage_on_the_channel_neither_hangs_nor_shifts_results(tmp_path: Path, scenarios: Path) -> None:
-    started = time.monotonic()
+    # a hang would show as a timeout after --build-timeout, never as tampering
     completed, report = parity_run(
         tmp_path, scenarios, "--new", f"{HOSTILE}:writes_garbage_to_the_harness", "--build-timeout", "30"
     )
-    assert time.monotonic() - started < 30
     rows = by_name(report)
     assert rows["marked"]["new"]["error"]["type"] == "ChannelTampering", completed.stdout + completed.stderr
     assert rows["first"]["status"] == rows["third"]["status"] == "equivalent"
