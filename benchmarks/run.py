@@ -320,9 +320,9 @@ def fuzz_memory() -> list[Figure]:
 
 
 def executor_overhead(repetitions: int) -> list[Figure]:
-    """The local executor's own cost: each repetition is harness.execute.bench.measure's median
+    """The local executor's own cost: each repetition is benchmarks/local_executor.py's median
     of 10 runs (sandboxed minus direct, after a warm-up)."""
-    from harness.execute.bench import TARGET_ENVIRONMENT_MS, TARGET_OVERHEAD_MS, measure
+    from benchmarks.local_executor import TARGET_ENVIRONMENT_MS, TARGET_OVERHEAD_MS, measure
 
     try:
         samples = [measure(repeats=10) for _ in range(repetitions)]

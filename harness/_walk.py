@@ -21,3 +21,17 @@ def iter_mappings(data: Any, *, skip: frozenset[str] = frozenset()) -> Iterator[
         elif isinstance(item, dict) or (not isinstance(item, _SCALARS) and isinstance(item, Mapping)):
             yield item
             stack.extend(value for key, value in reversed(list(item.items())) if key not in skip)
+
+
+def iter_strings(data: Any) -> Iterator[str]:
+    """Every string inside ``data`` (``data`` itself, list items and mapping values, any depth), in
+    document order."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict) or (not isinstance(item, _SCALARS) and isinstance(item, Mapping)):
+            stack.extend(reversed(list(item.values())))

@@ -1,4 +1,4 @@
-"""Atomic file writes: a reader (or a killed run) sees the old file or the new one, never half."""
+"""Atomic file writes: a reader (or a killed process) sees the old file or the new one, never half."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def write_atomic(path: Path, content: str | bytes) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp creates 0600; a report is for reading, so give it what open() would have.
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -25,16 +25,16 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
-def _umask() -> int:
+def current_umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable; not every filesystem allows opening a directory.
     try:
         fd = os.open(directory, os.O_RDONLY)

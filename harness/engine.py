@@ -1,4 +1,4 @@
-"""The engine behind both front doors: scenarios x builders -> outcomes -> verdict.
+"""The engine behind both front doors: scenarios x builders -> outcomes -> evidence -> verdict.
 
 ``parity run`` and the pytest plugin each create one ``ParitySession`` and feed it scenarios;
 the session never raises for a scenario: whatever goes wrong is recorded in that scenario's
@@ -6,12 +6,16 @@ outcome, so one crash never hides the others. Builders, being user code, run in 
 their own (:mod:`harness.builders.isolation`): a builder that exits, hangs or reaches for the
 network costs one side of one scenario, and an interrupted run still gates what it has, as
 INCONCLUSIVE.
+
+Three steps, each of its own: the session turns scenarios into outcomes; the evidence step
+(:mod:`harness.evidence`, ``ParitySession.gather``) gathers what the gates look at besides them
+(waivers, the router probe, fuzzing); the gates (:mod:`harness.rollout.gates`,
+``ParitySession.judge``) give every phase's verdict, as a :class:`~harness.run_result.RunResult`.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
 import gc
 import logging
 import multiprocessing
@@ -19,27 +23,25 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.builders import HERA_REF, LEGACY_REF
-from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, BuildTicket, check_build_timeout
+from harness.builders.isolation import BuilderHost, BuildTicket, check_build_timeout
 from harness.diff import Category, Comparison, Difference, NoiseModel, calibrate_noise, compare
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
+from harness.evidence import EvidenceStep
 from harness.execute import EXECUTORS, executes, get_executor
-from harness.fuzz.saved_report import SavedFuzzReport, load_saved_report
 from harness.normalize import CanonicalManifest, canonicalize
 from harness.outcomes import ScenarioOutcome, SideResult, Status, decide_sides
-from harness.phases import Phase
-from harness.redact import Redactor
-from harness.rollout import Evidence, FuzzEvidence, PhaseVerdict, evaluate_all
-from harness.rollout.config import RolloutConfig
-from harness.rollout.router_probe import StepEvidence, probe_router
+from harness.rollout.evidence import Evidence
+from harness.rollout.gates import evaluate_all
+from harness.run_config import RunConfig
+from harness.run_result import RunResult
 from harness.scenarios import Scenario
 
 if TYPE_CHECKING:
@@ -48,55 +50,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-INLINE_FUZZ_SEED = 20_261_123
 # Found beside the scenarios folder when no file is named: a team's waivers belong to its
 # scenarios, wherever the run is started from.
 WAIVERS_FILE_NAMES = ("waivers.yaml", "waivers.yml")
 RULES_FILE_NAMES = ("rules.yaml", "rules.yml")
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    legacy: str = LEGACY_REF
-    new: str = HERA_REF
-    phase: Phase = Phase.DEV
-    execute: str = "none"
-    jobs: int = 1
-    # The scenarios folder (or file): waivers.yaml and rules.yaml beside it apply by default.
-    scenarios: Path | None = None
-    waivers: Path | None = None
-    rules: Path | None = None
-    # A build that has not returned after this long is a crash of that side.
-    build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S
-    # How the front door spells its options, for its error messages.
-    legacy_option: str = "--legacy"
-    new_option: str = "--new"
-    build_timeout_option: str = "--build-timeout"
-    # Build the legacy side twice and treat what differs between its own builds as noise.
-    calibrate_noise: bool = True
-    rollout: RolloutConfig = field(default_factory=RolloutConfig)
-    # A saved `parity fuzz --report` result, the fuzz evidence canary and later phases need.
-    fuzz_report: Path | None = None
-    today: datetime.date = field(default_factory=datetime.date.today)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    config: RunConfig
-    outcomes: tuple[ScenarioOutcome, ...]
-    verdict: PhaseVerdict  # the requested phase's
-    phases: tuple[PhaseVerdict, ...]  # every phase's, on the same evidence
-    router: tuple[StepEvidence, ...] | None
-    fuzz: FuzzEvidence | None
-    waivers_used: tuple[str, ...]
-    waivers_stale: tuple[str, ...]
-    waivers_expired: tuple[str, ...]
-    started_at: datetime.datetime
-    duration_s: float
-    redactor: Redactor
-    # Scenarios selected for the run (None: whatever ran was everything) and whether it was cut short.
-    expected: tuple[str, ...] | None = None
-    interrupted: bool = False
 
 
 ProgressCallback = Callable[[ScenarioOutcome], None]
@@ -105,7 +62,8 @@ _SubmittedBuilds = tuple[BuildTicket, BuildTicket]
 
 
 class ParitySession:
-    """Owns the builders, waivers and rules for one run; turns scenarios into outcomes.
+    """Owns the builders, waivers and rules for one run; turns scenarios into outcomes, then
+    has the evidence step gather on them (``gather``) and the gates judge (``judge``).
 
     Everything that can be wrong with the run's inputs (waivers, rules, the fuzz report, the
     executor, the builder modules themselves) is found here, before any scenario runs. Close the
@@ -122,9 +80,7 @@ class ParitySession:
         # separately fails on the expiry itself.
         self.active_waivers = self.waivers.active(config.today) if self.waivers else None
         self.rules = _load_rules(config)
-        self.saved_fuzz: SavedFuzzReport | None = (
-            load_saved_report(config.fuzz_report) if config.fuzz_report is not None else None
-        )
+        self.evidence = EvidenceStep(config, self.waivers)
         self.executor = _executor(config.execute)
         self.host = BuilderHost(
             {"legacy": config.legacy, "new": config.new},
@@ -238,9 +194,7 @@ class ParitySession:
         started_at = datetime.datetime.now(datetime.UTC)
         clock = time.perf_counter()
         outcomes: list[ScenarioOutcome] = []
-        finish = functools.partial(
-            self.finish, outcomes, started_at=started_at, expected=[scenario.name for scenario in scenarios]
-        )
+        expected = [scenario.name for scenario in scenarios]
         with InterruptWatch() as interrupts:
             try:
                 for outcome in self.outcomes(scenarios):
@@ -248,15 +202,19 @@ class ParitySession:
                     if progress:
                         progress(outcome)
                 if not interrupts.seen:
-                    result = finish(duration_s=time.perf_counter() - clock, interrupted=False)
+                    # The run's duration is the scenarios'; the evidence step's probes run after it.
+                    duration_s = time.perf_counter() - clock
+                    evidence = self.gather(outcomes, expected=expected, stopped=lambda: interrupts.seen)
                     if not interrupts.seen:
-                        return result
+                        return self.judge(evidence, started_at=started_at, duration_s=duration_s)
             except KeyboardInterrupt:
                 pass
         # Stopped while running scenarios or gathering the gate's own evidence (the router probe,
         # inline fuzzing), even where a library swallowed the KeyboardInterrupt: gated on what
         # finished, as an interrupted run.
-        return finish(duration_s=time.perf_counter() - clock, interrupted=True)
+        duration_s = time.perf_counter() - clock
+        evidence = self.gather(outcomes, expected=expected, interrupted=True)
+        return self.judge(evidence, started_at=started_at, duration_s=duration_s)
 
     def outcomes(self, scenarios: Sequence[Scenario]) -> Iterator[ScenarioOutcome]:
         """Each scenario's outcome, in order (``config.jobs`` processes); ``run`` gates them."""
@@ -312,107 +270,29 @@ class ParitySession:
             pool.shutdown(wait=True, cancel_futures=True)
             _forked_session = None
 
-    def finish(
+    def gather(
         self,
         outcomes: Sequence[ScenarioOutcome],
         *,
-        started_at: datetime.datetime | None = None,
-        duration_s: float = 0.0,
         expected: Sequence[str] | None = None,
         interrupted: bool = False,
-    ) -> RunResult:
-        """Gate and summarise outcomes gathered by ``run`` or one by one (the pytest plugin).
+        stopped: Callable[[], bool] | None = None,
+    ) -> Evidence:
+        """The evidence step on outcomes gathered by ``run`` or one by one (the pytest plugin),
+        with this session's builders: see :class:`harness.evidence.EvidenceStep`.
 
         ``expected`` names every scenario the run was meant to cover: one that has no outcome
         (deselected, interrupted, lost) makes the verdict INCONCLUSIVE.
         """
-        ordered = tuple(sorted(outcomes, key=lambda outcome: outcome.name))
-        used = tuple(sorted({waiver for outcome in ordered for waiver in outcome.waivers_used}))
-        expired = tuple(sorted(w.id for w in self.waivers.expired(self.config.today))) if self.waivers else ()
-        # A waiver is stale only when the whole suite ran without needing it.
-        complete = not interrupted and (expected is None or set(expected) <= {o.name for o in ordered})
-        stale = tuple(sorted(w.id for w in self.waivers.stale(used))) if self.waivers and complete else ()
-        evidence = Evidence(
-            outcomes=ordered,
-            execute=self.config.execute,
-            expired_waivers=expired,
-            stale_waivers=stale,
-            router=self._probe_router(ordered) if not interrupted else None,
-            fuzz=self._fuzz_evidence() if not interrupted else None,
-            expected=tuple(sorted(set(expected))) if expected is not None else None,
-            interrupted=interrupted,
-            confinement_problems=self.host.confinement_problems,
-            demoted_by_rules=_demotions(ordered),
-        )
+        return self.evidence.gather(outcomes, self.host, expected=expected, interrupted=interrupted, stopped=stopped)
+
+    def judge(
+        self, evidence: Evidence, *, started_at: datetime.datetime | None = None, duration_s: float = 0.0
+    ) -> RunResult:
+        """Every phase's verdict on ``evidence`` (the report shows the whole ladder); the result's
+        ``verdict`` is the requested phase's."""
         phases = evaluate_all(evidence, self.config.rollout)
-        return RunResult(
-            config=self.config,
-            outcomes=ordered,
-            verdict=next(p for p in phases if p.phase is self.config.phase),
-            phases=phases,
-            router=evidence.router,
-            fuzz=evidence.fuzz,
-            waivers_used=used,
-            waivers_stale=stale,
-            waivers_expired=expired,
-            started_at=started_at or datetime.datetime.now(datetime.UTC),
-            duration_s=duration_s,
-            redactor=redactor_for(ordered),
-            expected=evidence.expected,
-            interrupted=interrupted,
-        )
-
-    def _fuzz_evidence(self) -> FuzzEvidence | None:
-        """The saved `parity fuzz --report` when given (evidence only about the builders it
-        fuzzed, at the source it fuzzed); otherwise, when the requested phase's gate asks for
-        fuzzing, a fuzz run of the required size here and now (fixed seed, so two runs on the
-        same builders give the same evidence)."""
-        if self.saved_fuzz is not None:
-            source = str(self.config.fuzz_report)
-            why_not = self.saved_fuzz.mismatch(self.host.sources)
-            if why_not is not None:
-                return FuzzEvidence(0, 0, f"{source} is no evidence for this run: {why_not}")
-            failures = len(self.saved_fuzz.failures)
-            # Only the examples of the last clean round count: shrinking a failure is not clean evidence.
-            return FuzzEvidence(examples=self.saved_fuzz.clean_examples, failures=failures, source=source)
-        needed = self.config.rollout.criteria(self.config.phase).min_fuzz_examples
-        if needed is None:
-            return None
-        from harness.fuzz import FuzzConfig, run_fuzz
-
-        result = run_fuzz(
-            FuzzConfig(
-                legacy=self.config.legacy,
-                new=self.config.new,
-                profile="ci",
-                examples=needed,
-                seed=INLINE_FUZZ_SEED,
-                use_database=False,
-                build_timeout_s=self.config.build_timeout_s,
-            ),
-            host=self.host,
-        )
-        return FuzzEvidence(
-            examples=result.clean_examples if not result.found else result.examples,
-            failures=len(result.failures),
-            source=f"inline fuzz run, seed {result.seed}",
-        )
-
-    def _probe_router(self, outcomes: Sequence[ScenarioOutcome]) -> tuple[StepEvidence, ...] | None:
-        """Route the scenarios through the feature-flag router, but only when the requested
-        phase's gate asks for it: other phases then show the probe as not gathered. The router
-        runs here; each build it asks for runs isolated like any other."""
-        criteria = self.config.rollout.criteria(self.config.phase)
-        if criteria.steps is None:
-            return None
-        inputs = {outcome.name: outcome.inputs for outcome in outcomes if outcome.status is not Status.CRASHED}
-        return probe_router(
-            self.host.callable("legacy"),
-            self.host.callable("new"),
-            inputs,
-            steps=criteria.steps,
-            requests_per_scenario=criteria.requests_per_scenario,
-        )
+        return RunResult.judged(self.config, evidence, phases, started_at=started_at, duration_s=duration_s)
 
 
 class InterruptWatch:
@@ -438,32 +318,6 @@ class InterruptWatch:
     def _interrupt(self, signum: int, frame: Any) -> None:
         self.seen = True
         raise KeyboardInterrupt
-
-
-def redactor_for(outcomes: Iterable[ScenarioOutcome]) -> Redactor:
-    """A redactor that knows every secret value in these outcomes' inputs and manifests."""
-    redactor = Redactor()
-    for outcome in outcomes:
-        manifests = [side.manifest for side in (outcome.legacy, outcome.new) if side and side.manifest]
-        if len(manifests) == 2 and manifests[0] == manifests[1]:
-            # A faithful migration's usual case: the second walk could find nothing new.
-            manifests.pop()
-        redactor.learn_from(outcome.inputs, *manifests)
-        if outcome.execution:
-            # values the executor injected for secretKeyRef env vars: scrubbed from stdout too
-            for value in outcome.execution.secret_values:
-                redactor.learn(value)
-    return redactor
-
-
-def _demotions(outcomes: Sequence[ScenarioOutcome]) -> tuple[tuple[str, int], ...]:
-    """User rule id -> how many differences it turned from semantic into something that passes."""
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        for difference in outcome.differences:
-            if difference.demoted_from is not None:
-                counts[difference.rule] = counts.get(difference.rule, 0) + 1
-    return tuple(sorted(counts.items()))
 
 
 def _crashed(scenario: Scenario, message: str) -> ScenarioOutcome:

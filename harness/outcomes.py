@@ -1,7 +1,10 @@
-"""What one run found: plain data passed from the engine to rollout gates and report writers.
+"""What one scenario gave: plain data passed from the engine to the evidence step, the gates and
+the report writers (the whole run's result, :class:`~harness.run_result.RunResult`, sits beside it).
 
 Everything here is picklable (scenarios run in worker processes) and turns into JSON with
-``to_dict`` in a stable order, so two runs on the same inputs give the same report.
+``to_dict`` in a stable order, so two runs on the same inputs give the same report. Importing it
+loads no part of the differ or the executors: the gates and the report document read outcomes
+without paying for the bash parser.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from harness.builders.result import BuilderError, BuildResult
-from harness.diff import Category, Difference
+from harness.diff.model import Category
 
 if TYPE_CHECKING:
+    from harness.builders.result import BuilderError, BuildResult
+    from harness.diff.model import Difference
     from harness.execute.parity import ExecutionOutcome
 
 

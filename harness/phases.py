@@ -20,5 +20,5 @@ class Verdict(StrEnum):
 
     @property
     def exit_code(self) -> int:
-        """``parity run``'s exit code for this verdict (PRODUCT.md)."""
+        """``parity run``'s exit code for this verdict (the README's table)."""
         return {Verdict.READY: 0, Verdict.NOT_READY: 1, Verdict.INCONCLUSIVE: 3}[self]

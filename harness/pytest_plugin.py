@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     # The engine (pydantic, deepdiff, builders) is imported only when a --parity-* option turns
     # the plugin on: every pytest run in an environment with argo-parity installed loads this
     # module, and must not pay for, or break on, what it does not use.
-    from harness.engine import RunConfig
     from harness.outcomes import ScenarioOutcome
+    from harness.run_config import RunConfig
     from harness.scenarios import Scenario
 
 _SCENARIO_SUFFIXES = frozenset({".yaml", ".yml"})
@@ -116,9 +116,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if phase is None and scenarios_option is None:
         return
     from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
-    from harness.engine import RunConfig
     from harness.report import check_report_dir
     from harness.rollout.config import load_rollout_config
+    from harness.run_config import RunConfig
 
     def path_option(name: str) -> Path | None:
         value = config.getoption(name)
@@ -219,7 +219,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     expected, problem = state.suite_names()
     # Ctrl-C, or a collection error (a bad fixture): whatever ran is gated, INCONCLUSIVE.
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or problem is not None
-    result = state.engine.finish(outcomes, expected=expected, interrupted=interrupted)
+    # The evidence step (router probe, fuzzing, when the gate asks for them), then the gates.
+    evidence = state.engine.gather(outcomes, expected=expected, interrupted=interrupted)
+    result = state.engine.judge(evidence)
     verdict = result.verdict
     state.verdict_line = f"argo-parity: {verdict.verdict.value} for phase {verdict.phase.value}"
     try:
@@ -286,7 +288,7 @@ class ScenarioItem(pytest.Item):
             outcome = earlier
         state.outcomes[outcome.name] = outcome
         if not outcome.passed:
-            from harness.engine import redactor_for
+            from harness.run_result import redactor_for
 
             text = describe_failure(outcome)
             if outcome is earlier:

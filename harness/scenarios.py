@@ -7,7 +7,6 @@ error names the file, the scenario and the field, because a fixture author fixes
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -235,11 +234,3 @@ def _pydantic_message(error: Any) -> str:
     if kind.endswith("_type") and not isinstance(received, dict | list):
         message += f", got {type(received).__name__} {received!r}"
     return message[0].lower() + message[1:]
-
-
-_SAFE_NAME = re.compile(r"[^a-z0-9-]+")
-
-
-def slugify(text: str) -> str:
-    """A scenario-name-safe slug, for scenarios written by the harness (fuzz promotion)."""
-    return _SAFE_NAME.sub("-", text.lower()).strip("-")[:100] or "scenario"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.report._atomic import write_atomic
+from harness.atomic_files import write_atomic
 
 
 def test_write_atomic_replaces_and_leaves_no_temporary(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_killed_writer_leaves_previous_file_intact(tmp_path: Path) -> None:
         f"""
         import os, sys
         from pathlib import Path
-        import harness.report._atomic as atomic
+        import harness.atomic_files as atomic
         real_fdopen = os.fdopen
         class Slow:
             def __init__(self, handle): self.handle = handle

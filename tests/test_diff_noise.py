@@ -1,4 +1,4 @@
-"""Noise hides only the varying part of a value, never a change elsewhere in it (PRODUCT.md).
+"""Noise hides only the varying part of a value, never a change elsewhere in it (docs/differ.md).
 
 The builders below are referenced as ``tests.test_diff_noise:NAME`` by the end-to-end tests: a
 legacy builder that writes a random ``echo run-N`` line at the top of its script, and new builders

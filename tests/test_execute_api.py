@@ -8,13 +8,14 @@ import pickle
 import pytest
 
 from harness.execute import EXECUTORS, executes, get_executor
-from harness.execute._variables import expand_env_refs, substitute
 from harness.execute.base import Executor
 from harness.execute.cluster import ClusterExecutor
 from harness.execute.docker import DockerExecutor
 from harness.execute.local import LocalExecutor
 from harness.execute.output import CappedOutput
 from harness.execute.secrets import fake_secret_value, resolve_secrets, secret_refs
+from harness.spec.kubernetes_vars import expand_with as expand_env_refs
+from harness.spec.tags import substitute
 
 
 def test_executors_by_name() -> None:

@@ -36,21 +36,18 @@ import yaml
 from harness.argo import WorkflowStatus
 from harness.builders import hera, legacy
 from harness.execute import executes, get_executor
-from harness.execute._cluster_files import READER_SCRIPT, files_from_listing, reader_pod
-from harness.execute._cluster_plan import PersistentVolume, inspect_for_cluster, persistent_volumes, plan_run
-from harness.execute._cluster_status import (
-    definition_order,
-    relative_node_name,
-    superseded_attempts,
-    workflow_run_from_status,
-)
-from harness.execute._volumes import RunVolumes
 from harness.execute.base import Executor
+from harness.execute.check import inspect_for_cluster, inspect_workflow
 from harness.execute.cluster import ClusterExecutor, pod_stuck_reason
+from harness.execute.cluster.convert import definition_order, superseded_attempts, workflow_run_from_status
+from harness.execute.cluster.files import READER_SCRIPT, files_from_listing, reader_pod
+from harness.execute.cluster.plan import PersistentVolume, persistent_volumes, plan_run
 from harness.execute.parity import ExecutionStatus, execute_pair
 from harness.execute.result import FileResult, Output, Phase
 from harness.execute.secrets import fake_secret_value
+from harness.execute.volumes import RunVolumes
 from harness.scenarios import load_scenarios
+from harness.spec.naming import relative_node_name
 from tests import planted_execution
 from tests.execution_support import IMAGE, RESULTS, execute_builtin, requirement, script, workflow
 from tests.fakes.kubernetes_api import ARGO_API, FakeKubernetes, closed_port, kubeconfig_with, running_fake
@@ -665,6 +662,26 @@ def test_unsupported_features_never_reach_the_cluster(fake_kubernetes: tuple[Fak
         "WorkflowTemplate 'shared': not installed in the run's fresh namespace",
     )
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("deadline", ["abc", "600", True])
+def test_a_deadline_argo_cannot_decode_is_refused_not_replaced(
+    fake_kubernetes: tuple[FakeKubernetes, Path], deadline: Any
+) -> None:
+    # The plan used to put the default deadline in its place and run a workflow Argo refuses.
+    fake, kubeconfig = fake_kubernetes
+    manifest = legacy_manifest("plain-hello")
+    manifest["spec"]["activeDeadlineSeconds"] = deadline
+    run = cluster(kubeconfig).run(manifest, label="deadline")
+    assert run.phase is Phase.ERROR and run.nodes == ()
+    assert run.message == (
+        f"spec.activeDeadlineSeconds: {deadline!r} is not an integer, and Argo reads activeDeadlineSeconds "
+        "as one: the workflow is refused"
+    )
+    assert run.message == inspect_workflow(manifest).invalid  # as the local executors refuse it
+    assert fake.requests == []
+    with pytest.raises(ValueError, match="is not an integer"):
+        plan_run(manifest, namespace="ns")
 
 
 def test_execute_pair_through_the_fake_server_injects_the_same_secret(

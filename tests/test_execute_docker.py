@@ -9,8 +9,9 @@ import uuid
 import pytest
 
 from harness.builders import legacy
-from harness.execute import _hosts, executes
+from harness.execute import executes
 from harness.execute.docker import DockerExecutor
+from harness.execute.local import hosts as _hosts
 from harness.execute.parity import ExecutionStatus, execute_pair
 from harness.execute.result import Phase
 from harness.scenarios import load_scenarios

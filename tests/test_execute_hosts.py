@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.execute import _hosts
 from harness.execute.local import LocalExecutor
+from harness.execute.local import hosts as _hosts
 from harness.execute.result import Phase
 from tests.execution_support import requirement, script, workflow
 

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.execute import _index_proxy
-from harness.execute._index_proxy import IndexPolicy, IndexProxy, address_problem
-from harness.execute._installs import installs_packages
 from harness.execute.docker import DockerExecutor
+from harness.execute.installs import installs_packages
 from harness.execute.local import LocalExecutor
+from harness.execute.local import index_proxy as _index_proxy
+from harness.execute.local.index_proxy import IndexPolicy, IndexProxy, address_problem
 from harness.execute.result import Phase
 from tests.execution_support import bash_workflow, requirement, script, workflow
 

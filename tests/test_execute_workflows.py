@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from harness.execute.check import inspect_workflow
 from harness.execute.local import LocalExecutor
 from harness.execute.result import Phase
-from harness.execute.workflow import inspect_workflow
 from tests.execution_support import RESULTS, requirement, script, workflow
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from harness.builders import hera, legacy
+from harness.builders import HERA_REF, LEGACY_REF, hera, legacy
 from harness.diff import load_waivers
 from harness.errors import BuilderInputError
 from harness.fuzz import (
@@ -191,3 +191,20 @@ def test_measure_throughput_reports_every_stage() -> None:
     assert set(result["stages_ms"]) == {"generate", "legacy_build", "new_build", "coerce", "normalize", "compare"}
     assert result["pipeline_examples_per_s"] > 0 and result["end_to_end_examples_per_s"] > 0
     assert abs(sum(result["stage_share"].values()) - 1) < 0.01
+
+
+def test_a_search_stops_once_the_caller_says_the_run_was_interrupted() -> None:
+    # A Ctrl-C that Hypothesis or the builder host swallows must still stop an inline search:
+    # the engine's own record of it is asked before every build.
+    from harness.fuzz import FuzzConfig, run_fuzz
+
+    asked: list[bool] = []
+
+    def stopped() -> bool:
+        asked.append(True)
+        return len(asked) > 3
+
+    config = FuzzConfig(legacy=LEGACY_REF, new=HERA_REF, profile="ci", examples=10_000, seed=1, use_database=False)
+    with pytest.raises(KeyboardInterrupt):
+        run_fuzz(config, stopped=stopped)
+    assert len(asked) == 4

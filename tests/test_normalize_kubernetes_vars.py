@@ -1,4 +1,4 @@
-"""Kubernetes' `$(VAR)` / `$$` expansion as the differ models it (harness.normalize._kubernetes_vars)."""
+"""Kubernetes' `$(VAR)` / `$$` expansion as the differ models it (harness.spec.kubernetes_vars)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from harness.normalize import _kubernetes_vars as k8s
 from harness.normalize.excerpt import clip, excerpt_pair
+from harness.normalize.programs import ExpandedText
+from harness.spec import kubernetes_vars as k8s
 
 DEFINED = {"A": "1", "B": "two words", "EMPTY": ""}
 
@@ -96,13 +97,13 @@ def test_with_env_from_any_unresolved_name_may_be_defined() -> None:
 
 
 def test_expanded_text_equals_the_plain_string_it_expands_to() -> None:
-    leaf = k8s.ExpandedText(k8s.Expanded("$(A)", "1"))
+    leaf = ExpandedText(k8s.Expanded("$(A)", "1"))
     assert leaf == "1" and leaf != "$(A)"
     # str.__eq__ gives up on a leaf, so `"1" == leaf` (and dicts/lists holding them) ask the leaf
     assert operator.eq("1", leaf) and operator.eq({"value": "1"}, {"value": leaf})
     assert hash(leaf) == hash("1")
     assert [leaf, "x"] == ["1", "x"]
-    assert leaf == k8s.ExpandedText(k8s.Expanded("$(B)", "1"))  # same text after expansion
+    assert leaf == ExpandedText(k8s.Expanded("$(B)", "1"))  # same text after expansion
 
 
 def test_excerpt_is_centred_on_the_first_difference() -> None:

@@ -238,7 +238,7 @@ def test_killing_parity_run_while_it_writes_leaves_the_previous_report(tmp_path:
         textwrap.dedent(
             """
             import os, sys, time
-            import harness.report._atomic as atomic
+            import harness.atomic_files as atomic
             real_fdopen = os.fdopen
             class Stalling:
                 def __init__(self, handle): self.handle = handle

@@ -1,5 +1,5 @@
 """A verdict is a promise: missing evidence is INCONCLUSIVE, never READY, and user code never
-takes the harness down (PRODUCT.md, "Verdict soundness").
+takes the harness down (README, "What a verdict promises").
 
 Every test here runs ``parity run`` (or pytest with the plugin) as a user would, in a process of
 its own, on builders from ``tests/hostile_builders.py`` that crash, exit, hang, catch the

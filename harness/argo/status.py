@@ -29,11 +29,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-# The annotation Argo's controller sets on every workflow it creates pods for (v3.2+): "v1" pods
-# are named after the node id, "v2" (the default) after the workflow, template and a hash.
-POD_NAME_FORMAT_ANNOTATION = "workflows.argoproj.io/pod-name-format"
-_MAX_RESOURCE_NAME = 253  # Kubernetes' limit on a pod name
-_HASH_LENGTH = 10  # room Argo keeps for "-<fnv32a>" in a v2 pod name
+from harness.spec import naming
+from harness.spec.naming import fnv32a
+
+__all__ = ["ArgoPhase", "NodeStatus", "NodeType", "StatusError", "WorkflowStatus", "fnv32a"]
 
 
 class StatusError(ValueError):
@@ -137,30 +136,25 @@ class NodeStatus:
         """Seconds from start to finish; None while it runs or when a timestamp is missing."""
         return _seconds_between(self.started_at, self.finished_at)
 
-    def pod_name(self, workflow_name: str, pod_name_format: str = "v2") -> str:
-        """The name of the pod this node ran in, as Argo derives it (``GeneratePodName``,
-        workflow/util/pod_name.go).
+    def pod_name(self, workflow_name: str, pod_name_format: str = naming.POD_NAME_V2) -> str:
+        """The name of the pod this node ran in, as Argo derives it (:func:`harness.spec.naming.pod_name`).
 
-        ``v1``: the node id. ``v2`` (Argo's default since v3.2): the workflow name for the root
-        node (whose name is the workflow's), else ``<workflow>-<template>-<fnv32a(node name)>``,
-        the prefix cut to 253 - 10 - 1 characters so the hash (at most 10 digits) always fits.
-        Argo's node ids are ``<workflow>-<the same hash>``, so pod and node share it. A
-        containerSet container runs in the pod of its boundary node, whose name is not at hand:
-        the hash is read from the boundary node's id instead.
+        ``v1``: the node id as read. ``v2``: the workflow name for the root node (whose name, and
+        id, is the workflow's), else ``<workflow>-<template>-<fnv32a(node name)>``; Argo's node
+        ids are ``<workflow>-<the same hash>``. A containerSet container runs in the pod of its
+        boundary node, whose name is not at hand: the hash is read from the boundary node's id.
         """
         boundary = self.boundary_id if self.type is NodeType.CONTAINER else None
         node_id = boundary or self.id
-        if pod_name_format == "v1":
+        if pod_name_format == naming.POD_NAME_V1:
             return node_id
-        if workflow_name in (self.name, node_id):
+        if workflow_name == node_id:
             return workflow_name
-        prefix = workflow_name
-        if self.template:
-            prefix += f"-{self.template}"
-        prefix = prefix[: _MAX_RESOURCE_NAME - _HASH_LENGTH - 1]
         if boundary:
-            return f"{prefix}-{boundary.removeprefix(f'{workflow_name}-')}"
-        return f"{prefix}-{fnv32a(self.name)}"
+            return (
+                f"{naming.pod_name_prefix(workflow_name, self.template)}-{boundary.removeprefix(f'{workflow_name}-')}"
+            )
+        return naming.pod_name(workflow_name, self.name, self.template)
 
 
 @dataclass(frozen=True)
@@ -183,7 +177,7 @@ class WorkflowStatus:
     progress: str | None = None
     nodes: Mapping[str, NodeStatus] = field(default_factory=dict)
     volume_claims: Mapping[str, str] = field(default_factory=dict)
-    pod_name_format: str = "v2"
+    pod_name_format: str = naming.POD_NAME_V2
     resource_version: str | None = None
     problems: tuple[str, ...] = ()
 
@@ -240,14 +234,6 @@ class WorkflowStatus:
         return node.pod_name(self.name, self.pod_name_format)
 
 
-def fnv32a(text: str) -> int:
-    """FNV-1a, 32 bits, of the UTF-8 text: the hash Argo uses in node ids and v2 pod names."""
-    digest = 0x811C9DC5
-    for byte in text.encode("utf-8"):
-        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return digest
-
-
 # --- reading ------------------------------------------------------------------------------------------
 
 
@@ -271,7 +257,7 @@ class _Reader:
             for key, value in nodes_data.items()
             if self.is_mapping(value, f"status.nodes[{key}]")
         }
-        pod_name_format = annotations.get(POD_NAME_FORMAT_ANNOTATION)
+        pod_name_format = annotations.get(naming.POD_NAME_FORMAT_ANNOTATION)
         return WorkflowStatus(
             name=self.text(metadata.get("name"), "metadata.name"),
             namespace=self.text(metadata.get("namespace"), "metadata.namespace"),
@@ -283,7 +269,7 @@ class _Reader:
             progress=self.text(status.get("progress"), "status.progress"),
             nodes=nodes,
             volume_claims=self.volume_claims(status.get("persistentVolumeClaims")),
-            pod_name_format="v1" if pod_name_format == "v1" else "v2",
+            pod_name_format=naming.POD_NAME_V1 if pod_name_format == naming.POD_NAME_V1 else naming.POD_NAME_V2,
             resource_version=self.text(metadata.get("resourceVersion"), "metadata.resourceVersion"),
             problems=tuple(self.problems),
         )

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.errors import BuilderInputError
+from harness.spec import kubernetes_vars, naming, tags
 
 KNOWN_INPUTS = frozenset(
     {"python_code", "dependencies", "requirements_file", "volumes", "env", "namespace", "template"}
@@ -23,34 +24,20 @@ TEMPLATE_KINDS = ("script", "container")
 # The user's program travels in this variable; a user env var of the same name would replace it.
 RESERVED_ENV = "PYTHON_CODE"
 
-# Kubernetes names: namespaces and volume names are RFC 1123 labels, PVC names are subdomains.
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Argo replaces template tags in every string of a template (it substitutes the template's JSON)
-# before the pod starts: `{{=expr}}` is evaluated, and a simple tag naming one of Argo's variables
-# is replaced (`{{workflow.name}}`, `{{pod.name}}`) or fails validation (`{{inputs.parameters.x}}`).
-# Blanks inside the braces are trimmed (Go's TrimSpace, after JSON encoding: so a space or a
-# Unicode space, never a newline or tab, which JSON escapes), and a tag nested after another `{{`
-# is still resolved.
-# Other `{{...}}` (Python's f"{{x}}", str.format templates) is left alone by Argo and allowed here.
-ARGO_VARIABLE_ROOTS = ("workflow", "inputs", "outputs", "steps", "tasks", "pod", "node", "lastRetry", "cronworkflow")
-ARGO_VARIABLES = ("item", "retries")  # also names by themselves: {{item}}, {{retries}}
-_ARGO_BLANKS = "[ \x85\xa0\u1680\u2000-\u200a\u202f\u205f\u3000]*"
-_ARGO_PREFIXES = "|".join(root + r"\." for root in ARGO_VARIABLE_ROOTS)
-_ARGO_NAMES = "|".join(name + r"(?=[ .}])" for name in ARGO_VARIABLES)
-_ARGO_TAG = re.compile(r"\{\{(?:=|" + _ARGO_BLANKS + "(?:" + _ARGO_PREFIXES + "|" + _ARGO_NAMES + "))")
+# Argo replaces the template tags it acts on in every string of a template before the pod starts
+# (`{{workflow.name}}` is replaced, `{{=expr}}` evaluated, `{{inputs.parameters.x}}` fails
+# validation); other `{{...}}` (Python's f"{{x}}", str.format templates) is left alone and allowed
+# here. What Argo acts on: harness.spec.tags.
 # Kubernetes expands `$(NAME)` (NAME a variable defined earlier in the container's env, or a service
 # variable) and turns `$$` into `$` in env values and in a container's command and args, before
-# the process starts. The user's program is an env value (PYTHON_CODE, defined first, so only `$$`
-# is certain to change); in a container template the bash program holding the requirements file
-# and the dependencies is an arg, where the job's own env names are defined.
-_K8S_REFERENCE = re.compile(r"\$\(([^)]*)\)")
+# the process starts (harness.spec.kubernetes_vars). The user's program is an env value
+# (PYTHON_CODE, defined first, so only `$$` is certain to change); in a container template the bash
+# program holding the requirements file and the dependencies is an arg, where the job's own env
+# names are defined.
 # User text that must reach its interpreter exactly as written (env values are configuration,
 # where an Argo variable such as {{workflow.name}} is a feature, so they are not checked).
 VERBATIM_INPUTS = ("python_code", "dependencies", "requirements_file")
-_LABEL_MAX = 63
-_SUBDOMAIN_MAX = 253
 
 
 def validate_inputs(inputs: Mapping[str, Any]) -> None:
@@ -92,11 +79,10 @@ def _check_optional_str(inputs: Mapping[str, Any], key: str) -> None:
 def _check_no_argo_tags(key: str, text: object) -> None:
     if not isinstance(text, str):
         return
-    match = _ARGO_TAG.search(text)
-    if match is None:
+    found = tags.first_argo_tag(text)
+    if found is None:
         return
-    end = text.find("}}", match.end())
-    tag = text[match.start() : end + 2] if end != -1 else text[match.start() : match.end() + 20]
+    tag = found.written if found.closed else found.written[:30]
     # Adjacent string literals: the source no longer holds "{{", the program prints the same text.
     hint = f" (in Python, split the braces: '{{' '{tag[1:]}')" if key == "python_code" else ""
     raise BuilderInputError(
@@ -120,9 +106,9 @@ def _check_kubernetes_expansion(inputs: Mapping[str, Any]) -> None:
         text = inputs.get(key)
         if not isinstance(text, str):
             continue
-        reference = next((m for m in _K8S_REFERENCE.finditer(text) if m[1] in names), None)
+        reference = next((name for name in kubernetes_vars.references(text) if name in names), None)
         if "$$" in text or reference is not None:
-            found = reference[0] if reference is not None else "$$"
+            found = f"$({reference})" if reference is not None else "$$"
             raise BuilderInputError(
                 f"{key} contains {found!r}: in a container template Kubernetes expands '$(NAME)' and "
                 "turns '$$' into '$' in the program's arguments, so it would not install what it says "
@@ -133,10 +119,10 @@ def _check_kubernetes_expansion(inputs: Mapping[str, Any]) -> None:
 def _check_namespace(namespace: object) -> None:
     if namespace is None:
         return
-    if not isinstance(namespace, str) or not _is_dns_label(namespace):
+    if not isinstance(namespace, str) or not naming.is_dns_label(namespace):
         raise BuilderInputError(
             f"namespace {namespace!r} is not a valid RFC 1123 label "
-            f"(lowercase letters, digits and '-', starting and ending alphanumeric, at most {_LABEL_MAX})"
+            f"(lowercase letters, digits and '-', starting and ending alphanumeric, at most {naming.DNS_LABEL_MAX})"
         )
 
 
@@ -179,7 +165,7 @@ def _check_secret_ref(name: str, value: Mapping[str, Any]) -> None:
     if set(value) != {"secretKeyRef"} or not isinstance(ref, Mapping) or set(ref) != {"name", "key"}:
         raise BuilderInputError(f"env {name} must be {{secretKeyRef: {{name: ..., key: ...}}}}, got {value!r}")
     secret_name, key = ref["name"], ref["key"]
-    if not isinstance(secret_name, str) or not _is_dns_subdomain(secret_name):
+    if not isinstance(secret_name, str) or not naming.is_dns_subdomain(secret_name):
         raise BuilderInputError(f"env {name}: secret name {secret_name!r} is not a valid Kubernetes name")
     if not isinstance(key, str) or not re.fullmatch(r"[-._a-zA-Z0-9]+", key):
         raise BuilderInputError(f"env {name}: secret key {key!r} is not a valid Secret key")
@@ -211,12 +197,12 @@ def _check_volume(where: str, volume: object) -> None:
     if unknown:
         raise BuilderInputError(f"{where}: unknown key(s) {unknown}; known keys are {sorted(VOLUME_KEYS)}")
     name = volume.get("name")
-    if not isinstance(name, str) or not _is_dns_label(name):
+    if not isinstance(name, str) or not naming.is_dns_label(name):
         raise BuilderInputError(f"{where}: volume name {name!r} is not a valid RFC 1123 label")
     claim = volume.get("claim_name")
     if not claim:
         raise BuilderInputError(f"{where} ({name}): claim_name is required (volumes are existing PVCs)")
-    if not isinstance(claim, str) or not _is_dns_subdomain(claim):
+    if not isinstance(claim, str) or not naming.is_dns_subdomain(claim):
         raise BuilderInputError(f"{where} ({name}): claim_name {claim!r} is not a valid PVC name")
     path = volume.get("mount_path")
     if not path:
@@ -226,11 +212,3 @@ def _check_volume(where: str, volume: object) -> None:
     read_only = volume.get("read_only", False)
     if read_only is not None and not isinstance(read_only, bool):
         raise BuilderInputError(f"{where} ({name}): read_only must be true or false, got {read_only!r}")
-
-
-def _is_dns_label(value: str) -> bool:
-    return len(value) <= _LABEL_MAX and _DNS_LABEL.fullmatch(value) is not None
-
-
-def _is_dns_subdomain(value: str) -> bool:
-    return len(value) <= _SUBDOMAIN_MAX and _DNS_SUBDOMAIN.fullmatch(value) is not None

@@ -65,5 +65,5 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    # click's own usage errors exit 2 as well, which matches PRODUCT.md's "bad input".
+    # click's own usage errors exit 2 as well, which matches the documented exit code for bad input (README).
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="parity")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from harness.engine import RunResult
 from harness.outcomes import Status
+from harness.run_result import RunResult
 
 _COLOURS = {
     Status.EQUIVALENT: "green",

@@ -1,6 +1,6 @@
 """``parity diff LEFT RIGHT``: compare two manifests by meaning.
 
-Exit codes (PRODUCT.md): 0 no semantic difference, 1 semantic differences, 2 bad input.
+Exit codes (README): 0 no semantic difference, 1 semantic differences, 2 bad input.
 Imports only what comparing needs (never hera or kubernetes), so it starts fast.
 """
 

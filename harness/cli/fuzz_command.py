@@ -98,7 +98,7 @@ def fuzz(
     )
     result = run_fuzz(config)
     if report_path is not None:
-        from harness.report._atomic import write_atomic
+        from harness.atomic_files import write_atomic
 
         write_atomic(report_path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     _print(result, report_path)

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
+from harness.atomic_files import write_atomic
 from harness.errors import ParityInputError
 from harness.report import FILE_NAMES, renderer
-from harness.report._atomic import write_atomic
 
 # The report fields every renderer relies on; a file without them is not a parity report.
 _REQUIRED = ("schema_version", "verdict", "phase", "scenarios", "summary")

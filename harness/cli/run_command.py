@@ -10,12 +10,14 @@ import click
 from harness.builders import HERA_REF, LEGACY_REF
 from harness.cli import _options
 from harness.cli.output import tolerate_closed_stdout
-from harness.engine import InterruptWatch, ParitySession, RunConfig, RunResult
+from harness.engine import InterruptWatch, ParitySession
 from harness.execute import EXECUTORS
 from harness.phases import Phase, Verdict
 from harness.report import ReportWriteError, check_report_dir, write_reports
 from harness.report.document import build_document
 from harness.rollout.config import load_rollout_config
+from harness.run_config import RunConfig
+from harness.run_result import RunResult
 from harness.scenarios import load_scenarios
 
 

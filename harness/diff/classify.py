@@ -16,9 +16,10 @@ from typing import Any, Final
 from harness.diff.model import Category
 from harness.diff.paths import Index, Item, Key, Segment, render
 from harness.diff.walk import ABSENT, RawDifference, lookup
-from harness.normalize import _kubernetes_vars as k8s
 from harness.normalize.canonical import Leaf, json_kind, to_json
 from harness.normalize.excerpt import clip, excerpt_pair
+from harness.normalize.programs import RULE_K8S_EXPANSION, ExpandedText
+from harness.spec import fields
 
 RULE_DOCUMENT = "document-presence"
 RULE_METADATA = "labels-annotations"
@@ -26,11 +27,6 @@ RULE_INSTANCE_ID = "controller-instance-id"
 RULE_CLAIM_TEMPLATE = "existing-pvc-vs-claim-template"
 RULE_TYPE = "type-change"
 RULE_VALUE = "value-change"
-
-# Mappings whose `labels` / `annotations` are metadata (PRODUCT.md: shown, not failing).
-_METADATA_PARENTS: Final = frozenset({"metadata", "podMetadata", "workflowMetadata"})
-# ... except this label, which picks the controller that runs the workflow at all.
-_INSTANCE_ID_LABEL: Final = "workflows.argoproj.io/controller-instanceid"
 
 # Field name -> what a change of it does at run time (the subject of the message).
 _MEANINGS: Final[dict[str, str]] = {
@@ -154,13 +150,13 @@ def labels_annotations(diff: RawDifference, context: Context) -> Verdict | None:
         seg, parent = segs[i], segs[i - 1]
         if (
             isinstance(seg, Key)
-            and seg.name in ("labels", "annotations")
+            and seg.name in fields.METADATA_MAPS
             and isinstance(parent, Key)
-            and parent.name in _METADATA_PARENTS
+            and parent.name in fields.METADATA_FIELDS
         ):
             if i + 1 < len(segs) and isinstance(segs[i + 1], Key | Item):
                 name = segs[i + 1].name  # type: ignore[union-attr]
-                if seg.name == "labels" and name == _INSTANCE_ID_LABEL:
+                if seg.name == "labels" and name == fields.CONTROLLER_INSTANCE_ID_LABEL:
                     return Verdict(
                         Category.SEMANTIC,
                         RULE_INSTANCE_ID,
@@ -284,7 +280,7 @@ def _explain_expansion(left: Any, right: Any) -> str | None:
     stayed as written when the env defines it later."""
 
     def side(node: Any) -> tuple[str, str] | None:
-        if isinstance(node, k8s.ExpandedText) and isinstance(node.raw, str) and isinstance(node.key, str):
+        if isinstance(node, ExpandedText) and isinstance(node.raw, str) and isinstance(node.key, str):
             return node.raw, node.key
         return (node, node) if isinstance(node, str) else None
 
@@ -297,7 +293,7 @@ def _explain_expansion(left: Any, right: Any) -> str | None:
         text_a, text_b = excerpt_pair(a[1], b[1])
         notes.append(f"after Kubernetes expands $(VAR) and $$: `{text_a}` -> `{text_b}`")
     for label, node in (("left", left), ("right", right)):
-        if isinstance(node, k8s.ExpandedText) and node.later:
+        if isinstance(node, ExpandedText) and node.later:
             refs = ", ".join(f"$({name})" for name in node.later)
             notes.append(f"on the {label} {refs} stays as written: Kubernetes only expands vars defined earlier in env")
     return f"`{raw_a}` -> `{raw_b}`" + (f" ({'; '.join(notes)})" if notes else "")
@@ -316,7 +312,7 @@ def _explain_program(left: Any, right: Any) -> str | None:
 EXPLAINERS: dict[str, Callable[[Any, Any], str | None]] = {
     "set-like-list": _explain_set,
     "image-pull-policy-default": _explain_pull_policy,
-    k8s.RULE: _explain_expansion,
+    RULE_K8S_EXPANSION: _explain_expansion,
 }
 
 
@@ -329,7 +325,7 @@ def explain(rule: str, left: Any, right: Any) -> str | None:
 
 
 def _compared_as(node: Any) -> str:
-    if isinstance(node, k8s.ExpandedText):
+    if isinstance(node, ExpandedText):
         return "string"  # equal to a plain string holding its expanded text
     if isinstance(node, Leaf):
         kind = node.key[0] if isinstance(node.key, tuple) and node.key and isinstance(node.key[0], str) else ""

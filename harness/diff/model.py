@@ -8,7 +8,7 @@ from typing import Any
 
 
 class Category(StrEnum):
-    """How much a difference matters (PRODUCT.md)."""
+    """How much a difference matters (docs/differ.md, "Categories")."""
 
     SEMANTIC = "semantic"  # changes what runs: fails the comparison
     METADATA = "metadata"  # labels/annotations: shown, not failing unless a rule says so

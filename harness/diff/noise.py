@@ -2,7 +2,7 @@
 
 ``parity run`` builds the legacy side twice. What differs between those two builds (random names,
 timestamps, generated ids) is learnt as a :class:`NoiseModel`: for each path where they differ,
-*what* varies there (PRODUCT.md: "Noise hides only the varying part of a value, never a change
+*what* varies there ("Noise hides only the varying part of a value, never a change
 elsewhere in it"):
 
 - text (strings, and programs compared by meaning, on the text a report shows): a

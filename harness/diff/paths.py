@@ -119,10 +119,6 @@ def _parse_bracket(path: str, start: int) -> tuple[int, Segment]:
     return end + 1, Item(text)
 
 
-def _seg_text(seg: Segment) -> str:
-    return str(seg.index) if isinstance(seg, Index) else seg.name
-
-
 @dataclass(frozen=True)
 class PathPattern:
     """A glob over readable paths: ``*`` within a segment, ``**`` across segments.

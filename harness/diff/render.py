@@ -1,4 +1,4 @@
-"""A comparison as text (for people), JSON (PRODUCT.md's shape) or GitHub workflow commands."""
+"""A comparison as text (for people), JSON (the shape docs/differ.md documents) or GitHub workflow commands."""
 
 from __future__ import annotations
 

@@ -12,9 +12,10 @@ from typing import Any
 
 from harness.diff.paths import Index, Item, Key, Segment
 from harness.normalize.canonical import Keyed, Leaf
+from harness.spec import fields
 
 # Mappings (and their parents) whose entries are classified one by one: labels and annotations.
-_METADATA_FIELDS = frozenset({"metadata", "podMetadata", "workflowMetadata", "labels", "annotations"})
+_METADATA_FIELDS = fields.METADATA_FIELDS | fields.METADATA_MAPS
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 

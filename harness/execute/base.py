@@ -1,11 +1,19 @@
-"""The interface every executor implements (``local``, ``docker``, ``cluster``)."""
+"""The interface every executor implements (``local``, ``docker``, ``cluster``), and the defaults
+they share so that their runs compare."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from harness.execute.result import WorkflowRun
+
+# A workflow's deadline when it sets no activeDeadlineSeconds (every executor's default_deadline_s).
+DEFAULT_DEADLINE_S: Final = 600.0
+
+# Argo names a generated workflow `generateName` + 5 random characters. A fixed suffix keeps the
+# legacy and new runs (and the two legacy runs) comparable; it is never a real workflow's name.
+GENERATED_NAME_SUFFIX: Final = "local"
 
 
 @runtime_checkable

@@ -7,7 +7,7 @@ directories (the engine must run on this machine), the script is bound at Argo's
 and each container has a pids limit and the pod's deadline. Containers are removed whatever
 happens.
 
-The network: a pod whose program installs packages (``_installs``, as for the local executor)
+The network: a pod whose program installs packages (``harness.execute.installs``, as for the local executor)
 runs on the engine's ``bridge`` network; every other pod has none (``network_mode="none"``).
 Never ``host``: that would give the container this machine's loopback and every service on it. A
 bridge container reaches what the engine's NAT reaches (the internet, and this machine at the
@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.execute import _argo, _hosts, _index_proxy
+from harness.execute.base import DEFAULT_DEADLINE_S
+from harness.execute.local.hosts import pinned
+from harness.execute.local.index_proxy import IndexPolicy
 from harness.execute.output import DEFAULT_CAP, CappedOutput
 from harness.execute.pods import ImageDefaults, PodResult, PodSpec
 from harness.execute.result import Output, WorkflowRun
-from harness.execute.workflow import RunSettings, run_workflow
+from harness.execute.scheduler import RunSettings, run_workflow
 
 DEFAULT_URL = "unix:///var/run/docker.sock"
 PACKAGE_HINT = "the docker Python package is not installed (pip install 'argo-parity[docker]')"
@@ -61,7 +63,7 @@ class DockerExecutor:
 
     base_url: str | None = None
     image_map: Mapping[str, str] = field(default_factory=dict)
-    default_deadline_s: float = _argo.DEFAULT_DEADLINE_S
+    default_deadline_s: float = DEFAULT_DEADLINE_S
     output_cap: int = DEFAULT_CAP
     pids_limit: int = 1024
     install_network: str | None = None
@@ -123,14 +125,8 @@ class DockerExecutor:
             error = f"no Docker engine reachable at {self.url} ({_first_line(exc)})"
             return WorkflowRun(executor=self.name, label=label, phase=None, error=error)
         try:
-            settings = RunSettings(
-                executor=self.name,
-                default_deadline_s=self.default_deadline_s,
-                max_parallel=self.max_parallel,
-                work_root=self.work_root,
-                keep_dirs=self.keep_dirs,
-            )
-            return run_workflow(manifest, DockerPodRunner(client, self), settings, label=label, secrets=secrets)
+            runner = DockerPodRunner(client, self)
+            return run_workflow(manifest, runner, RunSettings.of(self), label=label, secrets=secrets)
         finally:
             client.close()
 
@@ -209,7 +205,7 @@ class DockerPodRunner:
             entrypoint=[pod.argv[0]],
             command=list(pod.argv[1:]),
             environment=dict(pod.env),
-            hostname=pod.name[:63],
+            hostname=pod.hostname,
             working_dir=pod.working_dir or None,
             mounts=[
                 Mount(target=m.container_path, source=str(m.host_path), type="bind", read_only=m.read_only)
@@ -252,11 +248,11 @@ class DockerPodRunner:
 
 def _extra_hosts() -> list[str]:
     """``/etc/hosts`` entries for an installing pod: the package index's hosts as the harness
-    resolved them (see ``_hosts``): a burst of pods would otherwise each ask the resolver for the
+    resolved them (see ``harness.execute.local.hosts``): a burst of pods would otherwise each ask the resolver for the
     same names, and a dropped query costs that pod glibc's 5 s retransmission timeout."""
-    names = _index_proxy.IndexPolicy.from_environment(os.environ).hosts()
-    pinned = _hosts.pinned(name for name in names if not _is_address(name))
-    return [f"{name}:{address}" for name, addresses in pinned.items() for address in addresses]
+    names = IndexPolicy.from_environment(os.environ).hosts()
+    addresses = pinned(name for name in names if not _is_address(name))
+    return [f"{name}:{address}" for name, found in addresses.items() for address in found]
 
 
 def _is_address(name: str) -> bool:

@@ -1,6 +1,6 @@
 """The contract between the workflow interpreter and a backend that runs one pod.
 
-``harness.execute.workflow`` turns a manifest into ``PodSpec``s (variables substituted, env
+``harness.execute.scheduler`` turns a manifest into ``PodSpec``s (variables substituted, env
 resolved, volumes bound to host directories, the script written to a file) and hands each one to
 a ``PodRunner``: the bubblewrap sandbox (``local``) or a container (``docker``). A runner knows
 nothing about workflows; the interpreter knows nothing about sandboxes.
@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Protocol
 
 from harness.execute.result import Output
+from harness.spec.naming import pod_hostname
 
 
 @dataclass(frozen=True)
 class Mount:
-    """A host path bound into the pod."""
+    """A host path bound into a pod (and into the local executor's sandbox)."""
 
     host_path: Path
     container_path: str
@@ -35,7 +36,7 @@ class ImageDefaults:
 
 @dataclass(frozen=True)
 class PodSpec:
-    name: str  # the pod's name, also its hostname
+    name: str  # the pod's name, as Argo names it
     node: str  # the workflow node it runs
     image: str
     argv: tuple[str, ...]  # command + args, the script's path included, as the kubelet would exec it
@@ -43,10 +44,15 @@ class PodSpec:
     working_dir: str | None
     mounts: tuple[Mount, ...]
     deadline_s: float
-    # True: the program installs packages (see _installs), so the pod may reach the package index
+    # True: the program installs packages (see harness.execute.installs), so the pod may reach the package index
     # (local: through the harness's index proxy, nothing else; docker: the engine's bridge).
     # False: no network at all (only a private loopback).
     network: bool
+
+    @property
+    def hostname(self) -> str:
+        """The pod's hostname (and its containers' ``HOSTNAME``), as Kubernetes derives it."""
+        return pod_hostname(self.name)
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,26 @@ class WorkflowRun:
     notes: tuple[str, ...] = ()  # how it ran, where that matters: weaker isolation, a version stand-in
     secrets_used: tuple[str, ...] = ()  # "secret-name/key" references whose values were injected
 
+    @classmethod
+    def of_nodes(
+        cls, executor: str, label: str, phase: Phase | None, nodes: tuple[NodeRun, ...], **fields: Any
+    ) -> WorkflowRun:
+        """A run of these ``nodes`` (in definition order), its exit code and streams theirs
+        (:func:`workflow_streams`); ``fields`` gives the rest."""
+        stdout, stderr, exit_code = workflow_streams(nodes)
+        return cls(executor, label, phase, exit_code, stdout, stderr, nodes, **fields)
+
+    @classmethod
+    def not_run(cls, executor: str, label: str, unsupported: tuple[str, ...], duration_s: float) -> WorkflowRun:
+        """Nothing ran: the workflow uses features the executor cannot run faithfully."""
+        message = "not run: " + "; ".join(unsupported)
+        return cls(executor, label, None, unsupported=unsupported, message=message, duration_s=duration_s)
+
+    @classmethod
+    def refused(cls, executor: str, label: str, message: str, duration_s: float) -> WorkflowRun:
+        """Argo refuses the workflow before running anything: phase Error, with its message."""
+        return cls(executor, label, Phase.ERROR, message=message, duration_s=duration_s)
+
     @property
     def ran(self) -> bool:
         return self.phase is not None

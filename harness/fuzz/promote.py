@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
+from harness.atomic_files import write_atomic
 from harness.errors import ParityInputError
 from harness.fuzz.inputs import DEFAULT_INPUTS
 from harness.fuzz.property import Divergence, DivergenceKind
-from harness.report._atomic import write_atomic
 from harness.scenarios import ScenarioKind, parse_scenarios
 
 FIXTURE_PREFIX = "fuzz-"

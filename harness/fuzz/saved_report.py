@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.builders.isolation import BuilderSource
 from harness.errors import ParityInputError
 
-SCHEMA_VERSION = 2
-KIND = "parity-fuzz"
+# The version of the saved fuzz report (`parity fuzz --report`), not of the parity report.
+FUZZ_REPORT_SCHEMA_VERSION = 2
+FUZZ_REPORT_KIND = "parity-fuzz"
 
 
 class _Lenient(BaseModel):
@@ -72,9 +73,13 @@ def load_saved_report(path: Path, *, option: str = "--fuzz-report") -> SavedFuzz
         raise ParityInputError("fuzz report not found", file=str(path), field=option) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ParityInputError(f"not a `parity fuzz --report` file: {exc}", file=str(path), field=option) from None
-    if isinstance(data, dict) and data.get("kind") == KIND and data.get("schema_version") != SCHEMA_VERSION:
+    if (
+        isinstance(data, dict)
+        and data.get("kind") == FUZZ_REPORT_KIND
+        and data.get("schema_version") != FUZZ_REPORT_SCHEMA_VERSION
+    ):
         raise ParityInputError(
-            f"fuzz report schema {data.get('schema_version')!r} is not {SCHEMA_VERSION}: "
+            f"fuzz report schema {data.get('schema_version')!r} is not {FUZZ_REPORT_SCHEMA_VERSION}: "
             "run `parity fuzz --report` again",
             file=str(path),
         )

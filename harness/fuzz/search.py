@@ -15,7 +15,7 @@ import datetime
 import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from harness.builders import HERA_REF, LEGACY_REF
 from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, BuilderSource
+from harness.builders.result import BuildResult
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
 from harness.fuzz.inputs import builder_inputs
@@ -33,7 +34,7 @@ from harness.fuzz.minimize import minimize
 from harness.fuzz.profiles import PROFILES, database, settings_for
 from harness.fuzz.promote import PromotionError, promote
 from harness.fuzz.property import Agreement, Builds, Divergence, check_builds
-from harness.fuzz.saved_report import KIND, SCHEMA_VERSION
+from harness.fuzz.saved_report import FUZZ_REPORT_KIND, FUZZ_REPORT_SCHEMA_VERSION
 
 DEFAULT_WAIVERS = Path("scenarios/waivers.yaml")
 DEFAULT_MAX_FAILURES = 3
@@ -120,8 +121,8 @@ class FuzzResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": SCHEMA_VERSION,
-            "kind": KIND,
+            "schema_version": FUZZ_REPORT_SCHEMA_VERSION,
+            "kind": FUZZ_REPORT_KIND,
             "status": "failures-found" if self.found else "clean",
             "legacy": self.config.legacy,
             "new": self.config.new,
@@ -184,6 +185,7 @@ def run_fuzz(
     inputs: st.SearchStrategy[dict[str, Any]] | None = None,
     progress: ProgressCallback | None = None,
     host: BuilderHost | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> FuzzResult:
     """Search for inputs on which ``config.legacy`` and ``config.new`` disagree.
 
@@ -192,6 +194,10 @@ def run_fuzz(
     ``host`` when given (it must hold ``config.legacy`` and ``config.new`` as "legacy" and "new"),
     else in a host of its own. Raises ``ParityInputError`` for a bad builder reference, profile
     or waiver file.
+
+    ``stopped`` is asked before every build: once it says yes, the search raises
+    ``KeyboardInterrupt``. A Ctrl-C that arrives while Hypothesis or the builder host handles an
+    exception can be swallowed there; the caller's own record of it still stops the search.
     """
     if config.profile not in PROFILES:
         raise ParityInputError(f"unknown fuzz profile {config.profile!r}; choose from {', '.join(PROFILES)}")
@@ -199,13 +205,13 @@ def run_fuzz(
         raise ParityInputError("--promote must name a folder", file=str(config.promote_dir), field="--promote")
     waivers = _load_waivers(config.waivers)
     if host is not None:
-        return _run_fuzz(config, host, waivers, inputs, progress)
+        return _run_fuzz(config, host, waivers, inputs, progress, stopped)
     with BuilderHost(
         {"legacy": config.legacy, "new": config.new},
         build_timeout_s=config.build_timeout_s,
         options={"legacy": "--legacy", "new": "--new"},
     ) as own_host:
-        return _run_fuzz(config, own_host, waivers, inputs, progress)
+        return _run_fuzz(config, own_host, waivers, inputs, progress, stopped)
 
 
 def _run_fuzz(
@@ -214,7 +220,9 @@ def _run_fuzz(
     waivers: WaiverSet | None,
     inputs: st.SearchStrategy[dict[str, Any]] | None,
     progress: ProgressCallback | None,
+    stopped: Callable[[], bool] | None,
 ) -> FuzzResult:
+    checked = _stoppable(host, stopped)
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
     profile = settings_for(config.profile)
     max_examples = config.examples or profile.max_examples
@@ -238,9 +246,9 @@ def _run_fuzz(
     while True:
         number = len(rounds) + 1
         round_clock, before = time.perf_counter(), counters.examples
-        found = _search_round(host, config, strategy, run_settings, seed, frozenset(known), waivers, counters)
+        found = _search_round(checked, config, strategy, run_settings, seed, frozenset(known), waivers, counters)
         fresh = []
-        found = [_polish(divergence, host, waivers, counters) for divergence in found]
+        found = [_polish(divergence, checked, waivers, counters) for divergence in found]
         for divergence in sorted(found, key=lambda d: (len(d.signature_parts), d.signature)):
             if len(failures) >= config.max_failures:
                 bound_reached = True
@@ -321,6 +329,26 @@ def _search_round(
         remaining -= size
         batch += 1
     return []
+
+
+class _StoppableBuilds:
+    """The host's builds, refused once ``stopped`` says the run was interrupted."""
+
+    def __init__(self, host: Builds, stopped: Callable[[], bool]) -> None:
+        self._host = host
+        self._stopped = stopped
+
+    def build(self, side: str, inputs: Mapping[str, Any]) -> BuildResult:
+        return self.build_all([(side, inputs)])[0]
+
+    def build_all(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BuildResult]:
+        if self._stopped():
+            raise KeyboardInterrupt
+        return self._host.build_all(requests)
+
+
+def _stoppable(host: Builds, stopped: Callable[[], bool] | None) -> Builds:
+    return host if stopped is None else _StoppableBuilds(host, stopped)
 
 
 def _fresh(function: Callable[[dict[str, Any]], None], key: str) -> Callable[[dict[str, Any]], None]:

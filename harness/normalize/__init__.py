@@ -4,7 +4,7 @@
 :class:`CanonicalManifest`; two manifests are equivalent exactly when their canonical forms are
 equal. The rules (identity of list items, defaults, types, live-object fields, volumes, embedded
 programs) each live in one place: :mod:`harness.normalize.workflow` and the modules it uses, with
-Argo/Kubernetes knowledge as data in :mod:`harness.normalize._argo_fields`.
+Argo/Kubernetes knowledge as data in :mod:`harness.spec.fields`.
 """
 
 from harness.normalize.canonical import Keyed, Leaf, to_json

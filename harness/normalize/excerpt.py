@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from harness.normalize import _kubernetes_vars as k8s
+from harness.spec import kubernetes_vars as k8s
 
 ELLIPSIS = "…"
 _BLANKS = re.compile(r"\s+")

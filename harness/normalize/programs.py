@@ -7,8 +7,8 @@
 - An env var whose value a program runs as code (``python -c "$PYTHON_CODE"``, or Kubernetes'
   ``$(PYTHON_CODE)`` in args) is compared as that code.
 - All of these, and the rest of a container's env values, command and args, are compared after
-  Kubernetes' ``$(VAR)`` / ``$$`` expansion (:mod:`harness.normalize._kubernetes_vars`): what the
-  process receives, not how the manifest spells it.
+  Kubernetes' ``$(VAR)`` / ``$$`` expansion (:mod:`harness.spec.kubernetes_vars`): what the
+  process receives, not how the manifest spells it (:class:`ExpandedText`).
 """
 
 from __future__ import annotations
@@ -18,24 +18,48 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from harness.normalize import _argo_fields as F
-from harness.normalize import _kubernetes_vars as k8s
 from harness.normalize import python_code, shell
 from harness.normalize.canonical import Leaf
+from harness.spec import kubernetes_vars as k8s
 
 Language = Literal["python", "shell"]
 
 RULE_SCRIPT_TEXT = "script-text"
 RULE_ARGV_CODE = "argv-code"
+RULE_K8S_EXPANSION = "kubernetes-var-expansion"
+
+# Interpreter basenames (after stripping a version suffix like python3.11) that run Python.
+PYTHON_INTERPRETERS = frozenset({"python", "python3", "python2"})
 
 _VERSIONED = re.compile(r"^(?P<base>[a-z]+?)(?:[0-9]+(?:\.[0-9]+)*)?$")
 _K8S_VAR_REF = re.compile(r"^\$\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)$")
 
 
+class ExpandedText(Leaf):
+    """A string Kubernetes expands: compared by its expanded text (``key``), shown as written
+    (``raw``). It equals a plain string holding that text, so ``$(TASK_ID)`` with ``TASK_ID=42``
+    equals ``42`` written out."""
+
+    __slots__ = ("later", "unresolved")
+
+    def __init__(self, expanded: k8s.Expanded) -> None:
+        super().__init__(expanded.text, expanded.raw, RULE_K8S_EXPANSION)
+        self.unresolved = expanded.unresolved
+        self.later = expanded.later
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return bool(self.key == other)
+        return super().__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
 def interpreter(command: Any) -> Language | None:
     """The language of a program run by ``command`` (its first word, or ``env X`` / ``/usr/bin/env X``)."""
     if isinstance(command, list):  # a word Kubernetes expands runs as its expanded text
-        command = [c.key if isinstance(c, k8s.ExpandedText) else c for c in command]
+        command = [c.key if isinstance(c, ExpandedText) else c for c in command]
     if not isinstance(command, list) or not command or not all(isinstance(c, str) for c in command):
         return None
     words = list(command)
@@ -44,9 +68,9 @@ def interpreter(command: Any) -> Language | None:
     base = posixpath.basename(words[0])
     match = _VERSIONED.match(base)
     name = match["base"] if match else base
-    if base in F.PYTHON_INTERPRETERS or name in {"python"}:
+    if base in PYTHON_INTERPRETERS or name in {"python"}:
         return "python"
-    if base in F.SHELL_INTERPRETERS or name in F.SHELL_INTERPRETERS:
+    if base in shell.SHELL_INTERPRETERS or name in shell.SHELL_INTERPRETERS:
         return "shell"
     return None
 
@@ -99,7 +123,7 @@ def container_programs(container: dict[str, Any]) -> dict[str, Any]:
     """A container (or script) with the strings Kubernetes expands compared after expansion, and
     the programs it runs compared as programs.
 
-    - Rule ``kubernetes-var-expansion`` (:mod:`harness.normalize._kubernetes_vars`): env values,
+    - Rule ``kubernetes-var-expansion`` (:mod:`harness.spec.kubernetes_vars`): env values,
       ``command`` and ``args`` compare by what the kubelet makes of them (``$(VAR)``, ``$$``).
     - Rule ``argv-code``: in ``["bash", "-c", PROGRAM]`` or ``["python", "-c", PROGRAM]`` (command
       and args together), PROGRAM is compared exactly like a script's source of that language
@@ -125,7 +149,7 @@ def container_programs(container: dict[str, Any]) -> dict[str, Any]:
         elif program is not None and index == program[1]:
             words.append(_program_leaf(program[0], expanded))
         elif "$" in expanded.raw:
-            words.append(k8s.ExpandedText(expanded))
+            words.append(ExpandedText(expanded))
         else:
             words.append(expanded.raw)
     if isinstance(container.get("command"), list):
@@ -142,7 +166,7 @@ def _env_item(item: Any, expanded: k8s.Expanded | None, code_vars: dict[str, Lan
     if language is not None:
         return {**item, "value": code_leaf(expanded.text, language, raw=expanded.raw)}
     if "$" in expanded.raw:
-        return {**item, "value": k8s.ExpandedText(expanded)}
+        return {**item, "value": ExpandedText(expanded)}
     return item
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import re
 import warnings
 from collections.abc import Hashable
 from functools import lru_cache
@@ -17,12 +16,10 @@ from typing import Any
 
 from harness.normalize.canonical import Leaf
 from harness.normalize.excerpt import first_changed_item
+from harness.spec import tags
 
 RULE_SCRIPT = "python-ast"
 RULE_ENV_CODE = "python-code-in-env"
-
-
-_ARGO_TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 def _argo_placeholders(source: str) -> str:
@@ -30,13 +27,15 @@ def _argo_placeholders(source: str) -> str:
     derived from its exact text, so ``x = {{inputs.parameters.n}}`` parses and ``{{a}}`` and
     ``{{ a }}`` stay different. Inside a string literal the tag is compared by its text; the quote
     style around it is not (it would matter only for a value containing that quote)."""
-    if "{{" not in source:
+    if tags.OPEN not in source:
         return source
 
-    def name(match: re.Match[str]) -> str:
-        return "__argo_tag_" + hashlib.sha1(match.group(0).encode()).hexdigest()[:16]
+    def name(tag: tags.Tag) -> str:
+        if not tag.closed:  # a `{{` without `}}`: Python's own text
+            return tag.written
+        return "__argo_tag_" + hashlib.sha1(tag.written.encode()).hexdigest()[:16]
 
-    return _ARGO_TAG.sub(name, source)
+    return tags.replace_tags(source, name)
 
 
 @lru_cache(maxsize=2048)

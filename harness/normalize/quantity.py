@@ -84,11 +84,3 @@ def parse_quantity(value: str | int | float) -> Fraction:
             raise QuantityError(f"quantity exponent out of range: {value!r}")
         return number * Fraction(10) ** exponent
     return number * DECIMAL_SUFFIXES[match["decimal"] or ""]
-
-
-def is_quantity(value: object) -> bool:
-    try:
-        parse_quantity(value)  # type: ignore[arg-type]
-    except QuantityError:
-        return False
-    return True

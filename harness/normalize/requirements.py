@@ -13,9 +13,72 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from harness.normalize import _argo_fields as F
-
 RULE = "pip-requirements"
+
+# pip options that change only what pip prints or caches, never what gets installed.
+PIP_OUTPUT_ONLY_OPTIONS = frozenset(
+    {
+        "--quiet",
+        "--verbose",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--no-color",
+        "--progress-bar",
+        "--root-user-action",
+        "--no-input",
+        "--no-warn-script-location",
+        "--no-python-version-warning",
+        "--log",
+        "--timeout",
+        "--retries",
+    }
+)
+PIP_OPTION_ALIASES = {
+    "-q": "--quiet",
+    "-v": "--verbose",
+    "-U": "--upgrade",
+    "-r": "--requirement",
+    "-c": "--constraint",
+    "-e": "--editable",
+    "-i": "--index-url",
+    "-f": "--find-links",
+    "-t": "--target",
+}
+# pip install options that take a value (as the next word or after `=`).
+PIP_OPTIONS_WITH_VALUE = frozenset(
+    {
+        "--requirement",
+        "--constraint",
+        "--editable",
+        "--index-url",
+        "--extra-index-url",
+        "--find-links",
+        "--target",
+        "--prefix",
+        "--root",
+        "--progress-bar",
+        "--root-user-action",
+        "--log",
+        "--timeout",
+        "--retries",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--trusted-host",
+        "--upgrade-strategy",
+        "--only-binary",
+        "--no-binary",
+        "--cache-dir",
+        "--src",
+        "--report",
+        "--proxy",
+        "--cert",
+        "--client-cert",
+        "--config-settings",
+        "--global-option",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +115,6 @@ def requirement(text: str) -> Req:
         req.url,
     )
     return Req(key, text.strip())
-
-
-def requirement_set(texts: Iterable[str]) -> frozenset[Req]:
-    return frozenset(requirement(t) for t in texts)
 
 
 @lru_cache(maxsize=1024)
@@ -104,7 +163,7 @@ def _option_words(words: Sequence[str]) -> tuple[str, ...]:
     for word in words:
         name, eq, value = word.partition("=")
         if name.startswith("-"):
-            out.append(F.PIP_OPTION_ALIASES.get(name, name))
+            out.append(PIP_OPTION_ALIASES.get(name, name))
             if eq:
                 out.append(value)
         else:
@@ -149,23 +208,23 @@ def pip_install(args: Sequence[str | None], keys: Sequence[Hashable]) -> PipInst
             if not name.startswith("--") and len(name) > 2 and not eq:
                 # short option with its value attached (-rreq.txt) or bundled flags (-qU)
                 head = name[:2]
-                canonical_head = F.PIP_OPTION_ALIASES.get(head, head)
-                if canonical_head in F.PIP_OPTIONS_WITH_VALUE:
+                canonical_head = PIP_OPTION_ALIASES.get(head, head)
+                if canonical_head in PIP_OPTIONS_WITH_VALUE:
                     name, eq, value = head, "=", name[2:]
                 else:
                     for flag in name[1:]:
-                        option = F.PIP_OPTION_ALIASES.get(f"-{flag}", f"-{flag}")
-                        if option not in F.PIP_OUTPUT_ONLY_OPTIONS:
+                        option = PIP_OPTION_ALIASES.get(f"-{flag}", f"-{flag}")
+                        if option not in PIP_OUTPUT_ONLY_OPTIONS:
                             options.add((option,))
                     i += 1
                     continue
-            name = F.PIP_OPTION_ALIASES.get(name, name)
-            takes_value = name in F.PIP_OPTIONS_WITH_VALUE
+            name = PIP_OPTION_ALIASES.get(name, name)
+            takes_value = name in PIP_OPTIONS_WITH_VALUE
             value_key: Hashable = value
             if takes_value and not eq and i + 1 < len(args):
                 value_key = args[i + 1] if args[i + 1] is not None else keys[i + 1]
                 i += 1
-            if name in F.PIP_OUTPUT_ONLY_OPTIONS:
+            if name in PIP_OUTPUT_ONLY_OPTIONS:
                 i += 1
                 continue
             if name in ("--requirement", "--constraint", "--editable"):

@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from harness.normalize import _argo_fields as F
 from harness.normalize import python_code
 from harness.normalize import requirements as reqs
 from harness.normalize.canonical import Leaf
 from harness.normalize.excerpt import clip, excerpt_pair, first_changed_item, one_line
 
 RULE_SCRIPT = "shell-syntax"
+# Interpreter basenames (after stripping a version suffix) that run a shell program.
+SHELL_INTERPRETERS = frozenset({"bash", "sh", "dash", "ash", "ksh", "zsh"})
 RULE_ENV_CODE = "shell-code-in-env"
 
 Language = Literal["python", "shell"]
@@ -638,7 +639,7 @@ class _Parser:
         language: Language | None = None
         if _PYTHON.match(base):
             language = "python"
-        elif base in F.SHELL_INTERPRETERS:
+        elif base in SHELL_INTERPRETERS:
             language = "shell"
         elif base == "eval" and len(keys) > offset + 1:
             var = _only_quoted_param(keys[offset + 1])
@@ -668,7 +669,7 @@ class _Parser:
                 keys = list(keys)
                 if _PYTHON.match(base):
                     keys[offset + j + 1] = ("python", python_code.python_key(code))
-                elif base in F.SHELL_INTERPRETERS:
+                elif base in SHELL_INTERPRETERS:
                     keys[offset + j + 1] = ("shell", shell_key(code))
                 return keys
             if argv[j] is None or not argv[j].startswith("-"):  # type: ignore[union-attr]

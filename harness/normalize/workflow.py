@@ -1,6 +1,6 @@
 """The Argo/Kubernetes-aware canonical form of one manifest document.
 
-Each rule below is one function (or one table in :mod:`harness.normalize._argo_fields`) with the
+Each rule below is one function (or one table in :mod:`harness.spec.fields`) with the
 reason it exists. Rule ids (``RULE_*``) travel on :class:`~harness.normalize.canonical.Leaf`
 nodes so that the differ can say which rule decided.
 """
@@ -11,10 +11,12 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from harness.normalize import _argo_fields as F
 from harness.normalize import programs
 from harness.normalize.canonical import Keyed, Leaf, freeze, to_json
 from harness.normalize.quantity import QuantityError, parse_quantity
+from harness.spec import fields as F
+from harness.spec import tags
+from harness.spec.fields import default_pull_policy
 
 RULE_QUANTITY = "quantity"
 RULE_INT_OR_STRING = "int-or-string"
@@ -176,7 +178,7 @@ class _Normalizer:
     def child_kind(self, parent: str, key: str) -> str:
         if parent == "object" and key == "spec":
             return self.spec_kind
-        return F.CHILD_KINDS.get((parent, key)) or F.FIELD_KINDS.get(key) or key
+        return F.child_kind(parent, key)
 
     def mapping(self, raw: dict[str, Any], kind: str) -> dict[str, Any] | None:
         """Canonical mapping, or None when nothing is left (empty equals absent)."""
@@ -228,7 +230,7 @@ class _Normalizer:
         return scalar(value)
 
     def sequence(self, items: list[Any], key: str, parent_kind: str) -> Any:
-        item_kind = F.ITEM_KINDS.get(key, key)
+        item_kind = F.item_kind(key)
         if key in F.STEP_GROUP_LISTS and parent_kind == "template":
             return [
                 self.keyed_or_list(group, ("name",), item_kind)
@@ -371,7 +373,7 @@ def embedded_document(text: str) -> Any:
     from harness.errors import ParityInputError
     from harness.yaml_input import load_yaml_documents
 
-    if "{{" in text:
+    if tags.OPEN in text:
         # Argo substitutes {{...}} into the text before it is parsed: quoting around a tag can
         # change what the substituted value parses to, so the text is the meaning here.
         return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
@@ -393,21 +395,6 @@ def _plain(node: Any) -> Any:
 
 
 # --- image pull policy -----------------------------------------------------------------------------
-
-
-def default_pull_policy(image: str) -> str | None:
-    """Kubernetes: ``Always`` for ``:latest`` or no tag, ``IfNotPresent`` otherwise (digests too).
-
-    None for an image Argo fills in at run time (``{{...}}``): its tag is unknown.
-    """
-    if "{{" in image or "$(" in image:
-        return None
-    if "@" in image:
-        return "IfNotPresent"
-    last = image.rsplit("/", 1)[-1]
-    if ":" not in last:
-        return "Always"
-    return "Always" if last.rsplit(":", 1)[1] == "latest" else "IfNotPresent"
 
 
 def _pull_policy(raw: dict[str, Any], out: dict[str, Any]) -> None:

@@ -49,9 +49,9 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
+from harness.atomic_files import current_umask, fsync_directory, write_atomic
 from harness.errors import ParityInputError
 from harness.phases import Verdict
-from harness.report._atomic import _fsync_directory, _umask, write_atomic
 
 RUNS_DIR = ".parity-runs"
 _CURRENT = "current"
@@ -148,7 +148,7 @@ class _Publication:
                 if not self._is_our_link(name):
                     self._link_stable_name(name)
                     self.created_links.append(self.report_dir / name)
-            _fsync_directory(self.report_dir)
+            fsync_directory(self.report_dir)
             _switch(self.runs, new)  # the commit point
         except BaseException as exc:
             self._undo()
@@ -180,8 +180,8 @@ class _Publication:
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
             if path.is_file():
                 _hard_link_or_copy(Path(os.path.realpath(path)), folder / name)
-        _fsync_directory(folder)
-        _fsync_directory(self.runs)
+        fsync_directory(folder)
+        fsync_directory(self.runs)
         _switch(self.runs, folder.name)
         for name in self.managed:
             if os.path.lexists(self.report_dir / name) and not self._is_our_link(name):
@@ -192,8 +192,8 @@ class _Publication:
         folder = self._new_folder()
         for name, content in self.files.items():
             _write_new_file(folder / name, content)
-        _fsync_directory(folder)
-        _fsync_directory(self.runs)  # the folder's own entry, before a link points at it
+        fsync_directory(folder)
+        fsync_directory(self.runs)  # the folder's own entry, before a link points at it
         return folder.name
 
     def _new_folder(self) -> Path:
@@ -201,7 +201,7 @@ class _Publication:
         folder = Path(tempfile.mkdtemp(prefix=f"{_RUN_PREFIX}{stamp}-", dir=self.runs))
         self.created_folders.append(folder)
         # mkdtemp makes 0700; reports are for whoever may read the report dir.
-        os.chmod(folder, 0o777 & ~_umask())
+        os.chmod(folder, 0o777 & ~current_umask())
         return folder
 
     def _link_stable_name(self, name: str) -> None:
@@ -226,7 +226,7 @@ def _link_target(name: str) -> str:
 
 def _switch(runs: Path, folder_name: str) -> None:
     _replace_with_link(runs, runs / _CURRENT, folder_name)
-    _fsync_directory(runs)
+    fsync_directory(runs)
 
 
 def _replace_with_link(runs: Path, path: Path, target: str) -> None:

@@ -1,6 +1,6 @@
 """The report document: one JSON-ready dict that every writer renders.
 
-Writers never look at engine objects, only at this document, so ``parity report saved.json``
+Writers never look at the run's objects, only at this document, so ``parity report saved.json``
 re-renders exactly what ``parity run`` wrote. Secrets are scrubbed here, once, before any
 writer sees the data.
 """
@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import platform
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import __version__
-from harness.engine import RunResult
 from harness.outcomes import Status
-from harness.redact import Redactor
 
-SCHEMA_VERSION = "1.0"
+if TYPE_CHECKING:
+    from harness.redact import Redactor
+    from harness.run_result import RunResult
+
+# The version of the parity report document (parity-report.json), not of the fuzz report.
+REPORT_SCHEMA_VERSION = "1.0"
 
 
 def build_document(result: RunResult) -> dict[str, Any]:
     config = result.config
     statuses = Counter(outcome.status for outcome in result.outcomes)
     document = {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": REPORT_SCHEMA_VERSION,
         "tool": {"name": "argo-parity", "version": __version__},
         "generated_at": result.started_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "duration_s": round(result.duration_s, 3),

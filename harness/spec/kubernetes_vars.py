@@ -1,7 +1,9 @@
-"""Kubernetes' ``$(VAR)`` expansion, as the differ needs it: fields compare after expansion.
+"""Kubernetes' ``$(VAR)`` expansion: what the kubelet does to a container's env, command and args.
 
-Before a container starts, the kubelet expands ``$(NAME)`` in three places
-(k8s.io/kubernetes third_party/forked/golang/expansion, pkg/kubelet/kuberuntime):
+Where it comes from: k8s.io/kubernetes ``third_party/forked/golang/expansion`` (``Expand``,
+``MappingFuncFor``) as used by ``pkg/kubelet/kuberuntime`` (env values, then command and args),
+and ``pkg/kubelet/envvars`` (service link variables). Before a container starts, the kubelet
+expands ``$(NAME)`` in three places:
 
 - an env var's ``value``: NAME is a var defined *earlier* in the container's env (or by
   ``envFrom``, or a service link var);
@@ -10,9 +12,10 @@ Before a container starts, the kubelet expands ``$(NAME)`` in three places
   (``$(date)`` reaches ``bash -c`` as a command substitution).
 
 So ``print('$$')`` in an env value runs as ``print('$')``, and ``args: ["echo $(TASK_ID)"]`` with
-``TASK_ID=42`` runs as ``echo 42``: the differ compares these fields after expansion
-(:func:`container_expansion`). What a manifest cannot tell is replaced by a placeholder that equals
-nothing but itself:
+``TASK_ID=42`` runs as ``echo 42``. :func:`expand` / :func:`expand_with` are the rule itself (the
+executors run a container's command, args and env through them); :func:`container_expansion`
+is what a manifest alone tells of it (the differ compares these fields after expansion). What a
+manifest cannot tell is replaced by a placeholder that equals nothing but itself:
 
 - a reference to a var set with ``valueFrom`` (a secret, a field): its value is unknown, but it is
   the same on both sides when that var is (the env var itself is compared where it is defined);
@@ -20,9 +23,6 @@ nothing but itself:
   defined; service link vars (``X_SERVICE_HOST``, ``X_PORT``...) and Argo's own ``ARGO_*`` vars
   are added to the pod by the cluster and by Argo. Such a reference is not the literal text
   ``$(NAME)`` that ``$$(NAME)`` gives, so the two are not confused.
-
-The expansion itself (``expand_with``) is also what the executors use to run a container's
-command, args and env: one model of the kubelet's rule for both comparing and running.
 """
 
 from __future__ import annotations
@@ -31,10 +31,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from harness.normalize.canonical import Leaf
-
-RULE = "kubernetes-var-expansion"
 
 # Placeholders (Unicode private use characters: no manifest writes them).
 _OPAQUE = "\ue000"  # a var defined with valueFrom: \ue000NAME\ue001
@@ -79,6 +75,19 @@ def expand(text: str, mapping: Callable[[str], str]) -> str:
 def expand_with(text: str, defined: Mapping[str, str]) -> str:
     """:func:`expand` with a mapping of names to values; an undefined name stays ``$(NAME)``."""
     return expand(text, lambda name: defined.get(name, f"$({name})"))
+
+
+def references(text: str) -> list[str]:
+    """The names ``text`` references as ``$(NAME)``, in order, as the kubelet reads them (``$$(A)``
+    is an escaped ``$`` and then text, not a reference)."""
+    found: list[str] = []
+
+    def record(name: str) -> str:
+        found.append(name)
+        return ""
+
+    expand(text, record)
+    return found
 
 
 def readable(text: str) -> str:
@@ -177,24 +186,3 @@ def container_expansion(container: Mapping[str, Any]) -> ContainerExpansion:
         else:
             argv.append(None)
     return ContainerExpansion(tuple(expanded_env), tuple(argv), len(command) if isinstance(command, list) else 0)
-
-
-class ExpandedText(Leaf):
-    """A string Kubernetes expands: compared by its expanded text (``key``), shown as written
-    (``raw``). It equals a plain string holding that text, so ``$(TASK_ID)`` with ``TASK_ID=42``
-    equals ``42`` written out."""
-
-    __slots__ = ("later", "unresolved")
-
-    def __init__(self, expanded: Expanded) -> None:
-        super().__init__(expanded.text, expanded.raw, RULE)
-        self.unresolved = expanded.unresolved
-        self.later = expanded.later
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            return bool(self.key == other)
-        return super().__eq__(other)
-
-    def __hash__(self) -> int:
-        return hash(self.key)

@@ -1,7 +1,7 @@
 """Name resolution of the package index: done by the harness, once per name for all its pods.
 
 Pods never resolve names themselves any more: a sandbox has no network to send a query on, and the
-index proxy (``_index_proxy``) resolves on the host the names it lets pods reach. It does so
+index proxy (``index_proxy``) resolves on the host the names it lets pods reach. It does so
 through this cache, because every installing pod used to send its own queries for the package
 index's hosts (``pypi.org``, ``files.pythonhosted.org``: an A and an AAAA query each): a run with
 6 such pods at once sent about 24 queries in a few milliseconds. A resolver that drops a query of

@@ -1,6 +1,8 @@
 """Measure what the local executor adds to a run (a benchmark, not a test).
 
-    python -m harness.execute.bench [--repeats 30] [--json] [--pip]
+    python benchmarks/local_executor.py [--repeats 30] [--json] [--pip]
+
+(`make bench` runs it as part of benchmarks/run.py: its "executor" figures.)
 
 Method (medians over ``repeats`` runs, after one warm-up each):
 
@@ -31,8 +33,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.execute import _python, _sandbox
-from harness.execute.local import LocalExecutor, cgroup_available
+from harness.execute.local import LocalExecutor, cgroup_available, python_image
+from harness.execute.local.sandbox import SandboxRequest, run_sandboxed
+from harness.execute.pods import Mount
 
 TARGET_OVERHEAD_MS = 30.0
 TARGET_ENVIRONMENT_MS = 200.0
@@ -55,24 +58,24 @@ def measure(repeats: int = 30, *, pip: bool = False) -> dict[str, Any]:
     if reason:
         raise RuntimeError(reason)
     runner = executor.pod_runner()
-    interpreter = _python.find_interpreter("3.11")
+    interpreter = python_image.find_interpreter("3.11")
     if interpreter is None:
         raise RuntimeError("no python3.11 on this machine")
-    uv = _python.find_uv()
+    uv = python_image.find_uv()
     assert uv is not None
     root = Path(tempfile.mkdtemp(prefix="argo-parity-bench-"))
     try:
         environment = root / "usr-local"
-        _python.create_environment(environment, interpreter, uv=uv, cache_dir=executor.uv_cache, pip_mode="uv")
+        python_image.create_environment(environment, interpreter, uv=uv, cache_dir=executor.uv_cache, pip_mode="uv")
         binds = [
-            _sandbox.Bind(environment, _python.ENV_MOUNT),
-            _sandbox.Bind(Path(uv), _python.UV_IN_SANDBOX, read_only=True),
+            Mount(environment, python_image.ENV_MOUNT),
+            Mount(Path(uv), python_image.UV_IN_SANDBOX, read_only=True),
         ]
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/root"}
 
         def sandboxed(argv: tuple[str, ...]) -> Callable[[], object]:
-            request = _sandbox.SandboxRequest(argv=argv, env=env, hostname="bench", working_dir="/", binds=binds)
-            return lambda: _sandbox.run_sandboxed(request, runner.sandbox)
+            request = SandboxRequest(argv=argv, env=env, hostname="bench", working_dir="/", binds=binds)
+            return lambda: run_sandboxed(request, runner.sandbox)
 
         def direct(argv: list[str]) -> Callable[[], object]:
             return lambda: subprocess.run(argv, env=env, check=True)
@@ -92,7 +95,7 @@ def measure(repeats: int = 30, *, pip: bool = False) -> dict[str, Any]:
 
         def create() -> None:
             target = root / f"env-{next(counter)}"
-            _python.create_environment(target, interpreter, uv=uv, cache_dir=executor.uv_cache, pip_mode="uv")
+            python_image.create_environment(target, interpreter, uv=uv, cache_dir=executor.uv_cache, pip_mode="uv")
 
         results["environment_creation_ms"] = round(_median_ms(create, repeats), 2)
 
@@ -100,8 +103,8 @@ def measure(repeats: int = 30, *, pip: bool = False) -> dict[str, Any]:
         unlimited = dataclasses.replace(runner.sandbox, pids_limit=0)
 
         def unlimited_run(argv: tuple[str, ...]) -> Callable[[], object]:
-            request = _sandbox.SandboxRequest(argv=argv, env=env, hostname="bench", working_dir="/", binds=binds)
-            return lambda: _sandbox.run_sandboxed(request, unlimited)
+            request = SandboxRequest(argv=argv, env=env, hostname="bench", working_dir="/", binds=binds)
+            return lambda: run_sandboxed(request, unlimited)
 
         for label, boxed in (("bash_true", ("bash", "-c", "true")), ("python_pass", ("python", "-c", "pass"))):
             total = _median_ms(unlimited_run(boxed), repeats)
@@ -141,7 +144,7 @@ def _one_pod_workflow(source: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.execute.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python benchmarks/local_executor.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--pip", action="store_true", help="also time one pip install (uv shim vs real pip)")

@@ -6,8 +6,8 @@ precisely what is missing. Safe to use from several threads and processes at onc
 has its own directories, sandbox, cgroup and environment; the uv cache is shared and uv locks it.
 
 No pod shares the host's network: each sandbox has its own network namespace with only a
-loopback. A pod whose program installs packages (``_installs``) also gets the unix socket of a
-package index proxy the runner starts for it (``_index_proxy``): the package index's hosts, and
+loopback. A pod whose program installs packages (``harness.execute.installs``) also gets the unix socket of a
+package index proxy the runner starts for it (``index_proxy``): the package index's hosts, and
 nothing else, ever, this machine's own addresses least of all.
 """
 
@@ -20,11 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.execute import _argo, _cgroup, _index_proxy, _python, _sandbox
+from harness.execute.base import DEFAULT_DEADLINE_S
+from harness.execute.local import cgroup, python_image
+from harness.execute.local.index_proxy import IndexPolicy, IndexProxy
+from harness.execute.local.sandbox import (
+    SandboxConfig,
+    SandboxRequest,
+    bwrap_features,
+    find_bwrap,
+    find_setpriv,
+    probe,
+    run_sandboxed,
+)
 from harness.execute.output import DEFAULT_CAP
-from harness.execute.pods import ImageDefaults, PodResult, PodSpec
+from harness.execute.pods import ImageDefaults, Mount, PodResult, PodSpec
 from harness.execute.result import Output, WorkflowRun
-from harness.execute.workflow import RunSettings, run_workflow
+from harness.execute.scheduler import RunSettings, run_workflow
 
 INSTALL_HINT = "run scripts/install-system-deps.sh"
 _DEFAULT_TMPFS = 256 * 1024 * 1024
@@ -46,14 +57,14 @@ class LocalExecutor:
     processes (and threads) of one pod (0: no limit, which saves 10-15 ms per pod that forks or
     runs Python: see docs/execution.md); ``pip_mode`` picks the uv shim (fast) or the real pip.
     ``index_hosts`` are package index hosts pods may reach besides PyPI and the indexes the
-    harness's environment configures (``host``, ``host:port`` or a URL; see ``_index_proxy``).
+    harness's environment configures (``host``, ``host:port`` or a URL; see ``index_proxy``).
     """
 
-    default_deadline_s: float = _argo.DEFAULT_DEADLINE_S
+    default_deadline_s: float = DEFAULT_DEADLINE_S
     output_cap: int = DEFAULT_CAP
     pids_limit: int = 1024
     tmpfs_size: int = _DEFAULT_TMPFS
-    pip_mode: _python.PipMode = "uv"
+    pip_mode: python_image.PipMode = "uv"
     max_parallel: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))
     uv_cache: Path = field(default_factory=default_uv_cache)
     work_root: Path | None = None
@@ -64,13 +75,13 @@ class LocalExecutor:
     name: str = "local"
 
     def unavailable_reason(self) -> str | None:
-        bwrap = _sandbox.find_bwrap()
+        bwrap = find_bwrap()
         if bwrap is None:
             return f"bubblewrap not installed (bwrap not on PATH; {INSTALL_HINT})"
-        problem = _sandbox.probe(bwrap)
+        problem = probe(bwrap)
         if problem:
             return f"bubblewrap cannot create its sandbox here: {problem}"
-        if _python.find_uv(self.uv) is None:
+        if python_image.find_uv(self.uv) is None:
             return "uv not installed (pip install uv, or the project's dev extra)"
         return None
 
@@ -78,54 +89,45 @@ class LocalExecutor:
         reason = self.unavailable_reason()
         if reason:
             return WorkflowRun(executor=self.name, label=label, phase=None, error=reason)
-        return run_workflow(manifest, self.pod_runner(), self.settings(), label=label, secrets=secrets)
-
-    def settings(self) -> RunSettings:
-        return RunSettings(
-            executor=self.name,
-            default_deadline_s=self.default_deadline_s,
-            max_parallel=self.max_parallel,
-            work_root=self.work_root,
-            keep_dirs=self.keep_dirs,
-        )
+        return run_workflow(manifest, self.pod_runner(), RunSettings.of(self), label=label, secrets=secrets)
 
     def pod_runner(self) -> LocalPodRunner:
-        bwrap = _sandbox.find_bwrap()
-        uv = _python.find_uv(self.uv)
+        bwrap = find_bwrap()
+        uv = python_image.find_uv(self.uv)
         if bwrap is None or uv is None:
             raise RuntimeError(self.unavailable_reason() or "local executor unavailable")
-        sandbox = _sandbox.SandboxConfig(
+        sandbox = SandboxConfig(
             bwrap=bwrap,
             output_cap=self.output_cap,
             pids_limit=self.pids_limit,
             tmpfs_size=self.tmpfs_size,
-            setpriv=_sandbox.find_setpriv(),
-            features=_sandbox.bwrap_features(bwrap),
+            setpriv=find_setpriv(),
+            features=bwrap_features(bwrap),
         )
         # Read when the runner is made (not at import): the environment the harness runs in now.
-        policy = _index_proxy.IndexPolicy.from_environment(os.environ, self.index_hosts)
+        policy = IndexPolicy.from_environment(os.environ, self.index_hosts)
         return LocalPodRunner(sandbox, uv, self.uv_cache, self.pip_mode, dict(self.interpreters), policy)
 
 
 class LocalPodRunner:
     def __init__(
         self,
-        sandbox: _sandbox.SandboxConfig,
+        sandbox: SandboxConfig,
         uv: str,
         uv_cache: Path,
-        pip_mode: _python.PipMode,
+        pip_mode: python_image.PipMode,
         interpreters: Mapping[str, str],
-        index_policy: _index_proxy.IndexPolicy | None = None,
+        index_policy: IndexPolicy | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.uv = uv
         self.uv_cache = uv_cache
         self.pip_mode = pip_mode
         self.interpreters = interpreters
-        self.index_policy = index_policy or _index_proxy.IndexPolicy.default()
+        self.index_policy = index_policy or IndexPolicy.default()
 
     def image_problem(self, image: str) -> str | None:
-        parsed = _python.parse_image(image)
+        parsed = python_image.parse_image(image)
         if parsed is None:
             return (
                 f"image {image}: the local executor has no runtime for it "
@@ -140,8 +142,8 @@ class LocalPodRunner:
     def image_defaults(self, image: str) -> ImageDefaults:
         return ImageDefaults(entrypoint=(), cmd=("python3",), working_dir="/")
 
-    def _interpreter(self, version: str) -> _python.Interpreter | None:
-        return _python.find_interpreter(version, self.interpreters.get(version))
+    def _interpreter(self, version: str) -> python_image.Interpreter | None:
+        return python_image.find_interpreter(version, self.interpreters.get(version))
 
     def run_pod(self, pod: PodSpec, workdir: Path) -> PodResult:
         started = time.monotonic()
@@ -151,7 +153,7 @@ class LocalPodRunner:
             return PodResult(None, Output(), Output(), time.monotonic() - started, error=f"{type(exc).__name__}: {exc}")
 
     def _run_pod(self, pod: PodSpec, workdir: Path, started: float) -> PodResult:
-        parsed = _python.parse_image(pod.image)
+        parsed = python_image.parse_image(pod.image)
         interpreter = self._interpreter(parsed.version) if parsed and not parsed.problem else None
         if interpreter is None:
             problem = self.image_problem(pod.image) or f"image {pod.image}: no local runtime"
@@ -161,34 +163,34 @@ class LocalPodRunner:
             notes.append(f"image {pod.image} ran on the local Python {interpreter.version}")
         environment = workdir / "usr-local"
         self.uv_cache.mkdir(parents=True, exist_ok=True)
-        _python.create_environment(
+        python_image.create_environment(
             environment, interpreter, uv=self.uv, cache_dir=self.uv_cache, pip_mode=self.pip_mode
         )
         notes_file = workdir / "notes"
         notes_file.touch()
         binds = [
-            _sandbox.Bind(environment, _python.ENV_MOUNT),
-            _sandbox.Bind(Path(self.uv), _python.UV_IN_SANDBOX, read_only=True),
-            _sandbox.Bind(notes_file, _python.NOTES_IN_SANDBOX),
+            Mount(environment, python_image.ENV_MOUNT),
+            Mount(Path(self.uv), python_image.UV_IN_SANDBOX, read_only=True),
+            Mount(notes_file, python_image.NOTES_IN_SANDBOX),
         ]
         if not interpreter.prefix.startswith("/usr") or interpreter.prefix.startswith("/usr/local"):
-            binds.append(_sandbox.Bind(Path(interpreter.prefix), interpreter.prefix, read_only=True))
-        proxy: _index_proxy.IndexProxy | None = None
+            binds.append(Mount(Path(interpreter.prefix), interpreter.prefix, read_only=True))
+        proxy: IndexProxy | None = None
         if pod.network:
             # The shared uv cache, read-write (uv locks it), and the package index through the proxy.
-            binds.append(_sandbox.Bind(self.uv_cache, _python.UV_CACHE_IN_SANDBOX))
-            proxy = _index_proxy.IndexProxy(workdir / "proxy.sock", self.index_policy)
+            binds.append(Mount(self.uv_cache, python_image.UV_CACHE_IN_SANDBOX))
+            proxy = IndexProxy(workdir / "proxy.sock", self.index_policy)
             proxy.start()
-            binds.append(_sandbox.Bind(proxy.path, _python.PROXY_IN_SANDBOX, read_only=True))
-        binds += [_sandbox.Bind(m.host_path, m.container_path, m.read_only) for m in pod.mounts]
+            binds.append(Mount(proxy.path, python_image.PROXY_IN_SANDBOX, read_only=True))
+        binds += pod.mounts
         working_dir = pod.working_dir or "/"
         setup = time.monotonic() - started
         try:
-            result = _sandbox.run_sandboxed(
-                _sandbox.SandboxRequest(
+            result = run_sandboxed(
+                SandboxRequest(
                     argv=pod.argv,
                     env=_pod_environment(pod),
-                    hostname=pod.name,
+                    hostname=pod.hostname,
                     working_dir=working_dir,
                     binds=binds,
                     deadline_s=max(0.0, pod.deadline_s - setup),
@@ -218,10 +220,10 @@ class LocalPodRunner:
 def _pod_environment(pod: PodSpec) -> dict[str, str]:
     """The image's environment, then the container's (which wins), as the kubelet composes it."""
     env = {
-        "PATH": _argo.PYTHON_IMAGE_PATH,
+        "PATH": python_image.IMAGE_PATH,
         "LANG": "C.UTF-8",
         "HOME": "/root",
-        "HOSTNAME": pod.name,
+        "HOSTNAME": pod.hostname,
     }
     env.update(dict(pod.env))
     return env
@@ -241,4 +243,4 @@ def _dirs_to_make(working_dir: str, pod: PodSpec) -> tuple[str, ...]:
 
 
 def cgroup_available() -> bool:
-    return _cgroup.available()
+    return cgroup.available()

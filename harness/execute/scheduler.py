@@ -1,20 +1,20 @@
 """Run an Argo Workflow manifest the way Argo's controller would, one pod at a time, on a PodRunner.
 
-First the manifest is inspected: every field the run meets must be one the executors run or one
-that cannot change a local run (``_argo``); anything else is listed as unsupported and nothing
-runs, because a run that skipped an exit handler or a retry would be evidence of the wrong thing.
-Then the entrypoint runs: a pod template becomes a ``PodSpec`` (variables substituted, env
-resolved and ``$(VAR)``-expanded, volumes bound, the script written to Argo's staging path);
-``steps`` run group after group, the steps of a group in parallel; a ``dag`` runs each task once
-its dependencies succeeded, independent tasks in parallel. Deadlines are Argo's: the workflow's
-``activeDeadlineSeconds`` bounds everything, a template's bounds its pod.
+First the manifest is checked (``harness.execute.check``): anything the executors cannot run
+faithfully is listed as unsupported and nothing runs. Then the entrypoint runs. Each template's
+variables are substituted once, as Argo's ``ProcessArgs`` does, before any of its fields is read
+(a deadline from a parameter included): a pod template's all at once, a steps or DAG template's
+inputs and globals first and what its own steps and tasks give (their outputs, the loop item) as
+each one runs. A pod template becomes a ``PodSpec`` (env resolved and ``$(VAR)``-expanded,
+volumes bound, the script written to Argo's staging path); ``steps`` run group after group, the
+steps of a group in parallel; a ``dag`` runs each task once its dependencies succeeded,
+independent tasks in parallel (``failFast``, ``parallelism``). Deadlines are Argo's: the
+workflow's ``activeDeadlineSeconds`` bounds everything, a template's bounds its pod.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-import re
 import shutil
 import tempfile
 import threading
@@ -24,67 +24,56 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from harness.argo.status import fnv32a
-from harness.execute import _argo
-from harness.execute._installs import installs_packages
-from harness.execute._variables import SUPPORTED_TAG, UnresolvedVariable, expand_env_refs, substitute, tags
-from harness.execute._volumes import RunVolumes, VolumeNotFound
+from harness.execute.base import DEFAULT_DEADLINE_S, GENERATED_NAME_SUFFIX
+from harness.execute.check import Inspection, inspect_workflow
+from harness.execute.installs import installs_packages
 from harness.execute.pods import Mount, PodResult, PodRunner, PodSpec
-from harness.execute.result import NodeKind, NodeRun, Output, Phase, WorkflowRun, workflow_streams
+from harness.execute.result import NodeKind, NodeRun, Output, Phase, WorkflowRun
 from harness.execute.secrets import fake_secret_value, secret_ref
+from harness.execute.support import task_dependencies
+from harness.execute.volumes import RunVolumes, VolumeNotFound
+from harness.spec import fields, naming, tags
+from harness.spec.kubernetes_vars import expand_with
+from harness.spec.tags import UnresolvedVariable, substitute
 
-_DEPENDS_TERM = re.compile(r"\s*([A-Za-z0-9_-]+)(\.Succeeded)?\s*")
 
-# Why a field is not run, for the features users meet most; others get a generic reason.
-_WHY = {
-    "onExit": "exit handlers",
-    "hooks": "lifecycle hooks",
-    "retryStrategy": "retries",
-    "artifacts": "artifacts from a repository",
-    "when": "conditional steps",
-    "withParam": "loops over a parameter",
-    "withSequence": "loops over a sequence",
-    "continueOn": "continueOn",
-    "templateRef": "templates from a WorkflowTemplate",
-    "inline": "inline templates",
-    "workflowTemplateRef": "WorkflowTemplate references",
-    "templateDefaults": "template defaults",
-    "podSpecPatch": "pod spec patches",
-    "securityContext": "security contexts (the pod runs as the image's user)",
-    "initContainers": "init containers",
-    "sidecars": "sidecars",
-    "envFrom": "envFrom",
-    "memoize": "memoization",
-    "timeout": "template timeouts",
-    "daemon": "daemon templates",
-    "resource": "resource templates",
-    "suspend": "suspend templates",
-    "http": "http templates",
-    "plugin": "plugin templates",
-    "containerSet": "container sets",
-    "data": "data templates",
-    "target": "DAG targets",
-    "parameters": "output parameters",
-}
+class _PodExecutor(Protocol):
+    """What ``RunSettings.of`` reads: the options the local and docker executors share."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def default_deadline_s(self) -> float: ...
+    @property
+    def max_parallel(self) -> int: ...
+    @property
+    def work_root(self) -> Path | None: ...
+    @property
+    def keep_dirs(self) -> bool: ...
 
 
 @dataclass(frozen=True)
 class RunSettings:
     executor: str
-    default_deadline_s: float = _argo.DEFAULT_DEADLINE_S
+    default_deadline_s: float = DEFAULT_DEADLINE_S
     max_parallel: int = 4
     work_root: Path | None = None
     keep_dirs: bool = False
     max_files: int = 1000
     preview_bytes: int = 4096
 
-
-@dataclass(frozen=True)
-class Inspection:
-    unsupported: tuple[str, ...] = ()
-    invalid: str | None = None  # Argo would reject the workflow: it ends in Error without running
+    @classmethod
+    def of(cls, executor: _PodExecutor) -> RunSettings:
+        """The settings of an executor that runs pods through a PodRunner (``local``, ``docker``)."""
+        return cls(
+            executor=executor.name,
+            default_deadline_s=executor.default_deadline_s,
+            max_parallel=executor.max_parallel,
+            work_root=executor.work_root,
+            keep_dirs=executor.keep_dirs,
+        )
 
 
 def run_workflow(
@@ -105,22 +94,9 @@ def run_workflow(
         error = "".join(traceback.format_exception_only(exc)).strip()
         return WorkflowRun(executor=settings.executor, label=label, phase=None, error=error)
     if inspection.unsupported:
-        return WorkflowRun(
-            executor=settings.executor,
-            label=label,
-            phase=None,
-            unsupported=inspection.unsupported,
-            message="not run: " + "; ".join(inspection.unsupported),
-            duration_s=time.perf_counter() - started,
-        )
+        return WorkflowRun.not_run(settings.executor, label, inspection.unsupported, time.perf_counter() - started)
     if inspection.invalid:
-        return WorkflowRun(
-            executor=settings.executor,
-            label=label,
-            phase=Phase.ERROR,
-            message=inspection.invalid,
-            duration_s=time.perf_counter() - started,
-        )
+        return WorkflowRun.refused(settings.executor, label, inspection.invalid, time.perf_counter() - started)
     workdir = Path(tempfile.mkdtemp(prefix="argo-parity-run-", dir=settings.work_root))
     try:
         return _WorkflowExecution(manifest, runner, settings, label, secrets or {}, workdir).run(started)
@@ -135,236 +111,6 @@ def run_workflow(
     finally:
         if not settings.keep_dirs:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-# --- inspection -----------------------------------------------------------------------------------
-
-
-def inspect_workflow(manifest: Any, runner: PodRunner | None = None) -> Inspection:
-    """What in ``manifest`` the executors cannot run faithfully, and whether Argo would reject it."""
-    checker = _Checker(runner)
-    checker.workflow(manifest)
-    return Inspection(unsupported=tuple(dict.fromkeys(checker.unsupported)), invalid=checker.invalid)
-
-
-class _Checker:
-    def __init__(self, runner: PodRunner | None) -> None:
-        self.runner = runner
-        self.unsupported: list[str] = []
-        self.invalid: str | None = None
-
-    def fail(self, message: str) -> None:
-        self.invalid = self.invalid or message
-
-    def unsupported_key(self, path: str, key: str) -> None:
-        self.unsupported.append(f"{path}.{key}: {_WHY.get(key, 'not run by this executor')}")
-
-    def allowed(self, data: Mapping[str, Any], path: str, *groups: frozenset[str]) -> None:
-        for key in data:
-            if not any(key in group for group in groups):
-                self.unsupported_key(path, str(key))
-
-    def workflow(self, manifest: Any) -> None:
-        if not isinstance(manifest, Mapping):
-            self.fail("the manifest is not a mapping")
-            return
-        if manifest.get("kind") != "Workflow":
-            self.unsupported.append(f"kind {manifest.get('kind')!r}: only a Workflow can be executed")
-            return
-        spec = manifest.get("spec")
-        if not isinstance(spec, Mapping):
-            self.fail("spec is missing")
-            return
-        self.allowed(spec, "spec", _argo.SPEC_RUN, _argo.SPEC_IGNORED)
-        self.arguments(spec.get("arguments"), "spec.arguments")
-        self.volumes(spec.get("volumes"), "spec.volumes")
-        templates = {t.get("name"): t for t in spec.get("templates") or [] if isinstance(t, Mapping)}
-        entrypoint = spec.get("entrypoint")
-        if not entrypoint:
-            self.fail("spec.entrypoint is missing")
-            return
-        seen: set[str] = set()
-        queue = [entrypoint]
-        while queue:
-            name = queue.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            template = templates.get(name)
-            if template is None:
-                self.fail(f"template {name!r} not found")
-                continue
-            queue.extend(self.template(template, f"spec.templates[{name}]"))
-
-    def arguments(self, arguments: Any, path: str) -> None:
-        if not arguments:
-            return
-        self.allowed(arguments, path, frozenset({"parameters"}))
-        for parameter in arguments.get("parameters") or []:
-            if "valueFrom" in parameter:
-                self.unsupported.append(
-                    f"{path}.parameters[{parameter.get('name')}].valueFrom: parameters from a source"
-                )
-            elif "value" not in parameter:
-                self.fail(f"{path}.parameters[{parameter.get('name')}]: no value")
-
-    def volumes(self, volumes: Any, path: str) -> None:
-        for volume in volumes or []:
-            sources = [key for key in volume if key != "name"]
-            if not any(source in _argo.VOLUME_SOURCES_RUN for source in sources):
-                self.unsupported.append(
-                    f"{path}[{volume.get('name')}]: {', '.join(map(str, sources)) or 'no'} volume source"
-                )
-
-    def template(self, template: Mapping[str, Any], path: str) -> list[str]:
-        kinds = [
-            k
-            for k in (*_argo.POD_TEMPLATE_TYPES, *_argo.GROUP_TEMPLATE_TYPES, *_argo.OTHER_TEMPLATE_TYPES)
-            if k in template
-        ]
-        self.allowed(
-            {k: v for k, v in template.items() if k not in _argo.OTHER_TEMPLATE_TYPES},
-            path,
-            _argo.TEMPLATE_RUN,
-            _argo.TEMPLATE_IGNORED,
-        )
-        if not kinds:
-            self.fail(f"{path}: a template needs one of container, script, steps, dag")
-            return []
-        if len(kinds) > 1:
-            self.fail(f"{path}: a template has exactly one type, found {', '.join(kinds)}")
-            return []
-        kind = kinds[0]
-        if kind in _argo.OTHER_TEMPLATE_TYPES:
-            self.unsupported_key(path, kind)
-            return []
-        self.inputs(template.get("inputs"), f"{path}.inputs")
-        self.outputs(template.get("outputs"), f"{path}.outputs")
-        self.volumes(template.get("volumes"), f"{path}.volumes")
-        for tag in tags({k: v for k, v in template.items() if k != "name"}):
-            if not SUPPORTED_TAG.fullmatch(tag):
-                self.unsupported.append(f"{path}: variable {{{{{tag}}}}}")
-        if kind in _argo.POD_TEMPLATE_TYPES:
-            self.pod(template[kind], f"{path}.{kind}", script=kind == "script")
-            return []
-        if kind == "steps":
-            return self.steps(template["steps"], f"{path}.steps")
-        return self.dag(template["dag"], f"{path}.dag")
-
-    def inputs(self, inputs: Any, path: str) -> None:
-        if not inputs:
-            return
-        self.allowed(inputs, path, frozenset({"parameters"}))
-        for parameter in inputs.get("parameters") or []:
-            self.allowed(
-                parameter,
-                f"{path}.parameters[{parameter.get('name')}]",
-                frozenset({"name", "value", "default", "enum", "description"}),
-            )
-
-    def outputs(self, outputs: Any, path: str) -> None:
-        if outputs:
-            self.allowed(outputs, path, frozenset({"result", "exitCode"}))
-
-    def pod(self, body: Mapping[str, Any], path: str, *, script: bool) -> None:
-        allowed = _argo.CONTAINER_RUN if script else _argo.CONTAINER_RUN - {"source"}
-        self.allowed(body, path, allowed, _argo.CONTAINER_IGNORED)
-        if script and not body.get("command"):
-            self.unsupported.append(f"{path}: a script template without command")
-        image = body.get("image")
-        if not isinstance(image, str) or not image:
-            self.fail(f"{path}.image: an image is required")
-        elif self.runner is not None and "{{" not in image:
-            problem = self.runner.image_problem(image)
-            if problem:
-                self.unsupported.append(f"{path}.image: {problem}")
-        for entry in body.get("env") or []:
-            name = entry.get("name")
-            if "valueFrom" in entry:
-                source = entry["valueFrom"]
-                if "secretKeyRef" in source:
-                    continue
-                field_path = (source.get("fieldRef") or {}).get("fieldPath")
-                if field_path not in _argo.FIELD_REFS:
-                    kind = next(iter(source), "valueFrom")
-                    self.unsupported.append(f"{path}.env[{name}].valueFrom.{kind}: env from {field_path or kind}")
-        for mount in body.get("volumeMounts") or []:
-            self.allowed(mount, f"{path}.volumeMounts[{mount.get('name')}]", _argo.VOLUME_MOUNT_RUN)
-
-    def steps(self, groups: Any, path: str) -> list[str]:
-        children: list[str] = []
-        for index, group in enumerate(groups or []):
-            for step in group if isinstance(group, list) else [group]:
-                where = f"{path}[{index}][{step.get('name')}]"
-                self.allowed(step, where, _argo.STEP_RUN)
-                self.arguments(step.get("arguments"), f"{where}.arguments")
-                if isinstance(step.get("template"), str):
-                    children.append(step["template"])
-                elif "templateRef" not in step and "inline" not in step:
-                    self.fail(f"{where}: a step needs a template")
-        return children
-
-    def dag(self, dag: Mapping[str, Any], path: str) -> list[str]:
-        self.allowed(dag, path, frozenset({"tasks", "failFast"}))
-        tasks = {task.get("name"): task for task in dag.get("tasks") or []}
-        children: list[str] = []
-        for name, task in tasks.items():
-            where = f"{path}.tasks[{name}]"
-            self.allowed(task, where, _argo.TASK_RUN)
-            self.arguments(task.get("arguments"), f"{where}.arguments")
-            if isinstance(task.get("template"), str):
-                children.append(task["template"])
-            elif "templateRef" not in task and "inline" not in task:
-                self.fail(f"{where}: a task needs a template")
-            try:
-                dependencies = task_dependencies(task)
-            except ValueError as exc:
-                self.unsupported.append(f"{where}.depends: {exc}")
-                continue
-            for dependency in dependencies:
-                if dependency not in tasks:
-                    self.fail(f"{where}: depends on unknown task {dependency!r}")
-        if self.invalid is None and _has_cycle({n: _safe_dependencies(t) for n, t in tasks.items()}):
-            self.fail(f"{path}: the tasks' dependencies form a cycle")
-        return children
-
-
-def task_dependencies(task: Mapping[str, Any]) -> tuple[str, ...]:
-    """A task's dependencies; ``depends`` only as ``a && b.Succeeded`` (anything else raises)."""
-    if "depends" in task:
-        expression = str(task["depends"])
-        names = []
-        for term in expression.split("&&"):
-            match = _DEPENDS_TERM.fullmatch(term)
-            if not match:
-                raise ValueError(f"the expression {expression!r} (only 'a && b.Succeeded' is run)")
-            names.append(match.group(1))
-        return tuple(names)
-    return tuple(task.get("dependencies") or ())
-
-
-def _safe_dependencies(task: Mapping[str, Any]) -> tuple[str, ...]:
-    try:
-        return task_dependencies(task)
-    except ValueError:
-        return ()
-
-
-def _has_cycle(graph: Mapping[str, Sequence[str]]) -> bool:
-    state: dict[str, int] = {}
-
-    def visit(node: str) -> bool:
-        if state.get(node) == 1:
-            return True
-        if state.get(node) == 2:
-            return False
-        state[node] = 1
-        if any(visit(dep) for dep in graph.get(node, ()) if dep in graph):
-            return True
-        state[node] = 2
-        return False
-
-    return any(visit(node) for node in graph)
 
 
 # --- execution ----------------------------------------------------------------------------------
@@ -401,7 +147,7 @@ class _WorkflowExecution:
         self.templates = {t["name"]: t for t in spec["templates"]}
         metadata = manifest.get("metadata") or {}
         self.workflow_name = (
-            metadata.get("name") or f"{metadata.get('generateName', 'workflow-')}{_argo.GENERATED_NAME_SUFFIX}"
+            metadata.get("name") or f"{metadata.get('generateName', 'workflow-')}{GENERATED_NAME_SUFFIX}"
         )
         self.namespace = metadata.get("namespace") or "default"
         self.globals = {
@@ -412,12 +158,12 @@ class _WorkflowExecution:
         for parameter in (spec.get("arguments") or {}).get("parameters") or []:
             self.globals[f"workflow.parameters.{parameter['name']}"] = _text(parameter["value"])
         self.volumes = RunVolumes(workdir / "volumes", spec)
-        deadline = _argo.as_number(spec.get("activeDeadlineSeconds"))
-        self.deadline_s = deadline if deadline is not None else settings.default_deadline_s
-        self.deadline_from_spec = deadline is not None
+        # Integer fields: the check refused any other value, as Argo does.
+        deadline = _number(spec.get("activeDeadlineSeconds"))
+        self.deadline_s = float(deadline) if deadline is not None else settings.default_deadline_s
         self.deadline_at = 0.0
-        parallelism = _argo.as_number(spec.get("parallelism"))
-        slots = min(int(parallelism), settings.max_parallel) if parallelism else settings.max_parallel
+        parallelism = _number(spec.get("parallelism"))
+        slots = min(parallelism, settings.max_parallel) if parallelism else settings.max_parallel
         self.pod_slots = threading.BoundedSemaphore(max(1, slots))
         self.lock = threading.Lock()
         self.nodes: list[tuple[tuple[int, ...], NodeRun]] = []
@@ -430,20 +176,16 @@ class _WorkflowExecution:
     def run(self, started: float) -> WorkflowRun:
         self.deadline_at = time.monotonic() + self.deadline_s
         entrypoint = self.spec["entrypoint"]
-        outcome = self.execute(entrypoint, entrypoint, (), {}, root=True)
+        outcome = self.execute(entrypoint, entrypoint, (), {})
         files, truncated = self.volumes.collect(
             max_files=self.settings.max_files, preview_bytes=self.settings.preview_bytes
         )
         nodes = tuple(node for _, node in sorted(self.nodes, key=lambda item: item[0]))
-        stdout, stderr, exit_code = workflow_streams(nodes)
-        return WorkflowRun(
-            executor=self.settings.executor,
-            label=self.label,
-            phase=outcome.phase,
-            exit_code=exit_code,
-            stdout=stdout,
-            stderr=stderr,
-            nodes=nodes,
+        return WorkflowRun.of_nodes(
+            self.settings.executor,
+            self.label,
+            outcome.phase,
+            nodes,
             files=files,
             files_truncated=truncated,
             duration_s=time.perf_counter() - started,
@@ -460,16 +202,16 @@ class _WorkflowExecution:
         with self.lock:
             self.nodes.append((order, node))
 
-    def execute(
-        self, name: str, node: str, order: tuple[int, ...], arguments: Mapping[str, str], *, root: bool = False
-    ) -> _Outcome:
+    def execute(self, name: str, node: str, order: tuple[int, ...], arguments: Mapping[str, str]) -> _Outcome:
         template = self.templates[name]
         started = time.perf_counter()
         kind: NodeKind = "Steps" if "steps" in template else "DAG" if "dag" in template else "Pod"
         try:
             scope = {**self.globals, **self.inputs(template, arguments)}
             if kind == "Pod":
-                return self.run_pod(template, node, order, scope, root=root)
+                return self.run_pod(template, node, order, scope)
+            # What its steps and tasks give is substituted as each one runs.
+            template = _substituted(template, scope, later=tags.bound_by_steps)
             if kind == "Steps":
                 outcome = self.run_steps(template, node, order, scope)
             else:
@@ -511,7 +253,7 @@ class _WorkflowExecution:
         self, template: Mapping[str, Any], node: str, order: tuple[int, ...], scope: dict[str, str]
     ) -> _Outcome:
         scope = dict(scope)
-        parallelism = _argo.as_number(template.get("parallelism"))
+        parallelism = _number(template.get("parallelism"))
         for group_index, group in enumerate(template["steps"]):
             steps = group if isinstance(group, list) else [group]
             calls: list[tuple[str, Callable[[], _Outcome]]] = []
@@ -539,12 +281,12 @@ class _WorkflowExecution:
         position = {name: index for index, name in enumerate(tasks)}
         dependencies = {name: task_dependencies(task) for name, task in tasks.items()}
         fail_fast = dag.get("failFast", True) is not False
-        parallelism = _argo.as_number(template.get("parallelism"))
+        parallelism = _number(template.get("parallelism"))
         scope = dict(scope)
         outcomes: dict[str, _Outcome] = {}
         pending = dict(tasks)
         running: dict[Future[list[_Outcome]], str] = {}
-        workers = max(1, min(int(parallelism) if parallelism else len(tasks), len(tasks)))
+        workers = max(1, min(parallelism or len(tasks), len(tasks)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argo-parity-dag") as pool:
             while pending or running:
                 failed = any(o.phase is not Phase.SUCCEEDED for o in outcomes.values())
@@ -585,17 +327,21 @@ class _WorkflowExecution:
     # --- pods ---------------------------------------------------------------------------------------
 
     def run_pod(
-        self, template: Mapping[str, Any], node: str, order: tuple[int, ...], scope: dict[str, str], *, root: bool
+        self, template: Mapping[str, Any], node: str, order: tuple[int, ...], scope: dict[str, str]
     ) -> _Outcome:
         kind = "script" if "script" in template else "container"
         with self.lock:
             self.pod_count += 1
             pod_dir = self.workdir / "pods" / f"{self.pod_count:04d}"
         pod_dir.mkdir(parents=True)
-        pod_name = self.workflow_name if root else _pod_name(self.workflow_name, template["name"], node)
+        argo_node = naming.argo_node_name(node, self.workflow_name, self.spec["entrypoint"])
+        pod_name = naming.pod_name(self.workflow_name, argo_node, template["name"])
+        # An image only known now was not checked with the rest of the workflow.
+        image_known = tags.first_argo_tag(str(template[kind].get("image"))) is None
         started = time.perf_counter()
         try:
-            pod = self.pod_spec(template, kind, node, pod_name, {**scope, "pod.name": pod_name}, pod_dir)
+            resolved = _substituted(template, {**scope, "pod.name": pod_name})
+            pod = self.pod_spec(resolved, kind, node, pod_name, pod_dir, check_image=not image_known)
         except (_NodeError, UnresolvedVariable, VolumeNotFound) as exc:
             return self.pod_node(node, template, order, _Outcome(Phase.ERROR, str(exc)), None, started)
         if pod.deadline_s <= 0:
@@ -654,17 +400,12 @@ class _WorkflowExecution:
         return outcome
 
     def pod_spec(
-        self,
-        template: Mapping[str, Any],
-        kind: str,
-        node: str,
-        pod_name: str,
-        scope: Mapping[str, str],
-        pod_dir: Path,
+        self, template: Mapping[str, Any], kind: str, node: str, pod_name: str, pod_dir: Path, *, check_image: bool
     ) -> PodSpec:
-        body: dict[str, Any] = substitute(copy.deepcopy(dict(template[kind])), scope)
+        """The pod of ``template``, whose variables were substituted."""
+        body: Mapping[str, Any] = template[kind]
         image = body["image"]
-        problem = self.runner.image_problem(image) if "{{" in str(template[kind].get("image")) else None
+        problem = self.runner.image_problem(image) if check_image else None
         if problem:
             with self.lock:
                 self.unsupported.append(f"{node}: {problem}")
@@ -677,8 +418,8 @@ class _WorkflowExecution:
             script = pod_dir / "script"
             script.write_text(str(body.get("source") or ""), encoding="utf-8")
             script.chmod(0o755)
-            args.append(_argo.SCRIPT_PATH)
-            mounts.append(Mount(script, _argo.SCRIPT_PATH, read_only=True))
+            args.append(fields.SCRIPT_PATH)
+            mounts.append(Mount(script, fields.SCRIPT_PATH, read_only=True))
         defaults = self.runner.image_defaults(image)
         if command:
             argv = command + args
@@ -688,14 +429,14 @@ class _WorkflowExecution:
             argv = [*defaults.entrypoint, *defaults.cmd]
         if not argv:
             raise _NodeError("no command: the template gives none and the image has no entrypoint or cmd")
-        argv = [expand_env_refs(word, defined) for word in argv]
+        argv = [expand_with(word, defined) for word in argv]
         for mount in body.get("volumeMounts") or []:
             volume = self.volumes.resolve(mount["name"], template, pod_dir)
             host = self.volumes.mounted(volume, mount["mountPath"], str(mount.get("subPath") or ""))
             mounts.append(Mount(host, mount["mountPath"], read_only=bool(mount.get("readOnly"))))
         # The package index only for a pod whose program runs an install: the commands it runs, as
         # parsed (a comment or an echoed "pip install" is no install), the script and the env vars
-        # it runs as code (the user's code travels in PYTHON_CODE) included. See _installs. Not
+        # it runs as code (the user's code travels in PYTHON_CODE) included. See harness.execute.installs. Not
         # every pod, though the proxy allows only the index: a pod that installs nothing reaches
         # nothing, the uv cache is bound only where needed, and docker (no proxy) decides the same.
         source = str(body.get("source") or "") if kind == "script" else None
@@ -728,15 +469,21 @@ class _WorkflowExecution:
                 field_path = source["fieldRef"]["fieldPath"]
                 value = pod_name if field_path == "metadata.name" else self.namespace
             else:
-                value = expand_env_refs(_text(entry.get("value", "")), defined)
+                value = expand_with(_text(entry.get("value", "")), defined)
             env.append((name, value))
             defined[name] = value
         return env, defined
 
     def pod_deadline(self, template: Mapping[str, Any]) -> float:
         remaining = self.deadline_at - time.monotonic()
-        own = _argo.as_number(template.get("activeDeadlineSeconds"))
-        return min(remaining, own) if own is not None else remaining
+        written = template.get("activeDeadlineSeconds")
+        if written is None:
+            return remaining
+        try:
+            own = fields.int_or_string(written)  # Argo's intstr.Int64 when it makes the pod
+        except ValueError as exc:
+            raise _NodeError(str(exc)) from None
+        return min(remaining, own)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -746,10 +493,22 @@ def _call(function: Callable[..., _Outcome], *args: Any) -> Callable[[], _Outcom
     return lambda: function(*args)
 
 
-def _run_parallel(calls: Sequence[Callable[[], _Outcome]], parallelism: float | None) -> list[_Outcome]:
+def _substituted(
+    template: Mapping[str, Any], scope: Mapping[str, str], *, later: Callable[[str], bool] | None = None
+) -> dict[str, Any]:
+    """``template`` with its variables substituted from ``scope`` (its name as written)."""
+    return {key: value if key == "name" else substitute(value, scope, later=later) for key, value in template.items()}
+
+
+def _number(value: Any) -> int | None:
+    """An integer field's value (an int, or a float without a fraction), None when absent."""
+    return None if value is None else int(value)
+
+
+def _run_parallel(calls: Sequence[Callable[[], _Outcome]], parallelism: int | None) -> list[_Outcome]:
     if len(calls) == 1:
         return [calls[0]()]
-    workers = max(1, min(int(parallelism) if parallelism else len(calls), len(calls)))
+    workers = max(1, min(parallelism or len(calls), len(calls)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argo-parity-steps") as pool:
         return list(pool.map(lambda call: call(), calls))
 
@@ -789,10 +548,3 @@ def _text(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     return json.dumps(value, separators=(",", ":"))
-
-
-def _pod_name(workflow: str, template: str, node: str) -> str:
-    """Argo's v2 pod name: workflow-template-fnv32a(node name), shortened to a DNS label."""
-    digest = fnv32a(f"{workflow}{node}")
-    prefix = f"{workflow}-{template}"[: 63 - 11]
-    return f"{prefix}-{digest}"

@@ -33,10 +33,10 @@ When the workflow has finished, its typed status (``harness.argo.WorkflowStatus`
 executor's; Kubernetes keeps stdout and stderr in one log, so stderr is empty), durations from
 Argo's timestamps. The run's namespace, which differs on every run, is shown as the manifest's
 own namespace in logs and messages (what ``{{workflow.namespace}}`` prints in production and in the
-local executors). Superseded retry attempts do not count (``_cluster_status``). The files left on
+local executors). Superseded retry attempts do not count (``convert``). The files left on
 the persistent volumes are read by a short reader pod that mounts every claim read-only and prints
 a JSON listing (path, size, sha256, head), which becomes ``FileResult`` entries exactly as the
-local executor reports them, under the same mount path (``harness.execute._volumes``).
+local executor reports them, under the same mount path (``harness.execute.volumes``).
 
 ``run`` never raises: a cluster that fails is ``WorkflowRun(error=...)``. What a fresh namespace
 cannot provide (WorkflowTemplates, ConfigMaps, an artifact repository, volume sources other than
@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
@@ -59,19 +58,20 @@ from harness.argo import provision
 from harness.argo.result import FailureKind, WorkflowResult
 from harness.argo.service import PACKAGE_HINT, WORKFLOW_LABEL, ArgoService, kubeconfig_contexts
 from harness.argo.status import ArgoPhase, WorkflowStatus
-from harness.execute import _argo
-from harness.execute._cluster_files import files_from_listing, reader_pod
-from harness.execute._cluster_plan import PersistentVolume, RunPlan, inspect_for_cluster, plan_run
-from harness.execute._cluster_status import FINAL_PHASES, superseded_attempts, workflow_run_from_status
+from harness.execute.base import DEFAULT_DEADLINE_S
+from harness.execute.check import argo_refusal, inspect_for_cluster
+from harness.execute.cluster.convert import FINAL_PHASES, superseded_attempts, workflow_run_from_status
+from harness.execute.cluster.files import files_from_listing, reader_pod
+from harness.execute.cluster.plan import PersistentVolume, RunPlan, plan_run
 from harness.execute.output import DEFAULT_CAP, CappedOutput
 from harness.execute.result import FileResult, Output, Phase, WorkflowRun
+from harness.spec import naming
 
 __all__ = ["CONTEXT_ENV", "PACKAGE_HINT", "PARITY_CONTEXTS", "ClusterExecutor", "pod_stuck_reason"]
 
 # The variable naming the kubeconfig context to run in, and the contexts make cluster-up creates.
 CONTEXT_ENV = "PARITY_KUBE_CONTEXT"
 PARITY_CONTEXTS = tuple(f"{tool}-{provision.CLUSTER_NAME}" for tool in provision.TOOLS)
-_MAX_NAMESPACE = 63  # a namespace name is a DNS label
 _SUFFIX_HEX = 3  # bytes of randomness: 6 hex characters
 # Waiting reasons of a container whose image will not come without a change (kubelet's names).
 _IMAGE_FAILURES = frozenset({"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"})
@@ -97,7 +97,7 @@ class ClusterExecutor:
 
     kubeconfig: str | None = None
     context: str | None = None
-    default_deadline_s: float = _argo.DEFAULT_DEADLINE_S
+    default_deadline_s: float = DEFAULT_DEADLINE_S
     startup_grace_s: float = 300.0
     stuck_pod_grace_s: float = 60.0
     controller_grace_s: float = 60.0
@@ -167,10 +167,10 @@ class ClusterExecutor:
         """A fresh namespace name for a run: ``<prefix>-<label as a DNS label>-<6 hex>``, at most 63
         characters (a long prefix is cut before the label, never the random suffix)."""
         suffix = token_hex(_SUFFIX_HEX)
-        prefix = re.sub(r"[^a-z0-9]+", "-", self.namespace_prefix.lower()).strip("-")
-        prefix = prefix[: _MAX_NAMESPACE - len(suffix) - 1].strip("-")
-        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-        room = _MAX_NAMESPACE - len(suffix) - 1 - (len(prefix) + 1 if prefix else 0)
+        longest = naming.DNS_LABEL_MAX  # a namespace's name is a DNS label
+        prefix = naming.as_dns_label(self.namespace_prefix)[: longest - len(suffix) - 1].strip("-")
+        slug = naming.as_dns_label(label)
+        room = longest - len(suffix) - 1 - (len(prefix) + 1 if prefix else 0)
         slug = slug[: max(0, room)].strip("-")
         return "-".join(part for part in (prefix, slug, suffix) if part)
 
@@ -189,14 +189,10 @@ class ClusterExecutor:
     ) -> WorkflowRun:
         unsupported = inspect_for_cluster(manifest)
         if unsupported:
-            return WorkflowRun(
-                executor=self.name,
-                label=label,
-                phase=None,
-                unsupported=unsupported,
-                message="not run: " + "; ".join(unsupported),
-                duration_s=time.perf_counter() - started,
-            )
+            return WorkflowRun.not_run(self.name, label, unsupported, time.perf_counter() - started)
+        refused = argo_refusal(manifest)
+        if refused:  # as the local executors refuse it: never submitted with a value put in its place
+            return WorkflowRun.refused(self.name, label, refused, time.perf_counter() - started)
         try:
             import kubernetes  # noqa: F401
         except ImportError:
@@ -323,7 +319,7 @@ class _ClusterRun:
         """What the manifest expects to find in its namespace; the first failure's reason."""
         service, plan = self.service, self.plan
         results: Iterator[WorkflowResult[Any]] = itertools.chain(
-            [service.ensure_namespace({"argo-parity/run": _label_value(self.label)})],
+            [service.ensure_namespace({"argo-parity/run": naming.as_label_value(self.label)})],
             (service.ensure_service_account(account) for account in plan.service_accounts),
             (
                 service.ensure_pvc(claim, size=self.executor.pvc_size, storage_class=self.executor.storage_class)
@@ -428,9 +424,3 @@ def _stuck_pod(
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
-
-
-def _label_value(text: str) -> str:
-    """``text`` as a Kubernetes label value: 63 characters of [A-Za-z0-9._-], alphanumeric at the ends."""
-    value = re.sub(r"[^A-Za-z0-9._-]+", "-", text)[:63]
-    return value.strip("-_.")

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.argo.status import ArgoPhase, NodeStatus, NodeType, WorkflowStatus
-from harness.execute.result import FileResult, NodeKind, NodeRun, Output, Phase, WorkflowRun, workflow_streams
+from harness.execute.result import FileResult, NodeKind, NodeRun, Output, Phase, WorkflowRun
+from harness.spec.naming import relative_node_name
 
 FINAL_PHASES = {ArgoPhase.SUCCEEDED: Phase.SUCCEEDED, ArgoPhase.FAILED: Phase.FAILED, ArgoPhase.ERROR: Phase.ERROR}
 _KINDS: dict[NodeType, NodeKind] = {NodeType.POD: "Pod", NodeType.STEPS: "Steps", NodeType.DAG: "DAG"}
@@ -62,19 +63,15 @@ def workflow_run_from_status(
         if run is not None:
             ordered.append((_order(run.name, node, entrypoint, templates), run))
     nodes = tuple(run for _, run in sorted(ordered, key=lambda item: item[0]))
-    stdout, stderr, exit_code = workflow_streams(nodes)
     error = None
     if phase is None:
         where = status.phase_text or "no phase: the controller never picked it up"
         error = f"the workflow did not finish ({where})"
-    return WorkflowRun(
-        executor=executor,
-        label=label,
-        phase=phase,
-        exit_code=exit_code,
-        stdout=stdout,
-        stderr=stderr,
-        nodes=nodes,
+    return WorkflowRun.of_nodes(
+        executor,
+        label,
+        phase,
+        nodes,
         files=files,
         files_truncated=files_truncated,
         duration_s=status.duration_s or 0.0,
@@ -172,14 +169,6 @@ def _node_run(
         duration_s=node.duration_s or 0.0,
         outputs=outputs,
     )
-
-
-def relative_node_name(name: str, workflow: str | None, entrypoint: str) -> str:
-    """Argo's node name (``python-job-x7k2p[0].fetch``) in the local executors' form, relative to
-    the entrypoint (``main[0].fetch``), which does not change from one run to the next."""
-    if workflow and entrypoint and (name == workflow or name.startswith((f"{workflow}[", f"{workflow}."))):
-        return entrypoint + name[len(workflow) :]
-    return name
 
 
 def _order(name: str, node: NodeStatus, entrypoint: str, templates: Mapping[Any, Any]) -> tuple[Any, ...]:

@@ -3,7 +3,7 @@
 The sandbox (``bwrap``): new user, PID, mount, network, IPC, UTS and cgroup namespaces
 (``--unshare-all``), the network never shared back (``--share-net`` would give the pod the host's
 loopback and every address this machine reaches: a pod that installs packages gets a unix socket
-bound in instead, the package index proxy of ``_index_proxy``); every capability dropped; no
+bound in instead, the package index proxy of ``index_proxy``); every capability dropped; no
 nested user namespaces; the host's ``/usr`` and a short list of ``/etc`` files read-only; a
 read-only root; private, size-limited ``/tmp``, ``/var/tmp``, ``/root`` and ``/run``; only the
 binds asked for; an environment of exactly the variables given.
@@ -36,9 +36,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.execute import _cgroup
+from harness.execute.local.cgroup import PidsCgroup
 from harness.execute.output import CappedOutput
+from harness.execute.pods import Mount
 from harness.execute.result import Output
+from harness.spec.naming import pod_hostname
 
 # /etc entries a program in the python image can rely on. The rest of the host's /etc (shadow,
 # private keys, the host's pip and uv configuration, credentials) stays out.
@@ -81,13 +83,6 @@ _READ_CHUNK = 65536
 
 
 @dataclass(frozen=True)
-class Bind:
-    host: Path
-    dest: str
-    read_only: bool = False
-
-
-@dataclass(frozen=True)
 class SandboxConfig:
     bwrap: str
     output_cap: int
@@ -104,7 +99,7 @@ class SandboxRequest:
     env: Mapping[str, str]
     hostname: str
     working_dir: str
-    binds: Sequence[Bind] = ()
+    binds: Sequence[Mount] = ()  # host paths bound in
     deadline_s: float = 600.0
     make_dirs: Sequence[str] = ()  # created empty inside the sandbox (a working dir no image has)
 
@@ -125,7 +120,7 @@ def bwrap_argv(request: SandboxRequest, config: SandboxConfig, status_fd: int) -
     if "--disable-userns" in config.features:
         argv.append("--disable-userns")
     argv += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--uid", "0", "--gid", "0"]
-    argv += ["--hostname", request.hostname[:63] or "pod"]
+    argv += ["--hostname", pod_hostname(request.hostname) or "pod"]
     argv += ["--ro-bind", "/usr", "/usr"]
     for name in _MERGED_USR:
         path = Path("/") / name
@@ -141,7 +136,7 @@ def bwrap_argv(request: SandboxRequest, config: SandboxConfig, status_fd: int) -
         size = ["--size", str(config.tmpfs_size)] if "--size" in config.features else []
         argv += ["--perms", perms, *size, "--tmpfs", tmpfs]
     for bind in request.binds:
-        argv += ["--ro-bind" if bind.read_only else "--bind", str(bind.host), bind.dest]
+        argv += ["--ro-bind" if bind.read_only else "--bind", str(bind.host_path), bind.container_path]
     for directory in request.make_dirs:
         argv += ["--dir", directory]
     argv += ["--chdir", request.working_dir, "--remount-ro", "/", "--json-status-fd", str(status_fd), "--"]
@@ -215,7 +210,7 @@ def _copy_entry(source: Path, target: Path) -> None:
 
 def run_sandboxed(request: SandboxRequest, config: SandboxConfig) -> SandboxResult:
     """Run ``request.argv`` in a new sandbox; never raises for what the program does."""
-    cgroup = _cgroup.PidsCgroup.create(config.pids_limit) if config.pids_limit > 0 else None
+    cgroup = PidsCgroup.create(config.pids_limit) if config.pids_limit > 0 else None
     notes: tuple[str, ...] = ()
     if cgroup is None:
         why = "pids_limit=0" if config.pids_limit <= 0 else "no writable cgroup pids controller on this machine"
@@ -270,7 +265,7 @@ def _supervise(
     status: bytearray,
     status_fd: int,
     deadline: float,
-    cgroup: _cgroup.PidsCgroup | None,
+    cgroup: PidsCgroup | None,
 ) -> bool:
     """Drain the streams until they close; kill everything at the deadline. True when it had to."""
     assert process.stdout is not None and process.stderr is not None
@@ -307,14 +302,14 @@ def _supervise(
     return timed_out
 
 
-def _kill(process: subprocess.Popen[bytes], cgroup: _cgroup.PidsCgroup | None) -> None:
+def _kill(process: subprocess.Popen[bytes], cgroup: PidsCgroup | None) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     if cgroup:
         cgroup.kill_all()
 
 
-def _end(process: subprocess.Popen[bytes], cgroup: _cgroup.PidsCgroup | None) -> None:
+def _end(process: subprocess.Popen[bytes], cgroup: PidsCgroup | None) -> None:
     """Whatever happened, no process of this sandbox outlives the call."""
     try:
         process.wait(timeout=_KILL_GRACE_S)

@@ -1,6 +1,6 @@
-"""What a run on the cluster needs: the features a fresh namespace cannot give a workflow, the
-manifest rewritten for the run's namespace, and what to create there first (see
-``harness.execute.cluster``)."""
+"""What a run on the cluster needs: the manifest rewritten for the run's namespace, and what to
+create there first (see ``harness.execute.cluster.executor``). What a fresh namespace cannot give
+a workflow at all is checked before: ``harness.execute.check.inspect_for_cluster``."""
 
 from __future__ import annotations
 
@@ -9,65 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._walk import iter_mappings
-from harness.execute import _argo, _volumes
-from harness.execute._volumes import PersistentVolume
+from harness.execute import volumes
+from harness.execute.base import DEFAULT_DEADLINE_S, GENERATED_NAME_SUFFIX
+from harness.execute.check import argo_refusal
 from harness.execute.secrets import resolve_secrets, secret_refs
+from harness.execute.support import SUPPORT
+from harness.execute.volumes import PersistentVolume
+from harness.spec import fields
 
-__all__ = ["PersistentVolume", "RunPlan", "inspect_for_cluster", "persistent_volumes", "plan_run"]
+__all__ = ["PersistentVolume", "RunPlan", "persistent_volumes", "plan_run"]
 
 _PORTABLE_ACCESS_MODES = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
-
-
-def inspect_for_cluster(manifest: Any) -> tuple[str, ...]:
-    """Features a run in a fresh namespace cannot give the workflow; empty when it can run.
-
-    Everything else is Argo's own business: the cluster runs it, or fails it as production would.
-    """
-    if not isinstance(manifest, Mapping):
-        return ("the manifest is not a mapping",)
-    if manifest.get("kind") != "Workflow":
-        return (f"kind {manifest.get('kind')!r}: only a Workflow can be executed",)
-    found: list[str] = []
-    # Not the status of a copied live object: its nodes' outputs list Argo's own log artifacts.
-    for item in iter_mappings(manifest, skip=frozenset({"status"})):
-        if "templateRef" in item or "workflowTemplateRef" in item:
-            ref = item.get("templateRef") or item.get("workflowTemplateRef") or {}
-            found.append(f"WorkflowTemplate {ref.get('name')!r}: not installed in the run's fresh namespace")
-        for source in ("configMapKeyRef", "configMapRef"):
-            if isinstance(item.get(source), Mapping):
-                found.append(f"ConfigMap {item[source].get('name')!r}: not created in the run's fresh namespace")
-        if isinstance(item.get("secretRef"), Mapping):
-            found.append(f"envFrom Secret {item['secretRef'].get('name')!r}: only secretKeyRef env vars get a Secret")
-        if isinstance(item.get("containerSet"), Mapping):
-            found.append(
-                f"containerSet template {item.get('name')!r}: its containers' logs are not read "
-                "(the executor reads each pod's container main)"
-            )
-        if item.get("artifacts"):
-            found.append("artifacts: no artifact repository is configured for the parity cluster")
-        location = item.get("archiveLocation")
-        if item.get("archiveLogs") is True or (isinstance(location, Mapping) and set(location) - {"archiveLogs"}):
-            found.append("archived logs: no artifact repository is configured for the parity cluster")
-    spec: Mapping[str, Any] = manifest["spec"] if isinstance(manifest.get("spec"), Mapping) else {}
-    templates = [t for t in spec.get("templates") or [] if isinstance(t, Mapping)]
-    for where, volumes in [
-        ("spec.volumes", spec.get("volumes")),
-        *((f"templates[{t.get('name')}].volumes", t.get("volumes")) for t in templates),
-    ]:
-        for volume in volumes or []:
-            if not isinstance(volume, Mapping):
-                continue
-            sources = [key for key in volume if key != "name"]
-            if not any(source in _argo.VOLUME_SOURCES_RUN for source in sources):
-                kinds = ", ".join(map(str, sources)) or "no"
-                found.append(
-                    f"{where}[{volume.get('name')}]: {kinds} volume source (only claims and emptyDir are provided)"
-                )
-            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
-            if isinstance(claim, str) and "{{" in claim:
-                found.append(f"{where}[{volume.get('name')}]: claim name {claim!r} is only known at run time")
-    return tuple(dict.fromkeys(found))
 
 
 # --- the run's plan: the rewritten manifest and what to create ------------------------------------
@@ -96,14 +48,19 @@ def plan_run(
     *,
     namespace: str,
     secrets: Mapping[str, str] | None = None,
-    default_deadline_s: float = _argo.DEFAULT_DEADLINE_S,
+    default_deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> RunPlan:
-    """The manifest to submit in ``namespace`` and everything it needs there (see the module doc)."""
+    """The manifest to submit in ``namespace`` and everything it needs there (see the module doc).
+    Raises ValueError for a manifest Argo refuses before running it (``check.argo_refusal``): the
+    executor ends such a run in ``Error`` as the local executors do, and never plans it."""
+    refused = argo_refusal(manifest)
+    if refused:
+        raise ValueError(refused)
     body: dict[str, Any] = json.loads(json.dumps(manifest))
     notes: list[str] = []
     body.pop("status", None)
     metadata = body.setdefault("metadata", {})
-    for server_field in ("resourceVersion", "uid", "creationTimestamp", "selfLink", "generation", "managedFields"):
+    for server_field in fields.SERVER_METADATA_FIELDS:
         metadata.pop(server_field, None)  # a copy of a live object would be refused with them
     original = metadata.get("namespace") or "default"
     metadata["namespace"] = namespace
@@ -114,15 +71,17 @@ def plan_run(
     )
     workflow_name = metadata.get("name")
     if not workflow_name and metadata.get("generateName"):
-        workflow_name = f"{metadata.pop('generateName')}{_argo.GENERATED_NAME_SUFFIX}"
+        workflow_name = f"{metadata.pop('generateName')}{GENERATED_NAME_SUFFIX}"
         metadata["name"] = workflow_name
         notes.append(
             f"name {workflow_name} instead of a generated one: the namespace is fresh, and a fixed name "
             "keeps {{workflow.name}} and pod names comparable between runs"
         )
     spec = body.setdefault("spec", {})
-    deadline = _argo.as_number(spec.get("activeDeadlineSeconds"))
-    if deadline is None:
+    written = spec.get("activeDeadlineSeconds")  # an integer: argo_refusal refused anything else
+    if written is not None:
+        deadline = float(written)
+    else:
         deadline = default_deadline_s
         spec["activeDeadlineSeconds"] = max(1, int(deadline))
         notes.append(f"activeDeadlineSeconds {int(deadline)}: the executors' default deadline")
@@ -150,8 +109,8 @@ def plan_run(
     claims = sorted(
         {
             str(volume["persistentVolumeClaim"]["claimName"])
-            for volumes in [spec.get("volumes"), *(t.get("volumes") for t in templates)]
-            for volume in volumes or []
+            for listed in [spec.get("volumes"), *(t.get("volumes") for t in templates)]
+            for volume in listed or []
             if isinstance(volume, Mapping)
             and isinstance(volume.get("persistentVolumeClaim"), Mapping)
             and volume["persistentVolumeClaim"].get("claimName")
@@ -181,14 +140,11 @@ def plan_run(
 def _cluster_only_notes(spec: Mapping[str, Any], templates: list[Mapping[str, Any]]) -> list[str]:
     """A note for each field the local executors ignore that a small cluster may not satisfy."""
     notes: list[str] = []
-    owners = [("spec", spec), *((f"templates[{t.get('name')}]", t) for t in templates)]
-    for where, owner in owners:
-        for key in _argo.POD_SCHEDULING_FIELDS:
-            if owner.get(key):
-                notes.append(
-                    f"{where}.{key}: ignored by the local executors; this cluster may not satisfy it "
-                    "(a pod that stays unschedulable or cannot pull its image ends the run with an error)"
-                )
+    owners = [("spec", "workflowSpec", spec), *((f"templates[{t.get('name')}]", "template", t) for t in templates)]
+    for where, kind, owner in owners:
+        for key, rule in SUPPORT[kind].items():
+            if rule.cluster_note and owner.get(key):
+                notes.append(f"{where}.{key}: {rule.cluster_note}")
     for claim in spec.get("volumeClaimTemplates") or []:
         if not isinstance(claim, Mapping):
             continue
@@ -211,10 +167,10 @@ def _cluster_only_notes(spec: Mapping[str, Any], templates: list[Mapping[str, An
 
 def persistent_volumes(manifest: Mapping[str, Any]) -> tuple[PersistentVolume, ...]:
     """Each persistent volume a container mounts, with the mount its files are reported under:
-    the local executor's rule (``harness.execute._volumes.persistent_volumes``), over every template
+    the local executor's rule (``harness.execute.volumes.persistent_volumes``), over every template
     the workflow can run, exit handlers and lifecycle hooks included."""
     spec = manifest.get("spec")
-    return _volumes.persistent_volumes(spec if isinstance(spec, Mapping) else {})
+    return volumes.persistent_volumes(spec if isinstance(spec, Mapping) else {})
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.execute.result import FileResult
+from harness.spec import tags
 
 _HASH_CHUNK = 1 << 20
 
@@ -59,10 +60,10 @@ class PersistentVolume:
 
 def report_mount(mounts: Iterable[tuple[str, str]]) -> tuple[str, str]:
     """The mount a persistent volume's files are reported under: the smallest ``(mountPath,
-    subPath)`` (subPath without its slashes), preferring mounts written without ``{{variables}}``.
+    subPath)`` (subPath without its slashes), preferring mounts written without Argo variables.
     Independent of the order the mounts come in. ``mounts`` must not be empty."""
     candidates = set(mounts)
-    plain = {mount for mount in candidates if not any("{{" in part for part in mount)}
+    plain = {mount for mount in candidates if not _has_variable(mount)}
     return min(plain or candidates)
 
 
@@ -202,7 +203,7 @@ class RunVolumes:
         if not made:
             return None
         static = self._report_at.get(source)
-        if static is None or any("{{" in part for part in static):
+        if static is None or _has_variable(static):
             return report_mount(made)  # the manifest's paths hold variables: the paths they became
         return static
 
@@ -227,11 +228,18 @@ class RunVolumes:
                 if len(files) >= max_files:
                     truncated = True
                     break
-                files.append(_describe(path, _container_path(path, directory, source, mount), source, preview_bytes))
+                files.append(_describe(path, container_path(path, directory, source, mount), source, preview_bytes))
         return tuple(sorted(files, key=lambda f: f.path)), truncated
 
 
-def _container_path(path: Path, root: Path, source: str, mount: tuple[str, str]) -> str:
+def _has_variable(mount: tuple[str, str]) -> bool:
+    """Whether a mount's path or subPath holds a variable Argo fills in at run time."""
+    return any(tags.first_argo_tag(part) is not None for part in mount)
+
+
+def container_path(path: Path, root: Path, source: str, mount: tuple[str, str]) -> str:
+    """Where a container saw ``path`` (a file under the volume's directory ``root``), the volume
+    mounted at ``mount`` (mountPath, subPath); ``<source>:/<path>`` outside the subPath."""
     mount_path, sub_path = mount
     relative = path.relative_to(root).as_posix()
     if sub_path:
@@ -249,12 +257,12 @@ def _walk(root: Path) -> list[Path]:
     return found
 
 
-def _describe(path: Path, container_path: str, source: str, preview_bytes: int) -> FileResult:
+def _describe(path: Path, seen_at: str, source: str, preview_bytes: int) -> FileResult:
     if path.is_symlink():
         target = os.readlink(path)
         data = target.encode()
         return FileResult(
-            path=container_path,
+            path=seen_at,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),
             preview=f"symlink to {target}",
@@ -262,7 +270,7 @@ def _describe(path: Path, container_path: str, source: str, preview_bytes: int) 
             volume=source,
         )
     if not stat.S_ISREG(path.lstat().st_mode):  # a FIFO would block a reader forever
-        return FileResult(container_path, 0, "", "<not a regular file>", False, source)
+        return FileResult(seen_at, 0, "", "<not a regular file>", False, source)
     digest = hashlib.sha256()
     head = b""
     size = 0
@@ -274,18 +282,19 @@ def _describe(path: Path, container_path: str, source: str, preview_bytes: int) 
                 size += len(chunk)
                 digest.update(chunk)
     except OSError as exc:  # a file the program made unreadable: report it, do not fail the run
-        return FileResult(container_path, 0, "", f"<unreadable: {exc.strerror}>", False, source)
+        return FileResult(seen_at, 0, "", f"<unreadable: {exc.strerror}>", False, source)
     return FileResult(
-        path=container_path,
+        path=seen_at,
         size=size,
         sha256=digest.hexdigest(),
-        preview=_text(head),
+        preview=preview_text(head),
         complete=size <= preview_bytes,
         volume=source,
     )
 
 
-def _text(data: bytes) -> str | None:
+def preview_text(data: bytes) -> str | None:
+    """A file's first bytes as text when they are UTF-8, else None."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

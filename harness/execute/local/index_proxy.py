@@ -1,7 +1,7 @@
 """The package index proxy: a pod's only way out of its sandbox, to the package index and nowhere else.
 
 A sandbox has its own network namespace with nothing in it but a loopback, so a pod reaches no
-network, the host's least of all. A pod that installs packages (``_installs``) gets one thing more:
+network, the host's least of all. A pod that installs packages (``harness.execute.installs``) gets one thing more:
 a unix socket bound in at ``/run/argo-parity/proxy.sock``, on which this module's proxy, run by the
 harness outside the sandbox, listens. It speaks HTTP proxy: ``CONNECT host:port`` (what an
 installer sends for https) and absolute-URI requests (``GET http://host/...``, for an http index).
@@ -18,7 +18,7 @@ Every request is checked twice:
   files live on another host). An index named only by the pod's own program (``pip install -i
   URL``) is *not* allowed: the program is what the sandbox contains, and letting its text widen
   the list would let any job reach any host, internal services included, by naming it as an index;
-* **the addresses** the name resolves to (resolved here, once per name for all pods: ``_hosts``):
+* **the addresses** the name resolves to (resolved here, once per name for all pods: ``hosts``):
   never loopback, link-local (169.254.169.254, the cloud metadata service), unspecified,
   multicast, reserved or broadcast, nor any address of this machine (read from the kernel's local
   routes). The proxy connects to an address it checked, never resolving the name again, so a
@@ -43,7 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.execute import _hosts
+from harness.execute.local.hosts import PACKAGE_INDEX_HOSTS
+from harness.execute.local.hosts import cache as hosts_cache
 
 PROXY_IN_SANDBOX = "/run/argo-parity/proxy.sock"
 INDEX_URL_VARIABLES = (
@@ -82,7 +83,7 @@ class IndexPolicy:
 
     @classmethod
     def default(cls) -> IndexPolicy:
-        return cls(frozenset((host, 443) for host in _hosts.PACKAGE_INDEX_HOSTS))
+        return cls(frozenset((host, 443) for host in PACKAGE_INDEX_HOSTS))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str], extra: Iterable[str] = ()) -> IndexPolicy:
@@ -400,7 +401,7 @@ class IndexProxy:
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            resolve = self._resolve or _hosts.cache().addresses  # at call time: a forked worker's own cache
+            resolve = self._resolve or hosts_cache().addresses  # at call time: a forked worker's own cache
             return resolve(host)
         return (host,)
 

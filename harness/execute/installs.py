@@ -24,8 +24,11 @@ Now it comes from the commands the program runs:
 What it cannot see gets no network: an install in a script the pod writes or downloads and then
 runs, a command name computed at run time (``$(which pip) install``), code read from a file. The
 pip shim then records "unsupported" when such an install fails, so the run is inconclusive rather
-than different (see ``_python``). A shell program bashlex cannot parse (``case``) is tokenized
-with :mod:`shlex` instead (comments and quoting still respected).
+than different (see ``harness.execute.local.python_image``). A shell program bashlex cannot parse
+(``case``) is tokenized with :mod:`shlex` instead (comments and quoting still respected).
+
+Shared by the executors that run pods: the scheduler gives each ``PodSpec`` its ``network`` from
+it, which the local executor's sandbox and the docker executor's containers both obey.
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ import warnings
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
-from harness.execute._argo import SCRIPT_PATH
 from harness.normalize.shell import parse_program
+from harness.spec.fields import SCRIPT_PATH
 
 Language = Literal["python", "shell"]
 

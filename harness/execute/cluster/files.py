@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.argo import rbac
-from harness.execute._cluster_plan import PersistentVolume
-from harness.execute._volumes import _container_path, _text
 from harness.execute.result import FileResult
+from harness.execute.volumes import PersistentVolume, container_path, preview_text
 
 # Where the reader pod mounts claim number N, and the line its listing starts with.
 READER_ROOT = "/parity/volumes"
@@ -109,7 +108,7 @@ def files_from_listing(output: str, volumes: Sequence[PersistentVolume]) -> tupl
                 raise IndexError(f"root {index} of {len(volumes)}")
             volume = volumes[index]
             root = Path(READER_ROOT) / str(index)
-            path = _container_path(root / str(entry["path"]), root, volume.source, volume.mount)
+            path = container_path(root / str(entry["path"]), root, volume.source, volume.mount)
             files.append(_file_result(entry, path, volume.source))
     except (IndexError, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"the reader's listing is not valid: {type(exc).__name__}: {exc}") from None
@@ -132,4 +131,4 @@ def _file_result(entry: Mapping[str, Any], path: str, source: str) -> FileResult
         digest = str(entry["sha256"])
     except (binascii.Error, KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"the reader's entry for {path} is not valid: {type(exc).__name__}: {exc}") from None
-    return FileResult(path, size, digest, _text(head), size <= len(head), source)
+    return FileResult(path, size, digest, preview_text(head), size <= len(head), source)

@@ -13,7 +13,7 @@ reported as unsupported, never ignored. ``pip_mode="pip"`` seeds the real pip in
 byte-for-byte pip output), behind a wrapper of the same name.
 
 The network: the sandbox has none. In a pod that installs packages the harness binds its package
-index proxy's unix socket at ``PROXY_IN_SANDBOX`` (``_index_proxy``), and for ``install`` (the
+index proxy's unix socket at ``PROXY_IN_SANDBOX`` (``index_proxy``), and for ``install`` (the
 real pip: also ``download`` and ``wheel``) the shim or wrapper listens on a free port of the
 sandbox's own loopback, relays each connection to that socket (threads of its own process: the
 relay lives exactly as long as the install), and runs uv with ``HTTPS_PROXY``/``HTTP_PROXY``/
@@ -34,16 +34,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from harness.execute._argo import PYTHON_DEBIAN_VARIANTS
-
 PipMode = Literal["uv", "pip"]
+
+# The official python image's environment (Dockerfile ENV), without the build-only GPG_KEY.
+IMAGE_PATH = "/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# Debian-based tags of the official python image; others (alpine, windows) have another libc,
+# shell or OS, so running them on the local Debian userland would be a guess.
+PYTHON_DEBIAN_VARIANTS = ("", "slim", "bookworm", "slim-bookworm", "bullseye", "slim-bullseye", "trixie", "slim-trixie")
 
 # Paths inside the sandbox.
 ENV_MOUNT = "/usr/local"
 UV_IN_SANDBOX = "/opt/argo-parity/uv"
 UV_CACHE_IN_SANDBOX = "/var/cache/argo-parity-uv"
 NOTES_IN_SANDBOX = "/run/argo-parity/notes"
-PROXY_IN_SANDBOX = "/run/argo-parity/proxy.sock"  # the package index proxy (see _index_proxy)
+PROXY_IN_SANDBOX = "/run/argo-parity/proxy.sock"  # the package index proxy (see index_proxy)
 _CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 _IMAGE = re.compile(r"(?:(?:docker\.io/)?library/)?python:(?P<tag>[^@]+)(?:@.+)?")

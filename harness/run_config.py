@@ -1,0 +1,42 @@
+"""What one run is asked to do: the builders, the phase, the executor and the run's input files.
+
+``parity run`` and the pytest plugin each fill one ``RunConfig`` from their options; the engine,
+the evidence step, the gates and the report read it. It is plain data: importing it loads neither
+the engine nor the builders.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.builders import HERA_REF, LEGACY_REF
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
+from harness.phases import Phase
+from harness.rollout.config import RolloutConfig
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    legacy: str = LEGACY_REF
+    new: str = HERA_REF
+    phase: Phase = Phase.DEV
+    execute: str = "none"
+    jobs: int = 1
+    # The scenarios folder (or file): waivers.yaml and rules.yaml beside it apply by default.
+    scenarios: Path | None = None
+    waivers: Path | None = None
+    rules: Path | None = None
+    # A build that has not returned after this long is a crash of that side.
+    build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S
+    # How the front door spells its options, for its error messages.
+    legacy_option: str = "--legacy"
+    new_option: str = "--new"
+    build_timeout_option: str = "--build-timeout"
+    # Build the legacy side twice and treat what differs between its own builds as noise.
+    calibrate_noise: bool = True
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)
+    # A saved `parity fuzz --report` result, the fuzz evidence canary and later phases need.
+    fuzz_report: Path | None = None
+    today: datetime.date = field(default_factory=datetime.date.today)
