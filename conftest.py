@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.requirements import CORPORA, corpus_absent
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent
-# The shared corpora sit beside the clone in this workplace; a user's clone has none, and the
-# tests that read them skip. PARITY_CORPORA points elsewhere when needed.
-CORPORA = Path(os.environ.get("PARITY_CORPORA", ROOT.parent / "shared" / "corpora"))
 
 
 @pytest.fixture(scope="session")
@@ -24,5 +22,5 @@ def project_root() -> Path:
 @pytest.fixture(scope="session")
 def corpora() -> Path:
     if not CORPORA.is_dir():
-        pytest.skip(f"shared corpora not found at {CORPORA} (set PARITY_CORPORA to run these tests)")
+        pytest.skip(corpus_absent(CORPORA, "real Argo Workflow objects from Argo's own tests"))
     return CORPORA

@@ -205,6 +205,28 @@ def diff_startup(repetitions: int) -> list[Figure]:
     ]  # fmt: skip
 
 
+def noise_template(repetitions: int) -> list[Figure]:
+    """Noise templates on large texts (tests/test_diff_noise.py checks that matching steps over
+    each part once; these are the times that buys)."""
+    from harness.diff import template_between
+
+    body = "".join(f"echo step {i} of the job && touch /mnt/results/{i}.done\n" for i in range(2000))
+    script = template_between(f"echo run-17\n{body}", f"echo run-98213\n{body}")
+    left = "".join(f"k{i}=a.b.c{i}.x\n" for i in range(3000))
+    lines = template_between(left, "".join(f"k{i}=d.e.{i}f.x\n" for i in range(3000)))
+    return [
+        Figure.of("noise_template_100kb_s", "s",
+                  timed(lambda: template_between(f"echo run-17\n{body}", f"echo run-98213\n{body}"), repetitions),
+                  target="< 1", check=lambda v: v < 1.0, note="template of two 100 KB scripts differing in a line"),
+        Figure.of("noise_fits_100kb_s", "s",
+                  timed(lambda: script.fits(f"echo run-5\n{body}rm -rf /mnt/results/*\n"), repetitions),
+                  target="< 0.1", check=lambda v: v < 0.1, note="a 100 KB script against that template"),
+        Figure.of("noise_fits_6000_wildcards_s", "s", timed(lambda: lines.fits(left[:-2] + "y\n"), repetitions),
+                  target="< 1", check=lambda v: v < 1.0,
+                  note="3,000 varying lines whose wildcards could each swallow the next literal"),
+    ]  # fmt: skip
+
+
 def run_jobs(repetitions: int, copies: int) -> list[Figure]:
     """`parity run -n 1` vs `-n 2` on a scenario set large enough for two processes to pay off."""
     with tempfile.TemporaryDirectory() as folder:
@@ -401,6 +423,7 @@ BENCHMARKS: dict[str, Callable[[int], list[Figure]]] = {
     "parity_generated": lambda r: parity_throughput(generated_scenarios(1000), max(3, r // 2), "generated_1000"),
     "naive_baseline": lambda r: naive_baseline(builtin_scenarios(), r),
     "diff_startup": lambda r: diff_startup(max(5, r)),
+    "noise_template": lambda r: noise_template(max(3, r // 2)),
     "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=32),
     "run_jobs_executed": lambda r: run_jobs_executed(2),
     "executor": lambda r: executor_overhead(max(3, r // 2)),

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from harness.execute.base import Executor
     from harness.execute.parity import ExecutionOutcome
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 # Found beside the scenarios folder when no file is named: a team's waivers belong to its
 # scenarios, wherever the run is started from.
@@ -114,7 +114,7 @@ class ParitySession:
         except Exception:  # a harness bug must cost one scenario, not the run
             # The traceback goes into the outcome, which every output redacts; never straight to
             # stderr, where a value in an exception message would escape redaction.
-            log.debug("scenario %s crashed", scenario.name)
+            _log.debug("scenario %s crashed", scenario.name)
             return replace(blank, crash=traceback.format_exc(limit=-8).strip())
 
     def _submit(self, scenario: Scenario) -> _SubmittedBuilds:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 
 class ParityInputError(Exception):
@@ -56,22 +55,3 @@ class BuilderInputError(ValueError):
     Builders raise this (or any ``ValueError``) instead of emitting a broken manifest; when both
     builders refuse the same input the harness counts it as agreement.
     """
-
-
-def parse_listing_file(text: str, *, key: str, source: str) -> list[Any]:
-    """The entries of a user's YAML (or JSON) file that holds one list, either bare or under
-    ``key`` (``rules:``, ``waivers:``); an empty file is an empty list. Errors name ``source``."""
-    from harness.yaml_input import load_yaml  # imported here: yaml_input imports this module
-
-    data = load_yaml(text, source=source, invalid="not valid YAML or JSON")
-    if data is None:
-        return []
-    if isinstance(data, dict):
-        unknown = set(data) - {key}
-        if unknown:
-            found = sorted(map(str, unknown))
-            raise ParityInputError(f"unknown top-level key(s) {found}; expected '{key}'", file=source)
-        data = data.get(key) or []
-    if not isinstance(data, list):
-        raise ParityInputError(f"expected a '{key}:' list", file=source, field=key)
-    return data

@@ -32,19 +32,19 @@ if TYPE_CHECKING:
     from harness.rollout.router_probe import StepEvidence
     from harness.run_config import RunConfig
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 # The inline fuzz run's seed: two runs on the same builders give the same evidence.
 INLINE_FUZZ_SEED = 20_261_123
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
-class Gathered(Generic[T]):
+class Gathered(Generic[_T]):
     """One gatherer's evidence (``None``: nothing gathered) and what it gathered or why not."""
 
-    value: T | None
+    value: _T | None
     note: str
 
 
@@ -98,7 +98,7 @@ class EvidenceStep:
             fuzz = gather_fuzz(self.saved_fuzz, host, self.config, stopped)
         notes = (waivers.note, router.note, fuzz.note)
         for note in notes:
-            log.debug("evidence: %s", note)
+            _log.debug("evidence: %s", note)
         return Evidence(
             outcomes=ordered,
             execute=self.config.execute,

@@ -358,3 +358,20 @@ class _StrictLoader(yaml.CSafeLoader):
 
 _StrictLoader.add_constructor(_FLOAT_TAG, _StrictLoader.construct_finite_float)
 _StrictLoader.add_constructor(_TIMESTAMP_TAG, _StrictLoader.construct_checked_timestamp)
+
+
+def parse_listing_file(text: str, *, key: str, source: str) -> list[Any]:
+    """The entries of a user's YAML (or JSON) file that holds one list, either bare or under
+    ``key`` (``rules:``, ``waivers:``); an empty file is an empty list. Errors name ``source``."""
+    data = load_yaml(text, source=source, invalid="not valid YAML or JSON")
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        unknown = set(data) - {key}
+        if unknown:
+            found = sorted(map(str, unknown))
+            raise ParityInputError(f"unknown top-level key(s) {found}; expected '{key}'", file=source)
+        data = data.get(key) or []
+    if not isinstance(data, list):
+        raise ParityInputError(f"expected a '{key}:' list", file=source, field=key)
+    return data

@@ -1,4 +1,7 @@
-"""Manifests and fixtures shared by the executor tests (test_execute_*.py, test_sandbox.py)."""
+"""Manifests and fixtures shared by the executor tests (test_execute_*.py, test_sandbox.py).
+
+What they need from the machine (the local executor, Docker) and how a missing tool skips or, in
+CI, fails: tests/requirements.py."""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pytest
 
 if TYPE_CHECKING:
     from harness.execute.base import Executor
@@ -17,17 +18,6 @@ if TYPE_CHECKING:
 IMAGE = "python:3.11-slim"
 RESULTS = {"name": "task-results", "persistentVolumeClaim": {"claimName": "task-results-pvc"}}
 RESULTS_MOUNT = {"name": "task-results", "mountPath": "/mnt/results"}
-
-
-def requirement(reason: str | None, what: str) -> None:
-    """Skip where the executor cannot run; in CI (CI=true) that is a failure, so a missing
-    install step can never pass as skipped tests (PARITY_ALLOW_SKIP=1 allows the skip there)."""
-    if reason is None:
-        return
-    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-    if in_ci and os.environ.get("PARITY_ALLOW_SKIP") != "1":
-        pytest.fail(f"{what} must run in CI: {reason}")
-    pytest.skip(f"{what} unavailable here: {reason}")
 
 
 def execute_builtin(executor: Executor, scenario: Scenario) -> ExecutionOutcome:

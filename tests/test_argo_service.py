@@ -13,7 +13,6 @@ import json
 import os
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +33,11 @@ from harness.argo import (
     rbac,
 )
 from harness.argo import service as service_module
-from harness.argo.result import classify
-from harness.argo.service import PACKAGE_HINT, kubeconfig_contexts
+from harness.argo.result import classify_failure as classify
+from harness.argo.service import KUBERNETES_PACKAGE_HINT as PACKAGE_HINT
+from harness.argo.service import kubeconfig_contexts
+from tests.execution_support import processes_with
+from tests.fakes.clock import FakeClock
 from tests.fakes.kubernetes_api import (
     ARGO_API,
     FakeApiHandler,
@@ -53,6 +55,14 @@ from tests.fakes.kubernetes_api import (
 def fake_kubernetes(tmp_path: Path) -> Iterator[tuple[FakeKubernetes, Path]]:
     with running_fake(tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The service's waits and deadlines on a fake clock: its pauses are seen, never waited for."""
+    fake = FakeClock()
+    monkeypatch.setattr(service_module, "time", fake)
+    return fake
 
 
 def service_for(kubeconfig: Path, namespace: str = "team") -> ArgoService:
@@ -373,13 +383,14 @@ def test_wait_polls_when_watching_fails(fake_kubernetes: tuple[FakeKubernetes, P
     assert len(fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows/{name}")) == 3  # one step per read
 
 
-def test_wait_times_out_saying_the_controller_never_came(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+def test_wait_times_out_saying_the_controller_never_came(
+    fake_kubernetes: tuple[FakeKubernetes, Path], clock: FakeClock
+) -> None:
     fake, kubeconfig = fake_kubernetes
     fake.watch = "silent"
     service, name = _submitted(fake, kubeconfig, [])
-    started = time.monotonic()
     result = service.wait(name, timeout_s=1.5)
-    assert time.monotonic() - started < 10
+    assert clock.elapsed == pytest.approx(1.5)  # it waited until its deadline, not a moment past it
     assert result.kind is FailureKind.TIMEOUT
     assert result.reason == (
         f"workflow team/{name} did not finish within 2 s: Argo's controller never picked it up "
@@ -418,14 +429,17 @@ def test_wait_reads_again_when_the_server_is_busy_for_a_moment(
     assert len(fake.sent("GET", path)) >= 3
 
 
-def test_wait_gives_up_on_a_lasting_failure_at_the_deadline(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+def test_wait_gives_up_on_a_lasting_failure_at_the_deadline(
+    fake_kubernetes: tuple[FakeKubernetes, Path], clock: FakeClock
+) -> None:
     fake, kubeconfig = fake_kubernetes
     service, name = _submitted(fake, kubeconfig, [])
     path = rf"{ARGO_API}/namespaces/team/workflows/{name}"
     fake.failures[("GET", path)] = (503, "the server is currently unable to handle the request")
-    started = time.monotonic()
     result = service.wait(name, timeout_s=0.5)
-    assert 0.4 < time.monotonic() - started < 10
+    # Read again after pauses doubling from the poll interval, the last one cut to end at the deadline.
+    assert clock.sleeps[:5] == pytest.approx([0.01, 0.02, 0.04, 0.08, 0.16])
+    assert clock.elapsed == pytest.approx(0.5)
     assert (result.kind, result.status) == (FailureKind.UNAVAILABLE, 503)
     assert re.fullmatch(
         rf"reading workflow team/{name}: the server is currently unable to handle the request \(HTTP 503\) "
@@ -434,12 +448,13 @@ def test_wait_gives_up_on_a_lasting_failure_at_the_deadline(fake_kubernetes: tup
     )
     assert len(fake.sent("GET", path)) >= 3
     fake.failures[("GET", path)] = (403, "forbidden")  # not a passing failure: no second read
-    before = len(fake.sent("GET", path))
+    before, paused = len(fake.sent("GET", path)), len(clock.sleeps)
     assert service.wait(name, timeout_s=5).kind is FailureKind.FORBIDDEN
     assert len(fake.sent("GET", path)) == before + 1
+    assert len(clock.sleeps) == paused
 
 
-def test_a_check_can_end_the_wait_early(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
+def test_a_check_can_end_the_wait_early(fake_kubernetes: tuple[FakeKubernetes, Path], clock: FakeClock) -> None:
     fake, kubeconfig = fake_kubernetes
     fake.watch = "silent"
     service, name = _submitted(fake, kubeconfig, [])
@@ -449,9 +464,8 @@ def test_a_check_can_end_the_wait_early(fake_kubernetes: tuple[FakeKubernetes, P
         seen.append(status)
         return WorkflowResult.failure(FailureKind.TIMEOUT, "given up") if len(seen) == 3 else None
 
-    started = time.monotonic()
     result = service.wait(name, timeout_s=60, check=check, check_interval_s=0.05)
-    assert time.monotonic() - started < 10
+    assert clock.elapsed < 60  # the check ended it, not the deadline (this clock moves only by pauses)
     assert (result.kind, result.reason) == (FailureKind.TIMEOUT, "given up")
     assert len(seen) == 3 and all(status.phase is None for status in seen)
 
@@ -487,7 +501,7 @@ def test_a_log_that_breaks_while_read_is_a_failure(fake_kubernetes: tuple[FakeKu
         assert service.pod_logs("job-x7k2p").value == "line\n" * 50_000  # the next read is whole
 
 
-def test_without_the_kubernetes_package_nothing_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_kubernetes_package_nothing_raises(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
     def missing() -> Any:
         raise ImportError("No module named 'kubernetes'")
 
@@ -511,9 +525,8 @@ def test_without_the_kubernetes_package_nothing_raises(monkeypatch: pytest.Monke
     for operation in operations:
         result = operation()
         assert (result.kind, result.reason) == (FailureKind.UNAVAILABLE, PACKAGE_HINT)
-    started = time.monotonic()
     assert service.wait("wf", timeout_s=30).reason == PACKAGE_HINT
-    assert time.monotonic() - started < 5
+    assert clock.sleeps == []  # it answered at once, never paused to try again
 
 
 def test_the_contexts_of_a_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -602,12 +615,16 @@ def test_output_that_is_not_utf8_is_replaced_not_raised() -> None:
     assert (done.stdout, done.stderr) == ("ok \ufffd\ufffd\n", "\ufffd")
 
 
-def test_a_timeout_kills_the_command_and_its_children() -> None:
-    started = time.monotonic()
-    result = SubprocessExecutor().run(["bash", "-c", "sleep 30 & sleep 30; wait"], timeout_s=0.5)
+def test_a_timeout_kills_the_command_and_its_children(tmp_path: Path) -> None:
+    # A child in the background and the command itself both hold the output pipes: the run returns
+    # only once both are gone, and each leaves a mark if it lives on to the end of its sleep.
+    marks = tmp_path / "lived-on"
+    script = f"(sleep 30; echo child >> {marks}) & sleep 30; echo command >> {marks}"
+    result = SubprocessExecutor().run(["bash", "-c", script], timeout_s=0.5)
     assert result.timed_out and result.returncode is None
-    assert time.monotonic() - started < 10
     assert "timed out after" in result.summary()
+    assert processes_with(str(marks)) == []  # neither the command nor its child runs on
+    assert not marks.exists()  # nor lived to the end of its sleep
 
 
 # --- cluster set-up, through a recording CommandExecutor ------------------------------------------------

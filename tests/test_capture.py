@@ -24,6 +24,7 @@ from harness.builders.capture import (
     capturing,
 )
 from harness.builders.legacy import MissingVolumeClaimError
+from tests.requirements import HTTPX, require_module
 
 INPUTS: dict[str, Any] = {
     "python_code": 'print("captured")',
@@ -74,7 +75,7 @@ def test_the_service_namespace_is_used_when_the_call_names_none() -> None:
 
 
 def test_async_hera_service_is_captured() -> None:
-    pytest.importorskip("httpx", reason="Hera's async service needs httpx")
+    require_module(HTTPX, "httpx")
     service = AsyncWorkflowsService(host="https://argo.example")
     with capturing() as cap:
         request = WorkflowCreateRequest(workflow=hera.workflow(INPUTS).build())

@@ -18,12 +18,16 @@ from click.testing import CliRunner
 
 from harness.cli import cli
 from harness.diff import compare
+from tests.requirements import CORPORA, corpus_absent
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "hera-upstream-pairs"
+CORPUS = CORPORA / "hera-upstream-pairs"
 
 pytestmark = [
     pytest.mark.corpus,
-    pytest.mark.skipif(not (CORPUS / "INDEX.tsv").is_file(), reason=f"corpus not present at {CORPUS}"),
+    pytest.mark.skipif(
+        not (CORPUS / "INDEX.tsv").is_file(),
+        reason=corpus_absent(CORPUS, "real Argo examples with Hera's ports of them"),
+    ),
 ]
 
 

@@ -13,7 +13,8 @@ from harness.execute.cluster import ClusterExecutor
 from harness.execute.docker import DockerExecutor
 from harness.execute.local import LocalExecutor
 from harness.execute.output import CappedOutput
-from harness.execute.secrets import fake_secret_value, resolve_secrets, secret_refs
+from harness.execute.secrets import fake_secret_value, resolve_secrets
+from harness.execute.secrets import manifest_secret_refs as secret_refs
 from harness.spec.kubernetes_vars import expand_with as expand_env_refs
 from harness.spec.tags import substitute
 

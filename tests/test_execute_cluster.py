@@ -6,7 +6,7 @@ Three kinds of test, and what each proves:
 * without any server: the manifest rewrite on real built manifests, the conversion of real Argo
   status objects (../shared/corpora/argo-status), and the reader pod's script run with this
   machine's Python against a directory, compared with the local executor's own listing;
-* against ``FakeKubernetes`` (tests/test_argo_service.py), an HTTP stand-in for the API server that
+* against ``FakeKubernetes`` (tests/fakes/kubernetes_api.py), an HTTP stand-in for the API server that
   plays the controller from a script: the executor's requests, its cleanup, and its plumbing
   through ``execute_pair``. It is not a cluster and not Argo;
 * on a real cluster with Argo Workflows (``make cluster-up``): the built-in scenarios through both
@@ -24,7 +24,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,16 +40,19 @@ from harness.execute.check import inspect_for_cluster, inspect_workflow
 from harness.execute.cluster import ClusterExecutor, pod_stuck_reason
 from harness.execute.cluster.convert import definition_order, superseded_attempts, workflow_run_from_status
 from harness.execute.cluster.files import READER_SCRIPT, files_from_listing, reader_pod
-from harness.execute.cluster.plan import PersistentVolume, persistent_volumes, plan_run
+from harness.execute.cluster.plan import PersistentVolume, plan_run
+from harness.execute.cluster.plan import manifest_persistent_volumes as persistent_volumes
 from harness.execute.parity import ExecutionStatus, execute_pair
-from harness.execute.result import FileResult, Output, Phase
+from harness.execute.result import FileResult, Output
+from harness.execute.result import RunPhase as Phase
 from harness.execute.secrets import fake_secret_value
 from harness.execute.volumes import RunVolumes
 from harness.scenarios import load_scenarios
 from harness.spec.naming import relative_node_name
 from tests import planted_execution
-from tests.execution_support import IMAGE, RESULTS, execute_builtin, requirement, script, workflow
+from tests.execution_support import IMAGE, RESULTS, execute_builtin, script, workflow
 from tests.fakes.kubernetes_api import ARGO_API, FakeKubernetes, closed_port, kubeconfig_with, running_fake
+from tests.requirements import LOCAL_EXECUTOR
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios(ROOT / "scenarios")}
@@ -62,7 +64,7 @@ NO_CLUSTER = (
 
 @pytest.fixture
 def fake_kubernetes(tmp_path: Path) -> Iterator[tuple[FakeKubernetes, Path]]:
-    """The fake API server of tests/test_argo_service.py: HTTP and JSON, not a cluster."""
+    """The fake API server of tests/fakes/kubernetes_api.py: HTTP and JSON, not a cluster."""
     with running_fake(tmp_path) as running:
         yield running
 
@@ -900,7 +902,7 @@ def test_the_reported_mount_does_not_depend_on_task_order(tmp_path: Path) -> Non
 
 def test_the_local_executor_reports_the_same_paths_for_both_orders() -> None:
     local = get_executor("local")
-    requirement(local.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(local.unavailable_reason())
     runs = [local.run(_reordered_dag(reverse=reverse), label=f"order-{reverse}") for reverse in (False, True)]
     for run in runs:
         assert run.phase is Phase.SUCCEEDED, run.to_dict()
@@ -1162,9 +1164,8 @@ def test_a_pod_that_cannot_pull_its_image_ends_the_run_early(fake_kubernetes: tu
     _stuck_pod_controller(fake)
     manifest = legacy_manifest("plain-hello")
     manifest["spec"]["imagePullSecrets"] = [{"name": "registry"}]
-    started = time.monotonic()
     run = cluster(kubeconfig, stuck_pod_grace_s=0.3).run(manifest, label="stuck")  # deadline: 600 s + 300 s
-    assert time.monotonic() - started < 20
+    # Ended by the stuck-pod check, not the deadline (which says "did not finish within"):
     assert run.phase is None and run.error is not None
     assert re.fullmatch(
         r"pod parity-stuck-[0-9a-f]{6}/python-job-local cannot start: ImagePullBackOff \(container main\): "
@@ -1184,9 +1185,8 @@ def test_a_workflow_the_controller_never_picks_up_ends_the_run_early(
 ) -> None:
     fake, kubeconfig = fake_kubernetes
     fake.watch = "silent"
-    started = time.monotonic()
     run = cluster(kubeconfig, controller_grace_s=0.3).run(legacy_manifest("plain-hello"), label="idle")
-    assert time.monotonic() - started < 20
+    # Ended by the controller check, not the deadline (which says "did not finish within"):
     assert run.phase is None and run.error is not None
     assert re.fullmatch(
         r"workflow parity-idle-[0-9a-f]{6}/python-job-local has no status 0 s after it was submitted: "

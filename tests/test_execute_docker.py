@@ -13,10 +13,11 @@ from harness.execute import executes
 from harness.execute.docker import DockerExecutor
 from harness.execute.local import hosts as _hosts
 from harness.execute.parity import ExecutionStatus, execute_pair
-from harness.execute.result import Phase
+from harness.execute.result import RunPhase as Phase
 from harness.scenarios import load_scenarios
 from tests import planted_execution
-from tests.execution_support import bash_workflow, execute_builtin, requirement, script, workflow
+from tests.execution_support import bash_workflow, execute_builtin, script, workflow
+from tests.requirements import DOCKER, PYTHON_IMAGE
 
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios("scenarios")}
 EXECUTED = sorted(name for name, scenario in SCENARIOS.items() if executes(scenario))
@@ -26,8 +27,8 @@ IMAGE = "python:3.11-slim"
 @pytest.fixture(scope="module")
 def docker() -> DockerExecutor:
     executor = DockerExecutor(default_deadline_s=180)
-    requirement(executor.unavailable_reason(), "the docker executor")
-    requirement(executor.image_problem(IMAGE), f"the local {IMAGE} image")
+    DOCKER.require(executor.unavailable_reason())
+    PYTHON_IMAGE.require(executor.image_problem(IMAGE))
     return executor
 
 

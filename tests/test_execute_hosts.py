@@ -20,8 +20,9 @@ import pytest
 
 from harness.execute.local import LocalExecutor
 from harness.execute.local import hosts as _hosts
-from harness.execute.result import Phase
-from tests.execution_support import requirement, script, workflow
+from harness.execute.result import RunPhase as Phase
+from tests.execution_support import script, workflow
+from tests.requirements import LOCAL_EXECUTOR
 
 FAKE = {
     "pypi.org": ("192.0.2.10", "2001:db8::10"),
@@ -59,7 +60,7 @@ class CountingResolver:
 @pytest.fixture(scope="module")
 def local() -> LocalExecutor:
     executor = LocalExecutor(default_deadline_s=60, pids_limit=256, max_parallel=4)
-    requirement(executor.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(executor.unavailable_reason())
     return executor
 
 

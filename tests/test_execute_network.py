@@ -27,8 +27,9 @@ from harness.execute.installs import installs_packages
 from harness.execute.local import LocalExecutor
 from harness.execute.local import index_proxy as _index_proxy
 from harness.execute.local.index_proxy import IndexPolicy, IndexProxy, address_problem
-from harness.execute.result import Phase
-from tests.execution_support import bash_workflow, requirement, script, workflow
+from harness.execute.result import RunPhase as Phase
+from tests.execution_support import bash_workflow, script, workflow
+from tests.requirements import DOCKER, LOCAL_EXECUTOR, PYTHON_IMAGE
 
 SCRIPT = "/argo/staging/script"
 
@@ -36,7 +37,7 @@ SCRIPT = "/argo/staging/script"
 @pytest.fixture(scope="module")
 def local() -> LocalExecutor:
     executor = LocalExecutor(default_deadline_s=120, pids_limit=256)
-    requirement(executor.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(executor.unavailable_reason())
     return executor
 
 
@@ -482,7 +483,7 @@ def test_concurrent_installing_pods_each_have_their_own_proxy(local: LocalExecut
 @pytest.mark.slow  # the real pip in a fresh environment: seconds per install
 def test_the_real_pip_installs_through_the_proxy(pypi: None, listener: Listener) -> None:
     real = LocalExecutor(default_deadline_s=300, pip_mode="pip")
-    requirement(real.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(real.unavailable_reason())
     source = (
         "pip install -q --no-cache-dir six==1.16.0 && python -m pip list 2>/dev/null | grep -c '^six '\n"
         "env | grep -ci proxy || true\n"
@@ -511,8 +512,8 @@ def test_docker_refuses_the_host_network() -> None:
 
 def test_an_installing_docker_pod_does_not_reach_the_hosts_loopback(listener: Listener) -> None:
     docker = DockerExecutor(default_deadline_s=60)
-    requirement(docker.unavailable_reason(), "the docker executor")
-    requirement(docker.image_problem("python:3.11-slim"), "the local python:3.11-slim image")
+    DOCKER.require(docker.unavailable_reason())
+    PYTHON_IMAGE.require(docker.image_problem("python:3.11-slim"))
     probe = (
         "true || pip install six\npython3 - <<'EOF'\nimport socket\ntry:\n"
         f"    socket.create_connection(('127.0.0.1', {listener.port}), timeout=5)\n    print('reached')\n"

@@ -20,7 +20,8 @@ from harness.execute.parity import (
     execute_pair,
     judge,
 )
-from harness.execute.result import FileResult, NodeRun, Output, Phase, WorkflowRun
+from harness.execute.result import FileResult, NodeRun, Output, WorkflowRun
+from harness.execute.result import RunPhase as Phase
 from harness.scenarios import ExecutionExpectation
 
 
@@ -231,9 +232,9 @@ def _execute_in_worker(code: str) -> tuple[str, bool, str]:
 
 def test_execute_pair_works_in_worker_processes() -> None:
     from harness.execute import get_executor
-    from tests.execution_support import requirement
+    from tests.requirements import LOCAL_EXECUTOR
 
-    requirement(get_executor("local").unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(get_executor("local").unavailable_reason())
     with ProcessPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(_execute_in_worker, ['print("from a worker", 1)', 'print("from a worker", 2)']))
     assert results == [("equivalent", True, "from a worker 1\n"), ("equivalent", True, "from a worker 2\n")]

@@ -14,7 +14,7 @@ from harness.execute.base import Executor
 from harness.execute.parity import ExecutionOutcome, ExecutionStatus, execute_pair
 from harness.scenarios import load_scenarios
 from tests import planted_execution
-from tests.execution_support import requirement
+from tests.requirements import LOCAL_EXECUTOR
 
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios("scenarios")}
 
@@ -22,7 +22,7 @@ SCENARIOS = {scenario.name: scenario for scenario in load_scenarios("scenarios")
 @pytest.fixture(scope="module")
 def local() -> Executor:
     executor = get_executor("local", default_deadline_s=120)
-    requirement(executor.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(executor.unavailable_reason())
     return executor
 
 

@@ -11,7 +11,8 @@ from harness.execute.base import Executor
 from harness.execute.parity import execute_pair
 from harness.redact import Redactor
 from harness.scenarios import ExecutionExpectation, Scenario, load_scenarios
-from tests.execution_support import execute_builtin, requirement
+from tests.execution_support import execute_builtin
+from tests.requirements import LOCAL_EXECUTOR
 
 SCENARIOS = {scenario.name: scenario for scenario in load_scenarios("scenarios")}
 EXECUTED = sorted(name for name, scenario in SCENARIOS.items() if executes(scenario))
@@ -20,7 +21,7 @@ EXECUTED = sorted(name for name, scenario in SCENARIOS.items() if executes(scena
 @pytest.fixture(scope="module")
 def local() -> Executor:
     executor = get_executor("local", default_deadline_s=120)
-    requirement(executor.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(executor.unavailable_reason())
     return executor
 
 
@@ -81,7 +82,7 @@ def test_a_provided_secret_value_is_used(local: Executor) -> None:
 
 def test_the_real_pip_mode_runs_a_scenario_too() -> None:
     executor = get_executor("local", pip_mode="pip", default_deadline_s=120)
-    requirement(executor.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(executor.unavailable_reason())
     scenario = SCENARIOS["deps-comma-separated"]
     outcome = execute_pair(
         executor,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.execute.result import Phase
+from harness.execute.result import RunPhase as Phase
 from harness.execute.scheduler import RunSettings, run_workflow
 from tests.execution_support import script, workflow
 from tests.fakes.pods import RecordingPodRunner

@@ -10,14 +10,15 @@ import pytest
 
 from harness.execute.check import inspect_workflow
 from harness.execute.local import LocalExecutor
-from harness.execute.result import Phase
-from tests.execution_support import RESULTS, requirement, script, workflow
+from harness.execute.result import RunPhase as Phase
+from tests.execution_support import RESULTS, script, workflow
+from tests.requirements import LOCAL_EXECUTOR
 
 
 @pytest.fixture(scope="module")
 def local() -> LocalExecutor:
     executor = LocalExecutor(default_deadline_s=60)
-    requirement(executor.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(executor.unavailable_reason())
     return executor
 
 

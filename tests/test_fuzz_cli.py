@@ -35,6 +35,7 @@ def run_scenarios(tmp_path: Path, scenarios: Path, new: str) -> Result:
                   "--no-progress")  # fmt: skip
 
 
+@pytest.mark.slow  # ~12 s: fuzzes until the failure, then shrinks it
 def test_a_builder_splitting_dependencies_on_every_comma_is_found_and_promoted(tmp_path: Path) -> None:
     regressions = tmp_path / "regressions"
     result, report = fuzz(tmp_path, "--new", COMMA_BUG, "--promote", str(regressions), "--max-failures", "1")
@@ -93,6 +94,7 @@ def test_the_reference_builders_run_clean_and_the_report_says_so(tmp_path: Path)
     assert 0 <= report["both_rejected"] < 60
 
 
+@pytest.mark.slow  # ~35 s: fuzzes until several distinct failures
 def test_several_distinct_failures_are_reported_up_to_the_bound(tmp_path: Path) -> None:
     result, report = fuzz(tmp_path, "--new", "tests.planted_fuzz:two_independent_bugs", "--examples", "150")
 

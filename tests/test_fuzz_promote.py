@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from harness.builders.result import BuilderError, FailureKind
+from harness.builders.result import BuilderError
+from harness.builders.result import BuildFailureKind as FailureKind
 from harness.fuzz import Divergence, DivergenceKind, Side, builder_inputs, promote, scenario_kind, settings_for
-from harness.fuzz.promote import _DEFAULTS, fixture_name, fixture_text
+from harness.fuzz.inputs import DEFAULT_INPUTS as _DEFAULTS
+from harness.fuzz.promote import fixture_name, fixture_text
 from harness.scenarios import load_scenarios, parse_scenarios
 
 LEGACY = "harness.builders.legacy:build"

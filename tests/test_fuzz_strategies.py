@@ -132,6 +132,7 @@ def test_pep508_features_are_generated_and_shrink(strategy: Any, feature: Any, m
     assert find(strategy, feature) == minimal
 
 
+@pytest.mark.slow  # ~12 s: searches for rare examples
 def test_dependency_strings_mix_separators_and_stray_whitespace() -> None:
     strings = ps.dependency_strings()
     assert find(strings, lambda s: s is not None) == ""

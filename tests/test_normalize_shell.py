@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from harness.normalize.shell import code_variables, parse_program, shell_leaf
+from harness.normalize.python_code import python_key
+from harness.normalize.requirements import requirement, requirements_file
+from harness.normalize.shell import code_variables, nodes, parse_program, shell_leaf
 
 SAME = [
     ("comments and blank lines", "set -e\n# install\n\npip install six\n", "set -e\npip install six  # deps"),
@@ -172,3 +176,55 @@ def test_message_shows_the_change_in_a_long_command() -> None:
     words = " ".join(f"pkg{i}" for i in range(30))
     message = change(f"pip install {words} six==1", f"pip install {words} six==2")
     assert "six==1` -> `" in message and message.count("…") >= 2
+
+
+# The tags of the tuples the canonical form was made of before it had typed nodes.
+_POSITIONAL_TAGS = frozenset(
+    {"sh", "text", "cmd", "pip-install-cmd", "write-file", "assign", "heredoc", "fd", "lit", "glob", "param"}
+    | {"param-expr", "arith", "subst", "subst-text", "pipeline", "list", "compound", "body", "python", "shell"}
+    | {"requirements-file"}
+)
+
+
+def _tuples_with_a_tag(node: object) -> list[tuple[object, ...]]:
+    """Tuples read by position (a tag first) anywhere in a canonical form."""
+    found: list[tuple[object, ...]] = []
+    if isinstance(node, tuple):
+        if node and isinstance(node[0], str) and node[0] in _POSITIONAL_TAGS and not hasattr(node, "_fields"):
+            found.append(node)
+        for child in node:
+            found.extend(_tuples_with_a_tag(child))
+    elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+        for f in dataclasses.fields(node):
+            found.extend(_tuples_with_a_tag(getattr(node, f.name)))
+    return found
+
+
+def test_the_canonical_form_is_typed_nodes_with_named_fields() -> None:
+    program = parse_program(
+        "set -e\n"
+        "cat > /tmp/r.txt <<'EOF'\nidna\nEOF\n"
+        "pip install -r /tmp/r.txt 'six>=1' > log\n"
+        "python -c 'print(1)' \"$X\" $(date)\n"
+    )
+    assert isinstance(program.key, nodes.Script)
+    write, pip, run = (statement.key[0] for statement in program.statements[1:])
+    assert isinstance(write, nodes.FileWrite) and write.path == "/tmp/r.txt"
+    assert write.content == requirements_file("idna\n")
+    assert isinstance(pip, nodes.PipInstallCommand)
+    assert pip.pip.requirements == frozenset({requirement("six>=1")})
+    assert pip.redirects == (nodes.Redirect(">", 1, nodes.Word((nodes.Lit("log"),))),)
+    assert isinstance(run, nodes.Command)
+    code, quoted, substitution = run.words[2:]
+    assert isinstance(code, nodes.InlineCode) and code.language == "python" and code.key == python_key("print(1)")
+    assert quoted == nodes.Word((nodes.Param("X", quoted=True),)) and quoted.parameter(quoted=True) == "X"
+    assert isinstance(substitution, nodes.Word) and isinstance(substitution.segments[0], nodes.Subst)
+    assert _tuples_with_a_tag(program.key) == []
+    assert parse_program("case $x in a) b;; esac").key == nodes.UnparsedText("case $x in a) b;; esac")
+
+
+def test_two_kinds_of_node_never_compare_equal_by_their_fields() -> None:
+    assert nodes.Param("x", True) != nodes.ParamExpr("x", True)
+    assert nodes.Lit("*") != nodes.Glob("*")
+    assert nodes.Word((nodes.Lit("x"),)) != (nodes.Lit("x"),)
+    assert nodes.Body(("a",)) != nodes.CommandList(("a",))

@@ -199,3 +199,16 @@ def test_code_in_env_reached_through_a_kubernetes_reference_in_args() -> None:
     assert compare(with_code("print(1)"), with_code("print( 1 )  # one")).equivalent
     rules = {d.rule for d in compare(with_code("print(1)"), with_code("print(2)")).differences}
     assert rules == {"python-code-in-env", "argv-code"}  # the env var and the argv Kubernetes builds from it
+
+
+def test_an_int_or_string_is_the_number_argo_reads_from_it() -> None:
+    def limit(value: object) -> dict[str, Any]:
+        t = tmpl("a", mounts=False)
+        t["retryStrategy"] = {"limit": value}
+        return workflow([t])
+
+    assert compare(limit(2), limit("2")).equivalent
+    assert compare(limit(2), limit("+2")).equivalent  # strconv.Atoi takes a sign
+    # Argo's intstr.Int (strconv.Atoi) refuses what is not only digits: " 2" and "²" are not 2
+    assert not compare(limit(2), limit(" 2")).equivalent
+    assert not compare(limit(2), limit("²")).equivalent

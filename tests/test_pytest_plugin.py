@@ -80,6 +80,7 @@ def test_failure_output_and_reports_never_show_secret_values(project: pytest.Pyt
         assert "plain-text-password-do-not-leak" not in text
 
 
+@pytest.mark.slow  # ~25 s: serial and -n 2 pytest sessions in subprocesses
 def test_xdist_workers_results_are_merged_into_one_report(project: pytest.Pytester) -> None:
     serial_result, serial = run(project, "--parity-phase=dev", "--parity-new=tests.planted:raises_on_unicode")
     parallel_result, parallel = run(
@@ -92,6 +93,7 @@ def test_xdist_workers_results_are_merged_into_one_report(project: pytest.Pytest
     assert parallel["verdict"] == "NOT READY"
 
 
+@pytest.mark.slow  # ~20 s: two pytest sessions in subprocesses
 def test_a_result_lost_between_worker_and_controller_is_inconclusive(project: pytest.Pytester) -> None:
     # A conftest that drops one worker's payload stands in for a worker that died after running.
     project.makeconftest(
@@ -242,6 +244,7 @@ def test_a_rerun_cannot_clear_a_failure(project: pytest.Pytester) -> None:
     assert result.ret == 1
 
 
+@pytest.mark.slow  # ~15 s: two pytest sessions in subprocesses
 @pytest.mark.fault(
     group="false READY",
     case="SIGTERM (a cancelled CI job) during a pytest session, after a READY run wrote its reports",

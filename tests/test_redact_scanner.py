@@ -322,9 +322,9 @@ def test_credentials_reach_no_report_format_and_no_console(tmp_path: Path) -> No
 )
 def test_credentials_printed_by_an_executed_job_never_reach_a_report(tmp_path: Path) -> None:
     from harness.execute import get_executor
-    from tests.execution_support import requirement
+    from tests.requirements import LOCAL_EXECUTOR
 
-    requirement(get_executor("local").unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(get_executor("local").unavailable_reason())
     code = (
         "import os, sys\n"
         'url = os.environ["DATABASE_URL"]\n'

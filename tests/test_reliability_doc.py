@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "reliability.md"
 _ROW = re.compile(r"^\| \d+ \| .* \| `(?P<nodeid>[^`]+)` \|$")
@@ -29,6 +31,7 @@ def marked_cases() -> set[str]:
     return {line.strip() for line in collected.stdout.splitlines() if "::" in line}
 
 
+@pytest.mark.slow  # ~25 s: collects the whole suite in a subprocess
 def test_every_fault_case_has_a_row_and_none_failed() -> None:
     text = DOC.read_text(encoding="utf-8")
     rows = {match["nodeid"]: line for line in text.splitlines() if (match := _ROW.match(line))}

@@ -5,7 +5,6 @@ network for nothing (every request the page makes is read from the DevTools prot
 from __future__ import annotations
 
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,13 +13,14 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
+from tests.requirements import CHROMIUM, require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium on PATH (scripts/install-system-deps.sh installs Debian's chromium)"
-)
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    return require_tool(CHROMIUM, "chromium", "chromium-browser", "google-chrome")
 
 
 def _serve(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[http.server.ThreadingHTTPServer]:
@@ -55,15 +55,14 @@ def report_site(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
 
 
 def test_report_renders_in_chromium_and_requests_nothing_external(
-    tmp_path: Path, report_site: tuple[str, list[str]]
+    chromium: str, tmp_path: Path, report_site: tuple[str, list[str]]
 ) -> None:
     from PIL import Image
 
     from tests.cdp import load_page
 
-    assert CHROMIUM is not None
     url, served = report_site
-    requested, dom, png = load_page(CHROMIUM, tmp_path / "profile", url)
+    requested, dom, png = load_page(chromium, tmp_path / "profile", url)
     assert requested == [url], f"the page asked the network for more than itself: {requested}"
     assert set(served) <= {"/parity-report.html", "/favicon.ico"}, served
 

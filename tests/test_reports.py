@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
+from typing import NoReturn
 
 import jsonschema
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from harness.cli import cli
 from harness.execute import get_executor
+from tests.requirements import LOCAL_EXECUTOR, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads(resources.files("harness.report").joinpath("parity-report.schema.json").read_text())
@@ -21,7 +23,8 @@ SCHEMA = json.loads(resources.files("harness.report").joinpath("parity-report.sc
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Three real runs: READY, NOT READY with differences and a secret, and a canary probe."""
+    """Three real runs: READY, NOT READY with differences and a secret, and a canary probe (and
+    one executed, where the local executor runs). Tests that use it are marked slow: ~20 s."""
     base = tmp_path_factory.mktemp("reports")
     runs = {
         "ready": [],
@@ -40,18 +43,25 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: base / name for name in runs}
 
 
+def _local_executor_missing() -> NoReturn:
+    problem = get_executor("local").unavailable_reason() or "it was unavailable when the reports were made"
+    skip_or_fail(LOCAL_EXECUTOR, problem)
+
+
 def test_schema_is_itself_valid() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 @pytest.mark.parametrize("run", ["ready", "different", "canary", "executed"])
 def test_real_reports_validate_against_the_schema(reports: dict[str, Path], run: str) -> None:
     if run not in reports:
-        pytest.skip("local executor unavailable here")
+        _local_executor_missing()
     document = json.loads((reports[run] / "parity-report.json").read_text())
     jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(document)
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 def test_schema_rejects_a_report_missing_its_verdict(reports: dict[str, Path]) -> None:
     document = json.loads((reports["ready"] / "parity-report.json").read_text())
     del document["verdict"]
@@ -59,6 +69,7 @@ def test_schema_rejects_a_report_missing_its_verdict(reports: dict[str, Path]) -
         jsonschema.validate(document, SCHEMA)
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 @pytest.mark.parametrize("fmt", ["md", "html", "junit"])
 def test_every_format_rerenders_identically_from_the_saved_json(reports: dict[str, Path], fmt: str) -> None:
     names = {"md": "parity-report.md", "html": "parity-report.html", "junit": "junit.xml"}
@@ -68,6 +79,7 @@ def test_every_format_rerenders_identically_from_the_saved_json(reports: dict[st
     assert result.output == (reports["different"] / names[fmt]).read_text()
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 def test_junit_has_one_case_per_scenario_check_and_gate_criterion(reports: dict[str, Path]) -> None:
     document = json.loads((reports["canary"] / "parity-report.json").read_text())
     root = ET.parse(reports["canary"] / "junit.xml").getroot()
@@ -84,6 +96,7 @@ def test_junit_has_one_case_per_scenario_check_and_gate_criterion(reports: dict[
     assert gate["router-fallback"].find("failure") is not None
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 def test_html_is_self_contained_and_shows_the_differing_lines(reports: dict[str, Path]) -> None:
     html = (reports["different"] / "parity-report.html").read_text()
     for external in ("http://", "https://", "//cdn", "@import", "<link", "src="):
@@ -96,6 +109,7 @@ def test_html_is_self_contained_and_shows_the_differing_lines(reports: dict[str,
     assert "0xC0FFEE" not in html and "plain-text-password-do-not-leak" not in html
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 def test_markdown_stays_within_a_github_job_summary(reports: dict[str, Path]) -> None:
     from harness.report.markdown import MAX_BYTES, render_markdown
 
@@ -114,9 +128,10 @@ def test_markdown_stays_within_a_github_job_summary(reports: dict[str, Path]) ->
     assert "scenario details omitted to fit a job summary" in text
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 def test_execution_results_reach_every_format(reports: dict[str, Path]) -> None:
     if "executed" not in reports:
-        pytest.skip("local executor unavailable here")
+        _local_executor_missing()
     folder = reports["executed"]
     document = json.loads((folder / "parity-report.json").read_text())
     broken = next(s for s in document["scenarios"] if s["name"] == "volumes-default-results")
@@ -127,6 +142,7 @@ def test_execution_results_reach_every_format(reports: dict[str, Path]) -> None:
     assert cases["volumes-default-results[execution]"].find("failure") is not None
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 def test_readers_open_the_stable_names_of_a_real_run(reports: dict[str, Path]) -> None:
     folder = reports["different"]
     for name in ("parity-report.json", "parity-report.md", "parity-report.html", "junit.xml"):
@@ -162,6 +178,7 @@ def test_a_second_run_into_the_same_dir_switches_all_four_files(tmp_path: Path) 
     ]  # fmt: skip
 
 
+@pytest.mark.slow  # the `reports` fixture: ~20 s
 def test_report_output_is_a_plain_file(reports: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "elsewhere" / "summary.html"
     saved = reports["ready"] / "parity-report.json"

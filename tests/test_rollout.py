@@ -16,7 +16,8 @@ from click.testing import CliRunner, Result
 from harness.cli import cli
 from harness.errors import ParityInputError
 from harness.phases import Phase
-from harness.rollout.config import DEFAULTS, load_rollout_config
+from harness.rollout.config import DEFAULT_CRITERIA as DEFAULTS
+from harness.rollout.config import load_rollout_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -298,6 +299,7 @@ def test_canary_without_a_fuzz_report_fuzzes_inline(tmp_path: Path) -> None:
     assert report["fuzz"]["examples"] >= 60 and report["fuzz"]["failures"] == 0
 
 
+@pytest.mark.slow  # ~30 s: the canary gate fuzzes inline
 def test_inline_fuzzing_catches_a_builder_the_scenarios_miss(tmp_path: Path) -> None:
     # no built scenario has a comma in its dependencies: only the fuzzer can find this bug
     scenarios = write_scenarios(tmp_path / "scenarios", 2)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from harness.execute.parity import ExecutionOutcome, ExecutionStatus
-from harness.execute.result import Phase as RunPhase
-from harness.execute.result import WorkflowRun
+from harness.execute.result import RunPhase, WorkflowRun
 from harness.outcomes import ScenarioOutcome, SideResult, Status
 from harness.phases import Phase, Verdict
 from harness.rollout import Evidence, evaluate

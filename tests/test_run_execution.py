@@ -16,10 +16,17 @@ from click.testing import CliRunner, Result
 
 from harness.cli import cli
 from harness.execute import get_executor
+from tests.requirements import LOCAL_EXECUTOR
 
 ROOT = Path(__file__).resolve().parent.parent
-UNAVAILABLE = get_executor("local").unavailable_reason()
-needs_local = pytest.mark.skipif(UNAVAILABLE is not None, reason=f"local executor unavailable: {UNAVAILABLE}")
+
+
+@pytest.fixture(scope="module")
+def local_executor_available() -> None:
+    LOCAL_EXECUTOR.require(get_executor("local").unavailable_reason())
+
+
+needs_local = pytest.mark.usefixtures("local_executor_available")
 
 
 def parity_run(tmp_path: Path, *args: str) -> tuple[Result, dict]:

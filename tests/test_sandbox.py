@@ -9,7 +9,6 @@ import os
 import resource
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,14 +16,15 @@ from pathlib import Path
 import pytest
 
 from harness.execute.local import LocalExecutor, cgroup_available
-from harness.execute.result import Phase
-from tests.execution_support import bash_workflow, processes_with, requirement, script, workflow
+from harness.execute.result import RunPhase as Phase
+from tests.execution_support import bash_workflow, processes_with, script, workflow
+from tests.requirements import LOCAL_EXECUTOR, PIDS_LIMIT
 
 
 @pytest.fixture(scope="module")
 def local() -> LocalExecutor:
     executor = LocalExecutor(default_deadline_s=60, pids_limit=256)
-    requirement(executor.unavailable_reason(), "the local executor")
+    LOCAL_EXECUTOR.require(executor.unavailable_reason())
     return executor
 
 
@@ -120,13 +120,14 @@ def test_the_host_environment_is_invisible(local: LocalExecutor, monkeypatch: py
 
 def test_an_infinite_loop_is_killed_at_the_deadline(local: LocalExecutor) -> None:
     token = f"{uuid.uuid4().int % 10**6}.{uuid.uuid4().int % 10**6}"
-    started = time.monotonic()
-    run = local.run(bash_workflow(f"sleep {token} &\nwhile :; do :; done\n", deadline=2), label="loop")
-    elapsed = time.monotonic() - started
+    # The loop's own deadline (2 s), not the executor's (60 s), ends it: a run that went on for
+    # 30 s would print PAST-THE-DEADLINE.
+    source = f"sleep {token} &\n(sleep 30; echo PAST-THE-DEADLINE) &\necho looping\nwhile :; do :; done\n"
+    run = local.run(bash_workflow(source, deadline=2), label="loop")
     assert run.phase is Phase.FAILED
     assert run.exit_code is None and run.nodes[0].timed_out
     assert "deadline" in (run.nodes[0].message or "")
-    assert 1.5 < elapsed < 10
+    assert run.stdout.text == "looping\n"  # it was running, and was stopped long before 30 s
     assert processes_with(f"sleep {token}") == []
 
 
@@ -138,18 +139,21 @@ def test_a_fork_bomb_is_contained_and_killed_at_the_deadline(local: LocalExecuto
                 "name": "main",
                 "container": {
                     "image": "python:3.11-slim",
-                    "command": ["bash", "-c", "bomb() { bomb | bomb & }; bomb; while :; do :; done", token],
+                    "command": [
+                        "bash",
+                        "-c",
+                        "(sleep 30; echo PAST-THE-DEADLINE) & bomb() { bomb | bomb & }; bomb; while :; do :; done",
+                        token,
+                    ],
                 },
             }
         ],
         deadline=3,
     )
-    started = time.monotonic()
     run = local.run(bomb, label="fork-bomb")
-    elapsed = time.monotonic() - started
     assert run.phase is Phase.FAILED, run
     assert run.nodes[0].timed_out
-    assert elapsed < 15
+    assert "PAST-THE-DEADLINE" not in run.stdout.text  # killed at its 3 s deadline, long before 30 s
     assert processes_with(token) == []
     # The machine kept working meanwhile: this process could still fork.
     assert os.system("true") == 0
@@ -161,7 +165,7 @@ def test_this_machine_gives_sandboxes_a_pids_limit() -> None:
     # Without a writable pids cgroup a fork bomb still dies at its deadline, but may starve the
     # host until then; CI machines have one.
     if not cgroup_available():
-        requirement("no writable cgroup pids controller", "the pids limit")
+        PIDS_LIMIT.require("no writable cgroup pids controller")
 
 
 def test_100_mb_of_output_is_capped_without_holding_it(local: LocalExecutor) -> None:

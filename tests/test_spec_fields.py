@@ -20,7 +20,7 @@ from hera.workflows.models.io.k8s.apimachinery.pkg.util.intstr import IntOrStrin
 from pydantic import BaseModel
 
 from harness.execute.check import inspect_workflow
-from harness.execute.result import Phase
+from harness.execute.result import RunPhase as Phase
 from harness.execute.scheduler import RunSettings, run_workflow
 from harness.spec import fields
 from tests.execution_support import script, workflow

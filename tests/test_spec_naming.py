@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.argo import NodeStatus, NodeType
-from harness.execute.result import Phase
+from harness.execute.result import RunPhase as Phase
 from harness.execute.scheduler import RunSettings, run_workflow
 from harness.spec import naming
 from harness.spec.naming import fnv32a

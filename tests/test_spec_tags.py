@@ -15,7 +15,7 @@ from harness.builders import hera, legacy
 from harness.builders._validate import validate_inputs
 from harness.errors import BuilderInputError
 from harness.execute.check import inspect_workflow
-from harness.execute.result import Phase
+from harness.execute.result import RunPhase as Phase
 from harness.execute.scheduler import RunSettings, run_workflow
 from harness.execute.support import SUPPORTED_VARIABLES
 from harness.normalize.python_code import python_key

@@ -731,6 +731,7 @@ def test_a_builders_error_and_output_never_carry_its_credentials(tmp_path: Path,
         assert "f3a9c2d1e0b4a5968778695a4b3c2d1e0f9a8b7c" not in text
 
 
+@pytest.mark.slow  # ~13 s: a parity run fuzzing inline in a subprocess
 @pytest.mark.fault(
     group="false READY",
     case="Ctrl-C while the canary gate fuzzes inline (Hypothesis catches KeyboardInterrupt)",

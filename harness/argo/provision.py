@@ -34,19 +34,19 @@ from harness.argo.commands import CommandExecutor, CommandResult, SubprocessExec
 CLUSTER_NAME = "argo-parity"
 ARGO_NAMESPACE = "argo"
 # Pinned so every machine runs the same controller; bump deliberately (and re-run make cluster-up).
-ARGO_VERSION = "v3.6.10"
+ARGO_RELEASE = "v3.6.10"
 TOOLS = ("kind", "k3d")
 EXIT_MISSING = 2
 EXIT_FAILED = 1
 _PROBE_TIMEOUT_S = 5.0
 
 
-def install_manifest_url(version: str = ARGO_VERSION) -> str:
+def install_manifest_url(version: str = ARGO_RELEASE) -> str:
     """The release's cluster-wide install manifest (Argo's quick start: ``kubectl apply -n argo -f``)."""
     return f"https://github.com/argoproj/argo-workflows/releases/download/{version}/install.yaml"
 
 
-def default_probes(version: str = ARGO_VERSION) -> tuple[tuple[str, str], ...]:
+def default_probes(version: str = ARGO_RELEASE) -> tuple[tuple[str, str], ...]:
     """(what, URL) the cluster needs to reach: any HTTP answer, even 401, means reachable."""
     return (
         ("Docker Hub (the node image, python:3.11-slim)", "https://registry-1.docker.io/v2/"),
@@ -69,7 +69,7 @@ def probe_url(url: str, timeout_s: float = _PROBE_TIMEOUT_S) -> str | None:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ProvisionOutcome:
     """How ``up``/``down`` ended: the exit code and the lines to print (stdout, then stderr)."""
 
     code: int
@@ -83,7 +83,7 @@ class Provisioner:
 
     commands: CommandExecutor = field(default_factory=SubprocessExecutor)
     cluster_name: str = CLUSTER_NAME
-    argo_version: str = ARGO_VERSION
+    argo_version: str = ARGO_RELEASE
     tool: str | None = None  # "kind" or "k3d"; None: the first installed
     probes: Sequence[tuple[str, str]] | None = None  # None: default_probes()
     probe: Callable[[str], str | None] = probe_url
@@ -119,10 +119,10 @@ class Provisioner:
             return "no registry access: " + "; ".join(unreachable)
         return None
 
-    def up(self) -> Outcome:
+    def up(self) -> ProvisionOutcome:
         problem = self.missing()
         if problem:
-            return Outcome(EXIT_MISSING, errors=(f"cluster-up: {problem}",))
+            return ProvisionOutcome(EXIT_MISSING, errors=(f"cluster-up: {problem}",))
         tool = self.chosen_tool()
         assert tool is not None  # missing() checked it
         context = self.context(tool)
@@ -134,16 +134,16 @@ class Provisioner:
             self.say(f"creating {tool} cluster {self.cluster_name} (a minute or two)...")
             created = self._run(_create_command(tool, self.cluster_name), 600)
             if not created.ok:
-                return Outcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {created.summary()}",))
+                return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {created.summary()}",))
             messages.append(f"{tool} cluster {self.cluster_name} created")
         namespace = self._run(["kubectl", "--context", context, "create", "namespace", ARGO_NAMESPACE], 60)
         if not namespace.ok and "AlreadyExists" not in namespace.stderr:
-            return Outcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {namespace.summary()}",))
+            return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {namespace.summary()}",))
         manifest = self.manifest or install_manifest_url(self.argo_version)
         self.say(f"installing Argo Workflows {self.argo_version} from {manifest}...")
         applied = self._run(["kubectl", "--context", context, "apply", "-n", ARGO_NAMESPACE, "-f", manifest], 300)
         if not applied.ok:
-            return Outcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {applied.summary()}",))
+            return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {applied.summary()}",))
         messages.append(f"Argo Workflows {self.argo_version} applied to namespace {ARGO_NAMESPACE}")
         self.say("waiting for the workflow-controller...")
         ready = self._run(
@@ -161,25 +161,27 @@ class Provisioner:
             330,
         )
         if not ready.ok:
-            return Outcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {ready.summary()}",))
+            return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {ready.summary()}",))
         messages.append(f"workflow-controller ready; kubectl context {context}")
         if self.cluster_name == CLUSTER_NAME:
             messages.append(f"--execute cluster runs in context {context} (or the one PARITY_KUBE_CONTEXT names)")
         else:  # the executor looks only for the default cluster's contexts by itself
             messages.append(f"--execute cluster runs in it with: export PARITY_KUBE_CONTEXT={context}")
-        return Outcome(0, tuple(messages))
+        return ProvisionOutcome(0, tuple(messages))
 
-    def down(self) -> Outcome:
+    def down(self) -> ProvisionOutcome:
         tool = self.chosen_tool()
         if tool is None:
             wanted = f"{self.tool} is" if self.tool else "neither kind nor k3d is"
-            return Outcome(EXIT_MISSING, errors=(f"cluster-down: {wanted} installed, so no cluster can be deleted",))
+            return ProvisionOutcome(
+                EXIT_MISSING, errors=(f"cluster-down: {wanted} installed, so no cluster can be deleted",)
+            )
         if not self._exists(tool):
-            return Outcome(0, (f"{tool} cluster {self.cluster_name} does not exist",))
+            return ProvisionOutcome(0, (f"{tool} cluster {self.cluster_name} does not exist",))
         deleted = self._run(_delete_command(tool, self.cluster_name), 300)
         if not deleted.ok:
-            return Outcome(EXIT_FAILED, errors=(f"cluster-down: {deleted.summary()}",))
-        return Outcome(0, (f"{tool} cluster {self.cluster_name} deleted",))
+            return ProvisionOutcome(EXIT_FAILED, errors=(f"cluster-down: {deleted.summary()}",))
+        return ProvisionOutcome(0, (f"{tool} cluster {self.cluster_name} deleted",))
 
     def _exists(self, tool: str) -> bool:
         if tool == "kind":
@@ -216,7 +218,7 @@ def from_environment(environ: Mapping[str, str] | None = None, say: Callable[[st
     return Provisioner(
         commands=SubprocessExecutor(),
         cluster_name=env.get("PARITY_CLUSTER_NAME") or CLUSTER_NAME,
-        argo_version=env.get("PARITY_ARGO_VERSION") or ARGO_VERSION,
+        argo_version=env.get("PARITY_ARGO_VERSION") or ARGO_RELEASE,
         tool=env.get("PARITY_CLUSTER_TOOL") or None,
         probes=probes,
         manifest=env.get("PARITY_ARGO_MANIFEST") or None,
@@ -224,7 +226,7 @@ def from_environment(environ: Mapping[str, str] | None = None, say: Callable[[st
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def provision_main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args not in (["up"], ["down"]):
         print("usage: cluster.sh up|down", file=sys.stderr)
@@ -239,4 +241,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(provision_main())

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.spec.fields import ARGO_GROUP
+
 EXECUTOR_ROLE = "argo-parity-executor"
 
 EXECUTOR_RULES: tuple[dict[str, Any], ...] = (
-    {"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]},
+    {"apiGroups": [ARGO_GROUP], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]},
 )
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "argo-parity"}

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-T = TypeVar("T")
-U = TypeVar("U")
+_T = TypeVar("_T")
+_U = TypeVar("_U")
 
 
 class FailureKind(StrEnum):
@@ -44,14 +44,14 @@ class ArgoError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class WorkflowResult(Generic[T]):
+class WorkflowResult(Generic[_T]):
     """The value of a successful operation, or why it failed.
 
     ``ok`` is True exactly when ``kind`` is None; ``value`` may be None for operations that return
     nothing (a deletion). ``status`` is the HTTP status the API answered with, when it answered.
     """
 
-    value: T | None = None
+    value: _T | None = None
     kind: FailureKind | None = None
     reason: str | None = None
     status: int | None = None
@@ -63,7 +63,7 @@ class WorkflowResult(Generic[T]):
             raise ValueError("a failed WorkflowResult needs a reason")
 
     @classmethod
-    def success(cls, value: T) -> WorkflowResult[T]:
+    def success(cls, value: _T) -> WorkflowResult[_T]:
         return cls(value=value)
 
     @staticmethod
@@ -73,23 +73,23 @@ class WorkflowResult(Generic[T]):
     @staticmethod
     def from_exception(exc: BaseException, doing: str) -> WorkflowResult[Any]:
         """The failure an exception stands for, its reason prefixed with what was being done."""
-        kind, reason, status = classify(exc)
+        kind, reason, status = classify_failure(exc)
         return WorkflowResult(kind=kind, reason=f"{doing}: {reason}", status=status)
 
     @property
     def ok(self) -> bool:
         return self.kind is None
 
-    def unwrap(self) -> T:
+    def unwrap(self) -> _T:
         """The value; raises ``ArgoError`` for a failure."""
         if self.kind is not None:
             raise ArgoError(self.kind, self.reason or self.kind.value, self.status)
-        return self.value  # type: ignore[return-value]  # None only where T admits it
+        return self.value  # type: ignore[return-value]  # None only where _T admits it
 
-    def value_or(self, default: U) -> T | U:
+    def value_or(self, default: _U) -> _T | _U:
         return default if self.kind is not None or self.value is None else self.value
 
-    def map(self, function: Callable[[T], U]) -> WorkflowResult[U]:
+    def map(self, function: Callable[[_T], _U]) -> WorkflowResult[_U]:
         """Apply ``function`` to the value of a success; a failure passes through unchanged."""
         if self.kind is not None:
             return WorkflowResult(kind=self.kind, reason=self.reason, status=self.status)
@@ -127,7 +127,7 @@ _UNREACHABLE_CLASSES = {
 _ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 
 
-def classify(exc: BaseException) -> tuple[FailureKind, str, int | None]:
+def classify_failure(exc: BaseException) -> tuple[FailureKind, str, int | None]:
     """(kind, one-line reason, HTTP status) for an exception the kubernetes client raised."""
     names = {cls.__name__ for cls in type(exc).__mro__}
     if "ApiException" in names or "OpenApiException" in names:
@@ -143,7 +143,7 @@ def classify(exc: BaseException) -> tuple[FailureKind, str, int | None]:
     if "MaxRetryError" in names:
         inner = getattr(exc, "reason", None)
         if isinstance(inner, BaseException):
-            kind, reason, _ = classify(inner)
+            kind, reason, _ = classify_failure(inner)
             return kind, reason, None
         return FailureKind.UNAVAILABLE, _connection_reason(exc), None
     # Before the timeouts: urllib3's NewConnectionError subclasses ConnectTimeoutError, but a

@@ -33,19 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from harness.argo import rbac
-from harness.argo.result import FailureKind, WorkflowResult, classify
+from harness.argo.result import FailureKind, WorkflowResult, classify_failure
 from harness.argo.status import WorkflowStatus
+from harness.spec.fields import ARGO_API_VERSION, ARGO_GROUP, WORKFLOW_PLURAL
 
-ARGO_GROUP = "argoproj.io"
-ARGO_VERSION = "v1alpha1"
-WORKFLOWS = "workflows"
-WORKFLOW_CRD = f"{WORKFLOWS}.{ARGO_GROUP}"
+WORKFLOW_CRD = f"{WORKFLOW_PLURAL}.{ARGO_GROUP}"
 DEFAULT_KUBECONFIG = "~/.kube/config"
 _IN_CLUSTER_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 _SETUP_HINT = "run `make cluster-up` (kind or k3d), or point KUBECONFIG at a cluster with Argo Workflows"
-PACKAGE_HINT = "the kubernetes Python package is not installed (pip install kubernetes)"
-# The label Argo's controller puts on every pod of a workflow, with the workflow's name.
-WORKFLOW_LABEL = "workflows.argoproj.io/workflow"
+KUBERNETES_PACKAGE_HINT = "the kubernetes Python package is not installed (pip install kubernetes)"
 # Failures worth another read while waiting: the server was busy or unreachable for a moment.
 _PASSING = frozenset({FailureKind.UNAVAILABLE, FailureKind.TIMEOUT})
 _MAX_BACKOFF_S = 10.0
@@ -92,7 +88,7 @@ class ArgoService:
         try:
             self._client = _load_client(self.kubeconfig, self.context)
         except ImportError:
-            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, PACKAGE_HINT)
+            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, KUBERNETES_PACKAGE_HINT)
         except _NoConfiguration as exc:
             self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, f"{exc}; {_SETUP_HINT}")
         except Exception as exc:  # ConfigException and friends: a configuration that cannot be used
@@ -128,7 +124,7 @@ class ArgoService:
         try:
             client = _kubernetes_client()
         except ImportError:
-            return WorkflowResult.failure(FailureKind.UNAVAILABLE, PACKAGE_HINT)
+            return WorkflowResult.failure(FailureKind.UNAVAILABLE, KUBERNETES_PACKAGE_HINT)
         api = loaded.value
         host = self.host or "the configured server"
         timeout = min(self.request_timeout_s, 10.0)
@@ -136,7 +132,7 @@ class ArgoService:
             # Raw JSON: the client's strict models refuse a server that omits a field it never uses.
             version = _json(client.VersionApi(api).get_code(_preload_content=False, _request_timeout=timeout))
         except Exception as exc:
-            kind, reason, status = classify(exc)
+            kind, reason, status = classify_failure(exc)
             if kind in (FailureKind.UNAVAILABLE, FailureKind.TIMEOUT):
                 return WorkflowResult.failure(
                     FailureKind.UNAVAILABLE, f"the Kubernetes API at {host} is unreachable: {reason}; {_SETUP_HINT}"
@@ -149,16 +145,16 @@ class ArgoService:
         try:
             resources = _json(
                 client.CustomObjectsApi(api).get_api_resources(
-                    ARGO_GROUP, ARGO_VERSION, _preload_content=False, _request_timeout=timeout
+                    ARGO_GROUP, ARGO_API_VERSION, _preload_content=False, _request_timeout=timeout
                 )
             )
         except Exception as exc:
-            failure = WorkflowResult.from_exception(exc, f"reading the API group {ARGO_GROUP}/{ARGO_VERSION}")
+            failure = WorkflowResult.from_exception(exc, f"reading the API group {ARGO_GROUP}/{ARGO_API_VERSION}")
             if failure.kind is FailureKind.NOT_FOUND:
                 return WorkflowResult.failure(FailureKind.UNAVAILABLE, missing, status=404)
             return failure
         names = {resource.get("name") for resource in resources.get("resources") or () if isinstance(resource, dict)}
-        if WORKFLOWS not in names:
+        if WORKFLOW_PLURAL not in names:
             return WorkflowResult.failure(FailureKind.UNAVAILABLE, missing)
         git_version = version.get("gitVersion") or "(unknown version)"
         return WorkflowResult.success(f"Kubernetes {git_version} at {host}, with Argo's Workflow CRD")
@@ -263,7 +259,7 @@ class ArgoService:
 
         def create(api: Any) -> dict[str, Any]:
             created = _custom(api).create_namespaced_custom_object(
-                ARGO_GROUP, ARGO_VERSION, self.namespace, WORKFLOWS, body, **self._timeout()
+                ARGO_GROUP, ARGO_API_VERSION, self.namespace, WORKFLOW_PLURAL, body, **self._timeout()
             )
             return dict(created)
 
@@ -275,7 +271,7 @@ class ArgoService:
 
         def read(api: Any) -> dict[str, Any]:
             found = _custom(api).get_namespaced_custom_object(
-                ARGO_GROUP, ARGO_VERSION, self.namespace, WORKFLOWS, name, **self._timeout()
+                ARGO_GROUP, ARGO_API_VERSION, self.namespace, WORKFLOW_PLURAL, name, **self._timeout()
             )
             return dict(found)
 
@@ -357,9 +353,9 @@ class ArgoService:
         def patch(api: Any) -> None:
             _custom(api).patch_namespaced_custom_object(
                 ARGO_GROUP,
-                ARGO_VERSION,
+                ARGO_API_VERSION,
                 self.namespace,
-                WORKFLOWS,
+                WORKFLOW_PLURAL,
                 name,
                 {"spec": {"shutdown": "Terminate"}},
                 _content_type="application/merge-patch+json",
@@ -465,8 +461,8 @@ class ArgoService:
         try:
             return WorkflowResult.success(operation(loaded.value))
         except ImportError:  # an injected client, but no kubernetes package to call it with
-            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, PACKAGE_HINT)
-            return WorkflowResult.failure(FailureKind.UNAVAILABLE, f"{doing}: {PACKAGE_HINT}")
+            self._client_failure = WorkflowResult.failure(FailureKind.UNAVAILABLE, KUBERNETES_PACKAGE_HINT)
+            return WorkflowResult.failure(FailureKind.UNAVAILABLE, f"{doing}: {KUBERNETES_PACKAGE_HINT}")
         except Exception as exc:  # every API or connection error becomes a typed failure
             return WorkflowResult.from_exception(exc, doing)
 
@@ -492,9 +488,9 @@ class ArgoService:
         try:
             response = _custom(loaded.value).list_namespaced_custom_object(
                 ARGO_GROUP,
-                ARGO_VERSION,
+                ARGO_API_VERSION,
                 self.namespace,
-                WORKFLOWS,
+                WORKFLOW_PLURAL,
                 field_selector=f"metadata.name={name}",
                 resource_version=resource_version,
                 allow_watch_bookmarks=True,
@@ -505,7 +501,7 @@ class ArgoService:
             )
         except Exception as exc:
             # Expired (410), or the server busy for a moment: read again and watch; else poll.
-            return getattr(exc, "status", None) == 410 or classify(exc)[0] in _PASSING
+            return getattr(exc, "status", None) == 410 or classify_failure(exc)[0] in _PASSING
         deadline = time.monotonic() + remaining_s
         try:
             for event in _events(response):

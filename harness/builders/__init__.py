@@ -20,6 +20,8 @@ from harness.yaml_input import MAX_NESTING, load_yaml, nesting_depth
 
 Builder = Callable[[dict[str, Any]], Any]
 Manifest = dict[str, Any]
+# A builder that returns the manifest itself (the reference builders, the feature-flag router).
+ManifestBuilder = Callable[[Mapping[str, Any]], Manifest]
 
 LEGACY_REF = "harness.builders.legacy:build"
 HERA_REF = "harness.builders.hera:build"

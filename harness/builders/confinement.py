@@ -45,7 +45,7 @@ def adopt_orphans() -> bool:
     return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
 
 
-def children() -> list[int]:
+def child_pids() -> list[int]:
     """The direct children of this process: ``/proc/self/task/*/children`` (one small read per
     thread), else a scan of /proc (kernels built without CONFIG_PROC_CHILDREN)."""
     found: set[int] = set()
@@ -77,7 +77,7 @@ def kill_children(keep: frozenset[int] = frozenset()) -> int:
     descendants), reaping each; the number killed."""
     killed = 0
     for _ in range(100):  # each round reaps one generation of adopted orphans
-        victims = [pid for pid in children() if pid not in keep]
+        victims = [pid for pid in child_pids() if pid not in keep]
         if not victims:
             break
         for pid in victims:

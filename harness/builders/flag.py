@@ -26,10 +26,11 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.builders import ManifestBuilder
 from harness.builders.hera import build as hera_build
 from harness.builders.legacy import build as legacy_build
 
@@ -45,7 +46,6 @@ _OTHER_REASONS = "(other reasons)"
 
 logger = logging.getLogger("harness.builders.flag")
 
-Builder = Callable[[Mapping[str, Any]], dict[str, Any]]
 Route = Literal["new", "legacy"]
 
 
@@ -148,8 +148,8 @@ class FlagRouter:
 
     def __init__(
         self,
-        legacy: Builder = legacy_build,
-        new: Builder = hera_build,
+        legacy: ManifestBuilder = legacy_build,
+        new: ManifestBuilder = hera_build,
         *,
         enabled: bool | None = None,
         canary_percent: int | None = None,

@@ -22,6 +22,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from harness.builders._validate import validate_inputs
 from harness.errors import BuilderInputError
+from harness.spec.fields import WORKFLOW_API_VERSION
 
 IMAGE = "python:3.11-slim"
 REQUIREMENTS_TXT = "/tmp/requirements.txt"
@@ -43,7 +44,7 @@ def workflow(inputs: Mapping[str, Any]) -> Workflow:
         for v in volumes
     ]
     with Workflow(
-        api_version="argoproj.io/v1alpha1",
+        api_version=WORKFLOW_API_VERSION,
         generate_name="python-job-",
         namespace=inputs.get("namespace") or "argo",
         entrypoint="main",

@@ -51,7 +51,7 @@ from typing import Any, NoReturn
 from harness.builders import confinement
 from harness.builders.channel import Channel, ChannelError
 from harness.builders.fingerprint import BuilderSource, source_of
-from harness.builders.result import BuilderError, BuildResult, ExitCalled, FailureKind, run_build
+from harness.builders.result import BuilderError, BuildFailureKind, BuildResult, ExitCalled, run_build
 from harness.errors import ParityInputError
 
 DEFAULT_BUILD_TIMEOUT_S = 60.0
@@ -320,12 +320,12 @@ class BuilderHost:
             return
         except EOFError:
             status = self._end(worker)
-            head.outcome = _crash("ProcessExit", f"the build {status}{worker.printed()}", FailureKind.EXIT)
+            head.outcome = _crash("ProcessExit", f"the build {status}{worker.printed()}", BuildFailureKind.EXIT)
         except ChannelError as exc:
             self._end(worker)
             if "no complete frame in time" in str(exc):
                 message = f"did not return within {self.build_timeout_s:g} s and did not stop; killed{worker.printed()}"
-                error = BuilderError("Timeout", message, FailureKind.TIMEOUT)
+                error = BuilderError("Timeout", message, BuildFailureKind.TIMEOUT)
                 head.outcome = BuildResult(error=error, duration_s=deadline)
             else:
                 head.outcome = _tampering(exc)
@@ -443,7 +443,7 @@ def _result_from_wire(answer: Any, request: int) -> BuildResult:
     if not isinstance(error, dict) or not all(isinstance(error.get(k), str) for k in ("type", "message", "kind")):
         raise _NotAnAnswer("a malformed error")
     try:
-        kind = FailureKind(error["kind"])
+        kind = BuildFailureKind(error["kind"])
     except ValueError:
         raise _NotAnAnswer(f"an unknown failure kind {error['kind']!r}") from None
     return BuildResult(error=BuilderError(error["type"], error["message"], kind), duration_s=float(duration))
@@ -462,16 +462,16 @@ def _tampering(problem: Exception) -> BuildResult:
     return _crash(
         "ChannelTampering",
         f"the build wrote to the harness's channel ({problem}); its process was killed",
-        FailureKind.EXCEPTION,
+        BuildFailureKind.EXCEPTION,
     )
 
 
-def _crash(kind_name: str, message: str, kind: FailureKind) -> BuildResult:
+def _crash(kind_name: str, message: str, kind: BuildFailureKind) -> BuildResult:
     return BuildResult(error=BuilderError(kind_name, message, kind))
 
 
 def _lost(message: str) -> BuildResult:
-    return _crash("ProcessExit", message, FailureKind.EXIT)
+    return _crash("ProcessExit", message, BuildFailureKind.EXIT)
 
 
 def _reap(pid: int, *, grace_s: float = 1.0) -> str:
@@ -642,7 +642,7 @@ def _worker_main(
             except (ValueError, RecursionError) as exc:  # not JSON after all (NaN slipped through)
                 failure = BuildResult(
                     error=BuilderError(
-                        type(exc).__name__, f"the manifest cannot be sent: {exc}", FailureKind.NOT_A_MANIFEST
+                        type(exc).__name__, f"the manifest cannot be sent: {exc}", BuildFailureKind.NOT_A_MANIFEST
                     ),
                     duration_s=result.duration_s,
                 )

@@ -25,6 +25,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from harness.builders._validate import validate_inputs
 from harness.errors import BuilderInputError
+from harness.spec.fields import ARGO_API_VERSION, ARGO_GROUP, WORKFLOW_PLURAL
 
 try:
     from yaml import CSafeLoader as _YamlLoader
@@ -38,10 +39,6 @@ PIP_INSTALL = ("pip", "install", "--no-cache-dir")
 # Double quotes keep the program one argument; the env var keeps it away from bash parsing.
 RUN_CODE = 'python -c "$PYTHON_CODE"'
 HEREDOC_DELIMITER = "REQUIREMENTS_EOF"
-
-ARGO_GROUP = "argoproj.io"
-ARGO_VERSION = "v1alpha1"
-ARGO_PLURAL = "workflows"
 
 # A requirement with a long environment marker spans many whitespace-separated pieces; the
 # bound keeps splitting linear in the length of a dependency string.
@@ -264,7 +261,7 @@ def submit(
     target = body["metadata"]["namespace"]
     _check_claims_exist(apis.core, body, target)
     created = apis.custom.create_namespaced_custom_object(
-        group=ARGO_GROUP, version=ARGO_VERSION, namespace=target, plural=ARGO_PLURAL, body=body
+        group=ARGO_GROUP, version=ARGO_API_VERSION, namespace=target, plural=WORKFLOW_PLURAL, body=body
     )
     return cast(dict[str, Any], created)
 

@@ -20,7 +20,7 @@ from typing import Any
 from harness.builders import NotAManifestError, coerce_manifest
 
 
-class FailureKind(StrEnum):
+class BuildFailureKind(StrEnum):
     REJECTED = "rejected"  # ValueError: the builder refused the input, as its contract allows
     EXCEPTION = "exception"  # any other exception, KeyboardInterrupt raised by the builder included
     EXIT = "exit"  # sys.exit(), os._exit(), or the process ended some other way
@@ -33,20 +33,20 @@ class FailureKind(StrEnum):
 class BuilderError:
     type: str
     message: str
-    kind: FailureKind = FailureKind.EXCEPTION
+    kind: BuildFailureKind = BuildFailureKind.EXCEPTION
 
     @property
     def rejected(self) -> bool:
-        return self.kind is FailureKind.REJECTED
+        return self.kind is BuildFailureKind.REJECTED
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> BuilderError:
         if isinstance(exc, NotAManifestError):
-            kind = FailureKind.NOT_A_MANIFEST
+            kind = BuildFailureKind.NOT_A_MANIFEST
         elif isinstance(exc, ValueError):
-            kind = FailureKind.REJECTED
+            kind = BuildFailureKind.REJECTED
         else:
-            kind = FailureKind.EXCEPTION
+            kind = BuildFailureKind.EXCEPTION
         return cls(type=type(exc).__name__, message=str(exc) or repr(exc), kind=kind)
 
     def to_dict(self) -> dict[str, str]:
@@ -113,20 +113,20 @@ def run_build(
     except BaseException as exc:  # every failure of user code is a result here
         where = _where(exc.__traceback__)
         if isinstance(exc, SystemExit):
-            error = BuilderError("SystemExit", f"called sys.exit({exc.code!r}){where}", FailureKind.EXIT)
+            error = BuilderError("SystemExit", f"called sys.exit({exc.code!r}){where}", BuildFailureKind.EXIT)
         else:
             error = BuilderError.from_exception(exc)
     finally:
         _disarm_alarm(previous)
     if _BuildEvents.timed_out:
-        error = BuilderError("Timeout", f"did not return within {timeout_s:g} s{where}", FailureKind.TIMEOUT)
+        error = BuilderError("Timeout", f"did not return within {timeout_s:g} s{where}", BuildFailureKind.TIMEOUT)
     elif _BuildEvents.exit_code is not None:
-        error = BuilderError("Exit", f"called os._exit({_BuildEvents.exit_code}){where}", FailureKind.EXIT)
+        error = BuilderError("Exit", f"called os._exit({_BuildEvents.exit_code}){where}", BuildFailureKind.EXIT)
     attempts = network_attempts() if network_attempts is not None else ()
     if attempts:
         tried = ", ".join(dict.fromkeys(attempt.describe() for attempt in attempts))
         error = BuilderError(
-            "NetworkAccess", f"tried to use the network during the build: {tried}", FailureKind.NETWORK
+            "NetworkAccess", f"tried to use the network during the build: {tried}", BuildFailureKind.NETWORK
         )
     return BuildResult(
         manifest=manifest if error is None else None, error=error, duration_s=time.perf_counter() - clock

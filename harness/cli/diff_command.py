@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
+from harness.diff.waivers import DEFAULT_WAIVERS
 from harness.errors import ParityInputError
 
 EXIT_DIFFERENT = 1
-DEFAULT_WAIVERS = Path("scenarios") / "waivers.yaml"
 
 
 def _read(name: str) -> bytes:

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from typing import Any
 
-from harness.diff.classify import Context, classify
-from harness.diff.model import Category, Comparison, Difference
+from harness.diff.builtin_rules import NOISE_CALIBRATION
+from harness.diff.classify import Context, classify, raw_differences
+from harness.diff.model import Category, Comparison, Difference, ManifestInput
 from harness.diff.noise import NoiseModel
-from harness.diff.paths import Item, render
+from harness.diff.paths import render
 from harness.diff.rules import RuleSet
 from harness.diff.waivers import WaiverSet
-from harness.diff.walk import ABSENT, RawDifference, lookup, walk
-from harness.normalize import CanonicalManifest, canonicalize, to_json
+from harness.diff.walk import RawDifference, lookup
+from harness.normalize import ABSENT, CanonicalManifest, canonicalize, json_value
 
-Manifest = Mapping[str, Any] | Sequence[Mapping[str, Any]]
-
-RULE_NOISE = "noise-calibration"
 NOISE_NOTE = "also differs between two builds of the same side"
 BEYOND_NOISE_NOTE = "differs beyond the part that varies between two legacy builds"
 
 
 def compare(
-    left: Manifest | CanonicalManifest,
-    right: Manifest | CanonicalManifest,
+    left: ManifestInput | CanonicalManifest,
+    right: ManifestInput | CanonicalManifest,
     *,
     rules: RuleSet | None = None,
     waivers: WaiverSet | None = None,
@@ -63,29 +61,6 @@ def _noise_model(noise: NoiseModel | None, noise_paths: Collection[str]) -> Nois
     return noise | named if named else noise
 
 
-def raw_differences(lc: CanonicalManifest, rc: CanonicalManifest) -> list[tuple[RawDifference, Context]]:
-    """Where two canonical manifests differ. One document on each side: paths start at the
-    document (``spec...``); several: documents are matched by kind and name, paths start with
-    ``[Kind/name]``."""
-    out: list[tuple[RawDifference, Context]] = []
-    if len(lc.documents) == 1 and len(rc.documents) == 1:
-        (ldoc,) = lc.documents.values()
-        (rdoc,) = rc.documents.values()
-        context = Context(ldoc, rdoc)
-        out.extend((raw, context) for raw in walk(ldoc, rdoc))
-        return out
-    names = [*lc.documents, *(n for n in rc.documents if n not in lc.documents)]
-    for name in names:
-        ldoc = lc.documents.get(name, ABSENT)
-        rdoc = rc.documents.get(name, ABSENT)
-        context = Context(ldoc, rdoc)
-        if ldoc is ABSENT or rdoc is ABSENT:
-            out.append((RawDifference((Item(name),), ldoc, rdoc), context))
-            continue
-        out.extend((raw, context) for raw in walk(ldoc, rdoc, (Item(name),)))
-    return out
-
-
 def _decide(
     raw: RawDifference,
     context: Context,
@@ -97,13 +72,13 @@ def _decide(
 ) -> Difference:
     verdict = classify(raw, context)
     path = render(raw.segments)
-    category, rule, message = verdict.category, verdict.rule, verdict.message
+    category, rule, message = verdict.category, verdict.rule.id, verdict.message
     demoted_from = None
     if rules is not None:
         user_rule = rules.decide(path)
         if user_rule is not None:
             if verdict.category is Category.SEMANTIC and user_rule.category is not Category.SEMANTIC:
-                demoted_from = verdict.rule
+                demoted_from = verdict.rule.id
             category, rule = user_rule.category, user_rule.id
             if user_rule.reason:
                 message = f"{message} [{user_rule.reason}]"
@@ -116,7 +91,12 @@ def _decide(
         only_varying = noise.verdict(path, raw.left, raw.right, at)
         if only_varying:
             return Difference(
-                path, Category.NOISE, RULE_NOISE, _json(raw.left), _json(raw.right), f"{message} ({NOISE_NOTE})"
+                path,
+                NOISE_CALIBRATION.category,
+                NOISE_CALIBRATION.id,
+                _json(raw.left),
+                _json(raw.right),
+                f"{message} ({NOISE_NOTE})",
             )
         if only_varying is False:
             detail = noise.beyond(path, raw.left, raw.right)
@@ -138,4 +118,4 @@ def _decide(
 
 
 def _json(node: Any) -> Any:
-    return None if node is ABSENT else to_json(node)
+    return None if node is ABSENT else json_value(node)

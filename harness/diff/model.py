@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+# What compare() takes for a side: one document, or a list of documents.
+ManifestInput = Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
 
 class Category(StrEnum):

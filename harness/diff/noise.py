@@ -38,13 +38,14 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
+from harness.diff.classify import raw_differences
 from harness.diff.paths import Index, Item, Segment, parse, render
-from harness.diff.walk import ABSENT
-from harness.normalize import CanonicalManifest, Leaf, canonicalize, to_json
+from harness.normalize import ABSENT, CanonicalManifest, Leaf, canonicalize, json_value
 from harness.normalize.canonical import json_kind
+from harness.normalize.shell import ShellLeaf, Statement, describe_statement_change
 
 if TYPE_CHECKING:
-    from harness.diff.comparison import Manifest
+    from harness.diff.model import ManifestInput
 
 # --- templates -------------------------------------------------------------------------------------
 
@@ -420,7 +421,7 @@ class Presence(Variation):
     def fits(self, value: Any) -> bool:
         if value is ABSENT:
             return True
-        shown = to_json(value)
+        shown = json_value(value)
         return json_kind(shown) == json_kind(self.present) and shown == self.present
 
 
@@ -503,7 +504,7 @@ _VARYING_STATEMENT = ("varies between two builds",)
 
 @dataclass(frozen=True, slots=True)
 class NodeVariation(Variation):
-    """What varies in a canonical node, matched on what a report shows (``to_json``: a script's
+    """What varies in a canonical node, matched on what a report shows (``json_value``: a script's
     text as written), with what the two builds' nodes tell beyond it:
 
     - ``kinds``: how they are compared (a leaf's rule): a program the other side reads in another
@@ -525,12 +526,12 @@ class NodeVariation(Variation):
             return self.value.fits(ABSENT)
         if _node_kind(value) not in self.kinds:
             return False
-        return self.value.fits(to_json(value)) or self._statements_fit(value)
+        return self.value.fits(json_value(value)) or self._statements_fit(value)
 
     def covers(self, left: Any, right: Any) -> bool:
         if not (self.fits(left) and self.fits(right)):
             return False
-        if left is not ABSENT and right is not ABSENT and to_json(left) == to_json(right):
+        if left is not ABSENT and right is not ABSENT and json_value(left) == json_value(right):
             # Same text, different meaning: noise only where the builds' meaning varied too.
             return self.key_varies
         return True
@@ -538,11 +539,9 @@ class NodeVariation(Variation):
     def beyond(self, left: Any, right: Any) -> str | None:
         """For a program: the first change once the statements that vary (and fit) are set aside
         (the built-in message names the first statement that changed: often the varying one)."""
-        mine, theirs = getattr(left, "statements", None), getattr(right, "statements", None)
-        if self.statements is None or not isinstance(mine, tuple) or not isinstance(theirs, tuple):
+        mine, theirs = _shell_statements(left), _shell_statements(right)
+        if self.statements is None or mine is None or theirs is None:
             return None
-        from harness.normalize.shell import describe_statement_change
-
         varying = {
             i
             for i, want in enumerate(self.statements)
@@ -552,7 +551,7 @@ class NodeVariation(Variation):
             and want.fits(str(theirs[i][1]))
         }
 
-        def masked(statements: tuple[tuple[Hashable, str], ...]) -> tuple[tuple[Hashable, str], ...]:
+        def masked(statements: tuple[Statement, ...]) -> tuple[tuple[Hashable, str], ...]:
             return tuple(
                 (_VARYING_STATEMENT if i in varying else key, text) for i, (key, text) in enumerate(statements)
             )
@@ -560,8 +559,8 @@ class NodeVariation(Variation):
         return describe_statement_change(masked(mine), masked(theirs))
 
     def _statements_fit(self, node: Any) -> bool:
-        theirs = getattr(node, "statements", None)
-        if self.statements is None or not isinstance(theirs, tuple) or len(theirs) != len(self.statements):
+        theirs = _shell_statements(node)
+        if self.statements is None or theirs is None or len(theirs) != len(self.statements):
             return False
         return all(
             want.fits(text) if isinstance(want, Template) else key == want
@@ -572,8 +571,8 @@ class NodeVariation(Variation):
 def node_variation(first: Any, second: Any) -> Variation:
     """What varies between two canonical nodes at one path (``ABSENT`` when a build has none)."""
     if first is ABSENT or second is ABSENT:
-        return Presence(to_json(second if first is ABSENT else first))
-    shown_a, shown_b = to_json(first), to_json(second)
+        return Presence(json_value(second if first is ABSENT else first))
+    shown_a, shown_b = json_value(first), json_value(second)
     return NodeVariation(
         value=vary(shown_a, shown_b),
         kinds=frozenset({_node_kind(first), _node_kind(second)}),
@@ -583,8 +582,8 @@ def node_variation(first: Any, second: Any) -> Variation:
 
 
 def _statement_fits(first: Any, second: Any) -> tuple[_StatementFit, ...] | None:
-    mine, theirs = getattr(first, "statements", None), getattr(second, "statements", None)
-    if not isinstance(mine, tuple) or not isinstance(theirs, tuple) or len(mine) != len(theirs):
+    mine, theirs = _shell_statements(first), _shell_statements(second)
+    if mine is None or theirs is None or len(mine) != len(theirs):
         return None
     fits: list[_StatementFit] = []
     for (key_a, text_a), (key_b, text_b) in zip(mine, theirs, strict=True):
@@ -592,8 +591,13 @@ def _statement_fits(first: Any, second: Any) -> tuple[_StatementFit, ...] | None
     return tuple(fits)
 
 
+def _shell_statements(node: Any) -> tuple[Statement, ...] | None:
+    """The statements of a program that knows them (a shell program), else None."""
+    return node.statements if isinstance(node, ShellLeaf) else None
+
+
 def _node_kind(node: Any) -> str:
-    return node.rule if isinstance(node, Leaf) else "value"
+    return node.rule.id if isinstance(node, Leaf) else "value"
 
 
 @dataclass(frozen=True, slots=True)
@@ -617,7 +621,7 @@ class KeyedItemsVariation(Variation):
             if _count_fitting(left, name_template) != _count_fitting(right, name_template):
                 continue
             items = [side.get(name, ABSENT) if isinstance(side, dict) else ABSENT for side in (left, right)]
-            if all(item is ABSENT or content.fits(to_json(item)) for item in items):
+            if all(item is ABSENT or content.fits(json_value(item)) for item in items):
                 return True
         return False if known else None
 
@@ -737,11 +741,10 @@ class NoiseModel(Collection[str]):
 
 
 def calibrate_noise(
-    first_build: Manifest | CanonicalManifest, second_build: Manifest | CanonicalManifest
+    first_build: ManifestInput | CanonicalManifest, second_build: ManifestInput | CanonicalManifest
 ) -> NoiseModel:
     """What varies between two builds of the same side (pass the first as a canonical form when
     you have it: it is not computed again)."""
-    from harness.diff.comparison import raw_differences  # comparison imports this module
 
     first = first_build if isinstance(first_build, CanonicalManifest) else canonicalize(first_build)
     second = second_build if isinstance(second_build, CanonicalManifest) else canonicalize(second_build)
@@ -767,10 +770,10 @@ def calibrate_noise(
             # As many items only in each build: what varies is their names, not their presence.
             entries[parent] = KeyedItemsVariation(
                 tuple(
-                    (template_between(name_a, name_b), vary(to_json(a), to_json(b)))
+                    (template_between(name_a, name_b), vary(json_value(a), json_value(b)))
                     for (_, name_a, a), (_, name_b, b) in zip(mine, theirs, strict=True)
                 )
             )
         else:
-            entries.update((path, Presence(to_json(item))) for path, _, item in (*mine, *theirs))
+            entries.update((path, Presence(json_value(item))) for path, _, item in (*mine, *theirs))
     return NoiseModel(entries)

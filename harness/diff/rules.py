@@ -22,7 +22,8 @@ from typing import Any
 
 from harness.diff.model import Category
 from harness.diff.paths import PathPattern, PathSyntaxError
-from harness.errors import ParityInputError, parse_listing_file, read_input_file
+from harness.errors import ParityInputError, read_input_file
+from harness.yaml_input import parse_listing_file
 
 USER_CATEGORIES = (Category.SEMANTIC, Category.METADATA, Category.COSMETIC)
 _FIELDS = frozenset({"id", "path", "pointer", "category", "reason"})

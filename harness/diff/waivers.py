@@ -28,8 +28,11 @@ from typing import Any
 
 from harness.diff.model import Category, Difference
 from harness.diff.paths import PathPattern, PathSyntaxError
-from harness.errors import ParityInputError, parse_listing_file, read_input_file
+from harness.errors import ParityInputError, read_input_file
+from harness.yaml_input import parse_listing_file
 
+# The waivers ``parity diff`` and ``parity fuzz`` read when no file is named (when it exists).
+DEFAULT_WAIVERS = Path("scenarios") / "waivers.yaml"
 _ID = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z")
 _FIELDS = ("id", "path", "scenarios", "reason", "owner", "expires")
 

@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.diff.paths import Index, Item, Key, Segment
-from harness.normalize.canonical import Keyed, Leaf
+from harness.normalize.canonical import ABSENT, Keyed, Leaf
 from harness.spec import fields
 
 # Mappings (and their parents) whose entries are classified one by one: labels and annotations.
 _METADATA_FIELDS = fields.METADATA_FIELDS | fields.METADATA_MAPS
-
-ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from harness.execute.result import Output, WorkflowRun
 from harness.execute.scheduler import RunSettings, run_workflow
 
 DEFAULT_URL = "unix:///var/run/docker.sock"
-PACKAGE_HINT = "the docker Python package is not installed (pip install 'argo-parity[docker]')"
+DOCKER_PACKAGE_HINT = "the docker Python package is not installed (pip install 'argo-parity[docker]')"
 LABEL = "argo-parity.pod"
 _API_TIMEOUT_S = 60
 
@@ -89,7 +89,7 @@ class DockerExecutor:
         try:
             import docker  # noqa: F401
         except ImportError:
-            return PACKAGE_HINT
+            return DOCKER_PACKAGE_HINT
         try:
             client = self.client()
         except Exception as exc:  # any failure to reach the engine means: not here
@@ -120,7 +120,7 @@ class DockerExecutor:
         try:
             client = self.client()
         except ImportError:
-            return WorkflowRun(executor=self.name, label=label, phase=None, error=PACKAGE_HINT)
+            return WorkflowRun(executor=self.name, label=label, phase=None, error=DOCKER_PACKAGE_HINT)
         except Exception as exc:
             error = f"no Docker engine reachable at {self.url} ({_first_line(exc)})"
             return WorkflowRun(executor=self.name, label=label, phase=None, error=error)

@@ -7,12 +7,12 @@ Now it comes from the commands the program runs:
 
 * shell programs (a script run by ``bash``/``sh``, ``sh -c CODE``, ``eval``, a heredoc fed to a
   shell) are parsed with bashlex through :func:`harness.normalize.shell.parse_program`, the
-  differ's own parser (heredoc quoting and arithmetic handled there), and its canonical form is
-  walked: comments are gone, and a quoted ``"pip install x"`` is one argument of ``echo``, not a
-  command (that form is the differ's; tests/test_execute_network.py notices if it changes under
-  this module). A command is an install when it is ``pip``/``pip3``/``pipX.Y``, ``python -m pip`` or
-  ``uv pip`` with ``install``, ``download`` or ``wheel``, also behind ``env``, ``sudo``,
-  ``timeout``, ``xargs``, ``exec``... and behind ``$VAR`` when the pod's env gives VAR;
+  differ's own parser (heredoc quoting and arithmetic handled there), and its canonical form (the
+  typed nodes of :mod:`harness.normalize.shell.nodes`) is walked: comments are gone, and a quoted
+  ``"pip install x"`` is one argument of ``echo``, not a command. A command is an install when it
+  is ``pip``/``pip3``/``pipX.Y``, ``python -m pip`` or ``uv pip`` with ``install``, ``download``
+  or ``wheel``, also behind ``env``, ``sudo``, ``timeout``, ``xargs``, ``exec``... and behind
+  ``$VAR`` when the pod's env gives VAR;
 * Python programs (a script run by ``python``, ``python -c CODE``, a heredoc fed to python) are
   parsed with :mod:`ast`: a list or tuple that is such a command line (``["pip", "install", x]``,
   ``[sys.executable, "-m", "pip", "install", ...]``) anywhere, or a string run as a command
@@ -38,20 +38,17 @@ import posixpath
 import re
 import shlex
 import warnings
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from typing import Literal
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from harness.normalize.interpreters import PIP_COMMAND, PYTHON_COMMAND, Language, language_of
+from harness.normalize.python_code import PythonKey
 from harness.normalize.shell import parse_program
+from harness.normalize.shell.nodes import Command, Heredoc, InlineCode, Pipeline, PipInstallCommand, Word, children
 from harness.spec.fields import SCRIPT_PATH
-
-Language = Literal["python", "shell"]
 
 # pip subcommands that fetch from the package index (the uv shim runs only `install` of them;
 # the real pip, pip_mode="pip", runs all three).
 NETWORK_COMMANDS = frozenset({"install", "download", "wheel"})
-SHELLS = frozenset({"bash", "sh", "dash", "ash", "ksh", "zsh"})
-_PIP = re.compile(r"pip(?:[0-9]+(?:\.[0-9]+)*)?\Z")
-_PYTHON = re.compile(r"python(?:[0-9]+(?:\.[0-9]+)*)?\Z")
 _MAX_DEPTH = 4  # code in an env var run by code in an env var ...: deep enough, never a loop
 
 # Commands that run the command after their own options, with the options that take a value.
@@ -135,9 +132,9 @@ def runs_installer(argv: Argv) -> bool:
     head = argv[0]
     base = posixpath.basename(head) if head is not None else None
     rest: Argv
-    if base is not None and _PIP.match(base):
+    if base is not None and PIP_COMMAND.match(base):
         rest = argv[1:]
-    elif (base is None or _PYTHON.match(base)) and (module := _python_module(argv)) is not None:
+    elif (base is None or PYTHON_COMMAND.match(base)) and (module := _python_module(argv)) is not None:
         name, rest = module
         if name != "pip":
             return False
@@ -208,17 +205,6 @@ def _python_module(argv: Argv) -> tuple[str, Argv] | None:
         if "c" in word[1:] and not word.startswith("--"):
             return None  # -c CODE
         i += 2 if word in ("-W", "-X", "-Q") else 1
-    return None
-
-
-def language_of(command: str | None) -> Language | None:
-    if command is None:
-        return None
-    base = posixpath.basename(command)
-    if _PYTHON.match(base):
-        return "python"
-    if base in SHELLS:
-        return "shell"
     return None
 
 
@@ -313,33 +299,26 @@ class _Analysis:
             return any(self.command(argv, depth, bodies) for argv, bodies in _shlex_commands(source))
         return self.shell_node(program.key, depth)
 
-    def shell_node(self, node: Hashable, depth: int) -> bool:
-        """Walk the canonical form of a parsed shell program (``harness.normalize.shell``)."""
-        if not isinstance(node, tuple) or not node:
-            return False
-        tag = node[0]
-        if tag == "pip-install-cmd":
+    def shell_node(self, node: object, depth: int) -> bool:
+        """Walk the canonical form of a parsed shell program (:mod:`harness.normalize.shell.nodes`)."""
+        if isinstance(node, PipInstallCommand):
             return True
-        if tag == "python" and len(node) == 2:
-            tree = _tree_from_key(node[1])
+        if isinstance(node, InlineCode) and node.language == "python":
+            tree = _tree_from_key(node.key)
             return tree is not None and self.python_tree(tree, depth + 1)
-        if (
-            tag == "cmd"
-            and len(node) == 4
-            and isinstance(node[2], tuple)
-            and self.shell_command(node[2], node[3], depth)
-        ):
+        if isinstance(node, Command) and self.shell_command(node, depth):
             return True
-        if tag == "pipeline" and len(node) == 2 and isinstance(node[1], tuple) and self.pipeline(node[1], depth):
+        if isinstance(node, Pipeline) and self.pipeline(node, depth):
             return True
-        return any(self.shell_node(child, depth) for child in node)
+        return any(self.shell_node(child, depth) for child in children(node))
 
-    def shell_command(self, words: tuple[Hashable, ...], redirects: Hashable, depth: int) -> bool:
+    def shell_command(self, node: Command, depth: int) -> bool:
+        words = node.words
         argv = [_literal(word) for word in words]
         head = _param(words[0], quoted=False) if words else None
         if head is not None and head in self.env:
             argv = [*self.env[head].split(), *argv[1:]]  # $PIP_CMD: its value, split on blanks
-        if self.command(argv, depth, _heredocs(redirects)):
+        if self.command(argv, depth, _heredocs(node)):
             return True
         # python -c "$CODE", bash -c "$CMD", eval "$CMD": the env var's value is the code.
         inner = unwrap(argv)
@@ -356,13 +335,11 @@ class _Analysis:
                 return self.variable(name, language, depth)
         return False
 
-    def pipeline(self, parts: tuple[Hashable, ...], depth: int) -> bool:
+    def pipeline(self, node: Pipeline, depth: int) -> bool:
         """``cat <<EOF | sh``: a heredoc piped into an interpreter is that interpreter's code."""
-        commands = [p for p in parts if isinstance(p, tuple) and p and p[0] == "cmd" and len(p) == 4]
         bodies: list[str] = []
-        for command in commands:
-            words = command[2]
-            argv = [_literal(word) for word in words] if isinstance(words, tuple) else []
+        for command in (part for part in node.parts if isinstance(part, Command)):
+            argv = [_literal(word) for word in command.words]
             inner = unwrap(argv)
             language = language_of(inner[0]) if inner else None
             if (
@@ -372,7 +349,7 @@ class _Analysis:
                 and any(self.code(body, language, depth + 1) for body in bodies)
             ):
                 return True
-            bodies.extend(_heredocs(command[3]))
+            bodies.extend(_heredocs(command))
         return False
 
     # --- python ------------------------------------------------------------------------------------
@@ -400,52 +377,35 @@ class _Analysis:
         return False
 
 
-# --- the canonical shell form (harness.normalize.shell) ----------------------------------------------
+# --- the canonical shell form (harness.normalize.shell.nodes) ----------------------------------------
 
 
-def _literal(word: Hashable) -> str | None:
-    """A word's text when it is all literal (``(("lit", "pip"),)``), else None."""
-    if not isinstance(word, tuple) or not word:
+def _literal(word: object) -> str | None:
+    """A word's text when it is all literal (``pip``, ``'pip'``), else None."""
+    if not isinstance(word, Word) or not word.segments:
         return None
-    parts: list[str] = []
-    for segment in word:
-        if not (isinstance(segment, tuple) and len(segment) == 2 and segment[0] == "lit"):
-            return None
-        parts.append(str(segment[1]))
-    return "".join(parts)
+    return word.literal
 
 
-def _param(word: Hashable, *, quoted: bool | None = None) -> str | None:
+def _param(word: object, *, quoted: bool | None = None) -> str | None:
     """The name of a word that is one parameter expansion (``"$CODE"``, ``$CODE``)."""
-    if isinstance(word, tuple) and len(word) == 1:
-        segment = word[0]
-        if (
-            isinstance(segment, tuple)
-            and len(segment) == 3
-            and segment[0] == "param"
-            and (quoted is None or segment[2] is quoted)
-        ):
-            return str(segment[1])
-    return None
+    return word.parameter(quoted=quoted) if isinstance(word, Word) else None
 
 
-def _heredocs(redirects: Hashable) -> list[str]:
-    """Bodies of the heredocs among a command's redirections."""
-    if not isinstance(redirects, tuple):
-        return []
-    return [
-        str(r[3]) for r in redirects if isinstance(r, tuple) and len(r) == 4 and r[0] == "heredoc" and r[1] in (0, None)
-    ]
+def _heredocs(command: Command) -> list[str]:
+    """Bodies of the heredocs a command reads on its standard input."""
+    return [r.body for r in command.redirects if isinstance(r, Heredoc) and r.fd in (0, None)]
 
 
-def _tree_from_key(key: Hashable) -> ast.AST | None:
-    """The tree of ``python -c 'CODE'``, which the shell's canonical form holds as ``("ast",
-    ast.dump(tree))``: rebuilt from the dump without evaluating it (only ast node classes and
-    literals are accepted). None when the form is another (the code did not compile)."""
-    if not (isinstance(key, tuple) and len(key) == 2 and key[0] == "ast" and isinstance(key[1], str)):
+def _tree_from_key(key: object) -> ast.AST | None:
+    """The tree of ``python -c 'CODE'``, which the shell's canonical form holds as the dump of its
+    AST (:class:`harness.normalize.python_code.PythonKey`): rebuilt from the dump without
+    evaluating it (only ast node classes and literals are accepted). None when the code did not
+    compile."""
+    if not (isinstance(key, PythonKey) and key.form == "ast"):
         return None
     try:
-        expression = ast.parse(key[1], mode="eval").body
+        expression = ast.parse(key.text, mode="eval").body
         built = _rebuild(expression)
     except (SyntaxError, ValueError, TypeError, RecursionError):
         return None

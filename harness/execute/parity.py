@@ -29,10 +29,10 @@ from typing import Any, Protocol
 from harness.diff.model import Category, Difference
 from harness.diff.noise import NoiseModel
 from harness.diff.paths import Item, Key, Segment, render
-from harness.diff.walk import ABSENT
 from harness.execute.base import Executor
 from harness.execute.result import NodeRun, Output, WorkflowRun
-from harness.execute.secrets import resolve_secrets, secret_refs
+from harness.execute.secrets import manifest_secret_refs, resolve_secrets
+from harness.normalize.canonical import ABSENT
 
 
 class ExecutionStatus(StrEnum):
@@ -182,7 +182,7 @@ def execute_pair(
         reason = executor.unavailable_reason()
         if reason:
             return ExecutionOutcome(name, ExecutionStatus.UNAVAILABLE, message=reason)
-        values = resolve_secrets(secret_refs(legacy_manifest, new_manifest), secrets)
+        values = resolve_secrets(manifest_secret_refs(legacy_manifest, new_manifest), secrets)
         runs = _run_all(executor, legacy_manifest, new_manifest, scenario, values, calibrate_noise, parallel)
         outcome = judge(
             *runs,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 NodeKind = Literal["Pod", "Steps", "DAG"]
 
 
-class Phase(StrEnum):
+class RunPhase(StrEnum):
     """Argo's final phases of a workflow or node."""
 
     SUCCEEDED = "Succeeded"
@@ -74,7 +74,7 @@ class NodeRun:
     name: str  # main, main[0].fetch, main.train(1:b)  (entrypoint-relative, stable across runs)
     template: str
     kind: NodeKind
-    phase: Phase
+    phase: RunPhase
     exit_code: int | None = None
     stdout: Output = field(default_factory=Output)
     stderr: Output = field(default_factory=Output)
@@ -106,7 +106,7 @@ class NodeRun:
             name=data["name"],
             template=data["template"],
             kind=data["kind"],
-            phase=Phase(data["phase"]),
+            phase=RunPhase(data["phase"]),
             exit_code=data["exit_code"],
             stdout=Output.from_dict(data["stdout"]),
             stderr=Output.from_dict(data["stderr"]),
@@ -131,7 +131,7 @@ class WorkflowRun:
 
     executor: str
     label: str
-    phase: Phase | None
+    phase: RunPhase | None
     exit_code: int | None = None
     stdout: Output = field(default_factory=Output)
     stderr: Output = field(default_factory=Output)
@@ -148,7 +148,7 @@ class WorkflowRun:
 
     @classmethod
     def of_nodes(
-        cls, executor: str, label: str, phase: Phase | None, nodes: tuple[NodeRun, ...], **fields: Any
+        cls, executor: str, label: str, phase: RunPhase | None, nodes: tuple[NodeRun, ...], **fields: Any
     ) -> WorkflowRun:
         """A run of these ``nodes`` (in definition order), its exit code and streams theirs
         (:func:`workflow_streams`); ``fields`` gives the rest."""
@@ -164,7 +164,7 @@ class WorkflowRun:
     @classmethod
     def refused(cls, executor: str, label: str, message: str, duration_s: float) -> WorkflowRun:
         """Argo refuses the workflow before running anything: phase Error, with its message."""
-        return cls(executor, label, Phase.ERROR, message=message, duration_s=duration_s)
+        return cls(executor, label, RunPhase.ERROR, message=message, duration_s=duration_s)
 
     @property
     def ran(self) -> bool:
@@ -204,7 +204,7 @@ class WorkflowRun:
         return cls(
             executor=data["executor"],
             label=data["label"],
-            phase=Phase(data["phase"]) if data["phase"] else None,
+            phase=RunPhase(data["phase"]) if data["phase"] else None,
             exit_code=data["exit_code"],
             stdout=Output.from_dict(data["stdout"]),
             stderr=Output.from_dict(data["stderr"]),
@@ -227,7 +227,7 @@ def workflow_streams(nodes: Sequence[NodeRun]) -> tuple[Output, Output, int | No
     pods = [node for node in nodes if node.kind == "Pod"]
     if len(pods) == 1:
         return pods[0].stdout, pods[0].stderr, pods[0].exit_code
-    failed = next((node for node in pods if node.phase is not Phase.SUCCEEDED), None)
+    failed = next((node for node in pods if node.phase is not RunPhase.SUCCEEDED), None)
     exit_code = failed.exit_code if failed else (0 if pods else None)
     return _join([node.stdout for node in pods]), _join([node.stderr for node in pods]), exit_code
 

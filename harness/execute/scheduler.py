@@ -30,7 +30,7 @@ from harness.execute.base import DEFAULT_DEADLINE_S, GENERATED_NAME_SUFFIX
 from harness.execute.check import Inspection, inspect_workflow
 from harness.execute.installs import installs_packages
 from harness.execute.pods import Mount, PodResult, PodRunner, PodSpec
-from harness.execute.result import NodeKind, NodeRun, Output, Phase, WorkflowRun
+from harness.execute.result import NodeKind, NodeRun, Output, RunPhase, WorkflowRun
 from harness.execute.secrets import fake_secret_value, secret_ref
 from harness.execute.support import task_dependencies
 from harness.execute.volumes import RunVolumes, VolumeNotFound
@@ -118,7 +118,7 @@ def run_workflow(
 
 @dataclass
 class _Outcome:
-    phase: Phase
+    phase: RunPhase
     message: str | None = None
     outputs: dict[str, str] = field(default_factory=dict)
 
@@ -217,7 +217,7 @@ class _WorkflowExecution:
             else:
                 outcome = self.run_dag(template, node, order, scope)
         except (_NodeError, UnresolvedVariable) as exc:
-            outcome = _Outcome(Phase.ERROR, str(exc))
+            outcome = _Outcome(RunPhase.ERROR, str(exc))
         self.record(
             order,
             NodeRun(
@@ -268,10 +268,10 @@ class _WorkflowExecution:
                 if len([n for n, _ in calls if n == step_name]) == 1:  # loop outputs are aggregated by Argo: not run
                     scope.update({f"steps.{step_name}.{key}": value for key, value in outcome.outputs.items()})
             worst = _worst(outcome.phase for outcome in outcomes)
-            if worst is not Phase.SUCCEEDED:
+            if worst is not RunPhase.SUCCEEDED:
                 failed = next(name for (name, _), o in zip(calls, outcomes, strict=True) if o.phase is worst)
-                return _Outcome(worst, f"child '{failed}' {'errored' if worst is Phase.ERROR else 'failed'}")
-        return _Outcome(Phase.SUCCEEDED)
+                return _Outcome(worst, f"child '{failed}' {'errored' if worst is RunPhase.ERROR else 'failed'}")
+        return _Outcome(RunPhase.SUCCEEDED)
 
     def run_dag(
         self, template: Mapping[str, Any], node: str, order: tuple[int, ...], scope: dict[str, str]
@@ -289,10 +289,10 @@ class _WorkflowExecution:
         workers = max(1, min(parallelism or len(tasks), len(tasks)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argo-parity-dag") as pool:
             while pending or running:
-                failed = any(o.phase is not Phase.SUCCEEDED for o in outcomes.values())
+                failed = any(o.phase is not RunPhase.SUCCEEDED for o in outcomes.values())
                 for name in sorted(pending, key=position.__getitem__):
                     deps = dependencies[name]
-                    if any(dep in outcomes and outcomes[dep].phase is not Phase.SUCCEEDED for dep in deps):
+                    if any(dep in outcomes and outcomes[dep].phase is not RunPhase.SUCCEEDED for dep in deps):
                         del pending[name]  # a dependency failed: never runs
                     elif all(dep in outcomes for dep in deps) and not (failed and fail_fast):
                         task = pending.pop(name)
@@ -319,10 +319,10 @@ class _WorkflowExecution:
                     outcomes[name] = outcome
                     scope.update({f"tasks.{name}.{key}": value for key, value in outcome.outputs.items()})
         worst = _worst(o.phase for o in outcomes.values())
-        if worst is not Phase.SUCCEEDED:
+        if worst is not RunPhase.SUCCEEDED:
             failed_task = next(name for name in tasks if name in outcomes and outcomes[name].phase is worst)
-            return _Outcome(worst, f"task '{failed_task}' {'errored' if worst is Phase.ERROR else 'failed'}")
-        return _Outcome(Phase.SUCCEEDED)
+            return _Outcome(worst, f"task '{failed_task}' {'errored' if worst is RunPhase.ERROR else 'failed'}")
+        return _Outcome(RunPhase.SUCCEEDED)
 
     # --- pods ---------------------------------------------------------------------------------------
 
@@ -343,9 +343,9 @@ class _WorkflowExecution:
             resolved = _substituted(template, {**scope, "pod.name": pod_name})
             pod = self.pod_spec(resolved, kind, node, pod_name, pod_dir, check_image=not image_known)
         except (_NodeError, UnresolvedVariable, VolumeNotFound) as exc:
-            return self.pod_node(node, template, order, _Outcome(Phase.ERROR, str(exc)), None, started)
+            return self.pod_node(node, template, order, _Outcome(RunPhase.ERROR, str(exc)), None, started)
         if pod.deadline_s <= 0:
-            outcome = _Outcome(Phase.FAILED, "Max duration limit exceeded: the workflow's deadline passed")
+            outcome = _Outcome(RunPhase.FAILED, "Max duration limit exceeded: the workflow's deadline passed")
             return self.pod_node(node, template, order, outcome, None, started)
         with self.pod_slots:
             result = self.runner.run_pod(pod, pod_dir)
@@ -355,13 +355,13 @@ class _WorkflowExecution:
             if result.error:
                 self.errors.append(f"{node}: {result.error}")
         if result.error:
-            outcome = _Outcome(Phase.ERROR, result.error)
+            outcome = _Outcome(RunPhase.ERROR, result.error)
         elif result.timed_out:
-            outcome = _Outcome(Phase.FAILED, "Pod was active on the node longer than the specified deadline")
+            outcome = _Outcome(RunPhase.FAILED, "Pod was active on the node longer than the specified deadline")
         elif result.exit_code == 0:
-            outcome = _Outcome(Phase.SUCCEEDED)
+            outcome = _Outcome(RunPhase.SUCCEEDED)
         else:
-            outcome = _Outcome(Phase.FAILED, f"Error (exit code {result.exit_code})")
+            outcome = _Outcome(RunPhase.FAILED, f"Error (exit code {result.exit_code})")
         if result.exit_code is not None:
             stdout = result.stdout.text
             outcome.outputs = {
@@ -532,12 +532,12 @@ def _arguments(step: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, s
     return {p["name"]: substitute(_text(p["value"]), scope) for p in parameters}
 
 
-def _worst(phases: Iterator[Phase] | Sequence[Phase]) -> Phase:
+def _worst(phases: Iterator[RunPhase] | Sequence[RunPhase]) -> RunPhase:
     found = set(phases)
-    for phase in (Phase.ERROR, Phase.FAILED):
+    for phase in (RunPhase.ERROR, RunPhase.FAILED):
         if phase in found:
             return phase
-    return Phase.SUCCEEDED
+    return RunPhase.SUCCEEDED
 
 
 def _text(value: Any) -> str:

@@ -25,7 +25,7 @@ def fake_secret_value(name: str, key: str) -> str:
     return f"parity-fake-secret-{digest}"
 
 
-def secret_refs(*manifests: Any) -> tuple[str, ...]:
+def manifest_secret_refs(*manifests: Any) -> tuple[str, ...]:
     """Every ``secretKeyRef`` in env entries of these manifests, as sorted references."""
     refs: set[str] = set()
     for manifest in manifests:

@@ -9,9 +9,9 @@ evidence of the wrong thing. A field the table does not list is not run either.
 
 The cluster executor runs what Argo runs. What it cannot give a workflow is what a run's fresh
 namespace lacks (WorkflowTemplates, ConfigMaps, an artifact repository...): the rules of those
-fields carry the cluster executor's reason too (:attr:`Rule.cluster`). Fields the local executors
+fields carry the cluster executor's reason too (:attr:`SupportRule.cluster`). Fields the local executors
 ignore that a small kind/k3d cluster may not satisfy carry the note it adds
-(:attr:`Rule.cluster_note`).
+(:attr:`SupportRule.cluster_note`).
 
 The table is indexed by the kind of object holding a field, in :mod:`harness.spec.fields`' names
 (``workflowSpec``, ``template``, ``container``...); :data:`ANY_KIND` holds the fields whose rule is
@@ -41,7 +41,7 @@ ClusterRefusal = Callable[[Mapping[str, Any]], str | None]
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class SupportRule:
     """How the executors treat one field."""
 
     local: Support
@@ -50,14 +50,14 @@ class Rule:
     cluster_note: str = ""  # the cluster runs it, but a small cluster may not satisfy it
 
 
-RUN: Final = Rule(Support.RUN)
-IGNORED: Final = Rule(Support.IGNORED)
+RUN: Final = SupportRule(Support.RUN)
+IGNORED: Final = SupportRule(Support.IGNORED)
 # The reason for a field the table does not list.
 NOT_RUN_WHY: Final = "not run by this executor"
 
 
-def not_run(why: str, cluster: ClusterRefusal | None = None) -> Rule:
-    return Rule(Support.NOT_RUN, why, cluster)
+def not_run(why: str, cluster: ClusterRefusal | None = None) -> SupportRule:
+    return SupportRule(Support.NOT_RUN, why, cluster)
 
 
 # --- what a fresh namespace cannot give --------------------------------------------------------------
@@ -101,7 +101,7 @@ def _archived_logs(owner: Mapping[str, Any]) -> str | None:
 
 
 _CONFIG_MAP = "ConfigMap {name!r}: not created in the run's fresh namespace"
-_SCHEDULING: Final = Rule(
+_SCHEDULING: Final = SupportRule(
     Support.IGNORED,
     cluster_note=(
         "ignored by the local executors; this cluster may not satisfy it (a pod that stays "
@@ -113,7 +113,7 @@ _SCHEDULING: Final = Rule(
 _API_ACCESS: Final = dict.fromkeys(("serviceAccountName", "automountServiceAccountToken", "executor"), IGNORED)
 
 # A container template's container; a script template's script adds `source`.
-_CONTAINER: Final[Mapping[str, Rule]] = {
+_CONTAINER: Final[Mapping[str, SupportRule]] = {
     **dict.fromkeys(("image", "command", "args", "env", "workingDir", "volumeMounts"), RUN),
     **dict.fromkeys(
         (
@@ -137,7 +137,7 @@ _CONTAINER: Final[Mapping[str, Rule]] = {
 
 ANY_KIND: Final = "*"
 
-SUPPORT: Final[Mapping[str, Mapping[str, Rule]]] = {
+SUPPORT: Final[Mapping[str, Mapping[str, SupportRule]]] = {
     # Wherever they stand (steps and tasks, the workflow, templates, inputs and outputs...). The
     # cluster executor looks for these in this order.
     ANY_KIND: {
@@ -193,7 +193,7 @@ SUPPORT: Final[Mapping[str, Mapping[str, Rule]]] = {
         **dict.fromkeys(fields.POD_SCHEDULING_FIELDS, _SCHEDULING),
         **dict.fromkeys(("podPriority", "priority", "hostAliases", "dnsPolicy", "dnsConfig"), IGNORED),
         # what happens after the run: garbage collection, archiving, retention
-        "archiveLogs": Rule(Support.IGNORED, cluster=_archived_logs),
+        "archiveLogs": SupportRule(Support.IGNORED, cluster=_archived_logs),
         **dict.fromkeys(
             (
                 "ttlStrategy",
@@ -230,7 +230,7 @@ SUPPORT: Final[Mapping[str, Mapping[str, Rule]]] = {
         **_API_ACCESS,
         **dict.fromkeys(fields.TEMPLATE_SCHEDULING_FIELDS, _SCHEDULING),
         **dict.fromkeys(("metadata", "priority", "synchronization", "metrics"), IGNORED),
-        "archiveLocation": Rule(Support.IGNORED, cluster=_archived_logs),
+        "archiveLocation": SupportRule(Support.IGNORED, cluster=_archived_logs),
     },
     "container": _CONTAINER,
     "script": {**_CONTAINER, "source": RUN},
@@ -249,7 +249,7 @@ SUPPORT: Final[Mapping[str, Mapping[str, Rule]]] = {
 }
 
 
-def rule(kind: str, field: str) -> Rule | None:
+def rule(kind: str, field: str) -> SupportRule | None:
     """The rule for ``field`` in an object of ``kind``: the kind's own, else one that holds
     anywhere; None when the table does not list it (the local executors do not run it)."""
     return SUPPORT.get(kind, {}).get(field) or SUPPORT[ANY_KIND].get(field)

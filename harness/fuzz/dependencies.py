@@ -19,7 +19,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from harness.fuzz.code import looks_like_argo_tag, tricky_text
 from harness.fuzz.names import shaped_names
 
-T = TypeVar("T")
+_T = TypeVar("_T")
 
 # Real names with the spellings PEP 503 normalises (case, '-', '_', '.').
 # fmt: off
@@ -60,7 +60,7 @@ INVALID_DEPENDENCIES = (
 SEPARATORS = (" ", ",", ", ", " ,", " , ", ",,", "  ", "\t", "\n", ", , ", " ,\t")
 
 
-def _table(items: tuple[T, ...]) -> st.SearchStrategy[T]:
+def _table(items: tuple[_T, ...]) -> st.SearchStrategy[_T]:
     """``sampled_from`` for a long table, with a short repr (Hypothesis prints strategies in reports)."""
     return st.integers(0, len(items) - 1).map(items.__getitem__)
 

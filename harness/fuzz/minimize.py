@@ -17,7 +17,7 @@ from harness.fuzz.code import compiles
 from harness.fuzz.inputs import DEFAULT_INPUTS
 from harness.fuzz.property import Divergence
 
-DEFAULTS: dict[str, Any] = {"python_code": "pass", **DEFAULT_INPUTS}
+SIMPLEST_INPUTS: dict[str, Any] = {"python_code": "pass", **DEFAULT_INPUTS}
 _MAX_ROUNDS = 200
 _WORD = re.compile(r"[^\s,]+[\s,]*")
 
@@ -43,7 +43,7 @@ def minimize(divergence: Divergence, check: Callable[[dict[str, Any]], Any]) -> 
 
 def simpler(inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """One-step simplifications of ``inputs``, roughly biggest first."""
-    for key, default in DEFAULTS.items():
+    for key, default in SIMPLEST_INPUTS.items():
         if key in inputs and inputs[key] != default:
             yield {**inputs, key: default}
     env = inputs.get("env")

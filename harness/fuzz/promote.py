@@ -21,7 +21,6 @@ from harness.fuzz.property import Divergence, DivergenceKind
 from harness.scenarios import ScenarioKind, parse_scenarios
 
 FIXTURE_PREFIX = "fuzz-"
-_DEFAULTS = DEFAULT_INPUTS
 
 
 def fixture_name(divergence: Divergence) -> str:
@@ -44,7 +43,7 @@ def scenario_kind(inputs: dict[str, Any]) -> ScenarioKind:
         ("template", "container"),
     )
     for key, kind in order:
-        if key in inputs and inputs[key] != _DEFAULTS[key]:
+        if key in inputs and inputs[key] != DEFAULT_INPUTS[key]:
             return kind
     return "plain"
 
@@ -101,7 +100,7 @@ def promote(
     path = directory / f"{fixture_name(divergence)}.yaml"
     if path.exists():
         return path
-    expected = {**_DEFAULTS, **divergence.inputs}
+    expected = {**DEFAULT_INPUTS, **divergence.inputs}
     for readable in (True, False):
         text = fixture_text(divergence, legacy=legacy, new=new, found=found, seed=seed, readable=readable)
         # Checked before writing: a fixture that loads differently must never land in the folder.
@@ -128,7 +127,9 @@ def _loads_back(text: str, expected: dict[str, Any]) -> bool:
 
 def _minimal_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
     # Defaults are left out so the fixture shows only what the failure needs.
-    return {key: value for key, value in inputs.items() if key == "python_code" or _DEFAULTS.get(key, ...) != value}
+    return {
+        key: value for key, value in inputs.items() if key == "python_code" or DEFAULT_INPUTS.get(key, ...) != value
+    }
 
 
 def _describe(divergence: Divergence) -> str:

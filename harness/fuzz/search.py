@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from harness.builders import HERA_REF, LEGACY_REF
 from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, BuilderSource
 from harness.builders.result import BuildResult
-from harness.diff.waivers import WaiverSet, load_waivers
+from harness.diff.waivers import DEFAULT_WAIVERS, WaiverSet, load_waivers
 from harness.errors import ParityInputError
 from harness.fuzz.inputs import builder_inputs
 from harness.fuzz.minimize import minimize
@@ -36,7 +36,6 @@ from harness.fuzz.promote import PromotionError, promote
 from harness.fuzz.property import Agreement, Builds, Divergence, check_builds
 from harness.fuzz.saved_report import FUZZ_REPORT_KIND, FUZZ_REPORT_SCHEMA_VERSION
 
-DEFAULT_WAIVERS = Path("scenarios/waivers.yaml")
 DEFAULT_MAX_FAILURES = 3
 
 
@@ -176,14 +175,14 @@ def _failure_type(signature: str) -> type[DivergenceFound]:
 # small enough that what it keeps stays in the tens of megabytes.
 BATCH_EXAMPLES = 1000
 
-ProgressCallback = Callable[[Round, tuple[Failure, ...]], None]
+RoundCallback = Callable[[Round, tuple[Failure, ...]], None]
 
 
 def run_fuzz(
     config: FuzzConfig,
     *,
     inputs: st.SearchStrategy[dict[str, Any]] | None = None,
-    progress: ProgressCallback | None = None,
+    progress: RoundCallback | None = None,
     host: BuilderHost | None = None,
     stopped: Callable[[], bool] | None = None,
 ) -> FuzzResult:
@@ -219,7 +218,7 @@ def _run_fuzz(
     host: BuilderHost,
     waivers: WaiverSet | None,
     inputs: st.SearchStrategy[dict[str, Any]] | None,
-    progress: ProgressCallback | None,
+    progress: RoundCallback | None,
     stopped: Callable[[], bool] | None,
 ) -> FuzzResult:
     checked = _stoppable(host, stopped)

@@ -150,7 +150,8 @@ def measure_throughput(
     }
 
 
-def main() -> None:  # pragma: no cover - `python -c "from harness.fuzz.throughput import main; main()" [N]`
+# `python -c "from harness.fuzz.throughput import throughput_main; throughput_main()" [N]`
+def throughput_main() -> None:  # pragma: no cover
     import json
     import sys
 
@@ -158,4 +159,4 @@ def main() -> None:  # pragma: no cover - `python -c "from harness.fuzz.throughp
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    throughput_main()

@@ -6,7 +6,8 @@ A canonical form is plain JSON-like data (dict, list, str, int, float, bool) plu
   as a mapping ``identity -> item`` so that order does not count and paths name the item.
 - :class:`Leaf`: a value compared by meaning rather than by form (a Python program by its AST, a
   quantity by its value, a set of requirements...). ``key`` is what is compared, ``raw`` the
-  original JSON-ready value shown to people, ``rule`` the id of the rule that made it.
+  original JSON-ready value shown to people, ``rule`` the built-in rule that made it
+  (:mod:`harness.diff.builtin_rules`).
 
 Two canonical forms are equivalent exactly when they are ``==``.
 """
@@ -14,21 +15,33 @@ Two canonical forms are equivalent exactly when they are ``==``.
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.diff.builtin_rules import BuiltinRule
+
+# A node that is not there: a field the canonical form drops (empty equals absent), or the side of
+# a difference that lacks the node.
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 
 
 class Keyed(dict[str, Any]):
-    """A keyed list held by identity; ``to_json`` gives the list back (in identity order)."""
+    """A keyed list held by identity; ``json_value`` gives the list back (in identity order)."""
 
     __slots__ = ()
 
 
 class Leaf:
-    """A value compared through ``key``; ``raw`` is what a person sees."""
+    """A value compared through ``key``; ``raw`` is what a person sees.
+
+    A leaf class that knows its content (the statements of a program, the references of a string
+    Kubernetes expands) says what changed between two of its leaves: :meth:`rule_between` and
+    :meth:`change_between`, which the differ calls on the class of the leaf it compares.
+    """
 
     __slots__ = ("key", "raw", "rule")
 
-    def __init__(self, key: Hashable, raw: Any, rule: str) -> None:
+    def __init__(self, key: Hashable, raw: Any, rule: BuiltinRule) -> None:
         self.key = key
         self.raw = raw
         self.rule = rule
@@ -36,25 +49,37 @@ class Leaf:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Leaf):
             return NotImplemented
-        return self.rule == other.rule and self.key == other.key
+        return self.rule is other.rule and self.key == other.key
 
     def __hash__(self) -> int:
-        return hash((self.rule, self.key))
+        return hash((self.rule.id, self.key))
 
     def __repr__(self) -> str:
-        return f"Leaf({self.rule}: {self.raw!r})"
+        return f"Leaf({self.rule.id}: {self.raw!r})"
+
+    @staticmethod
+    def rule_between(left: object, right: object) -> BuiltinRule | None:
+        """A rule narrower than the leaf's own for what changed between ``left`` and ``right``
+        (canonical nodes, either may be a plain value or ``ABSENT``); None: the leaf's rule."""
+        return None
+
+    @staticmethod
+    def change_between(left: object, right: object) -> str | None:
+        """One clause saying what changed between ``left`` and ``right`` (canonical nodes, either
+        may be a plain value or ``ABSENT``); None: the two values, shown, say it."""
+        return None
 
 
-def to_json(node: Any) -> Any:
+def json_value(node: Any) -> Any:
     """The JSON-ready value of a canonical node (what a difference shows)."""
     if isinstance(node, Leaf):
         return node.raw
     if isinstance(node, Keyed):
-        return [to_json(v) for v in node.values()]
+        return [json_value(v) for v in node.values()]
     if isinstance(node, dict):
-        return {k: to_json(v) for k, v in node.items()}
+        return {k: json_value(v) for k, v in node.items()}
     if isinstance(node, list | tuple):
-        return [to_json(v) for v in node]
+        return [json_value(v) for v in node]
     return node
 
 

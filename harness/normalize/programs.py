@@ -16,23 +16,22 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
+from harness.diff.builtin_rules import (
+    ARGV_CODE,
+    KUBERNETES_VAR_EXPANSION,
+    PYTHON_CODE_IN_ENV,
+    SCRIPT_TEXT,
+    SHELL_CODE_IN_ENV,
+)
 from harness.normalize import python_code, shell
 from harness.normalize.canonical import Leaf
+from harness.normalize.excerpt import excerpt_pair
+from harness.normalize.interpreters import PYTHON_INTERPRETERS, SHELL_INTERPRETERS, Language
 from harness.spec import kubernetes_vars as k8s
 
-Language = Literal["python", "shell"]
-
-RULE_SCRIPT_TEXT = "script-text"
-RULE_ARGV_CODE = "argv-code"
-RULE_K8S_EXPANSION = "kubernetes-var-expansion"
-
-# Interpreter basenames (after stripping a version suffix like python3.11) that run Python.
-PYTHON_INTERPRETERS = frozenset({"python", "python3", "python2"})
-
 _VERSIONED = re.compile(r"^(?P<base>[a-z]+?)(?:[0-9]+(?:\.[0-9]+)*)?$")
-_K8S_VAR_REF = re.compile(r"^\$\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)$")
 
 
 class ExpandedText(Leaf):
@@ -43,7 +42,7 @@ class ExpandedText(Leaf):
     __slots__ = ("later", "unresolved")
 
     def __init__(self, expanded: k8s.Expanded) -> None:
-        super().__init__(expanded.text, expanded.raw, RULE_K8S_EXPANSION)
+        super().__init__(expanded.text, expanded.raw, KUBERNETES_VAR_EXPANSION)
         self.unresolved = expanded.unresolved
         self.later = expanded.later
 
@@ -54,6 +53,32 @@ class ExpandedText(Leaf):
 
     def __hash__(self) -> int:
         return hash(self.key)
+
+    @staticmethod
+    def change_between(left: object, right: object) -> str | None:
+        """'`$(A)-x` -> `2-x` (after Kubernetes expands them: `1-x` -> `2-x`)', and why a reference
+        stayed as written when the env defines it later. Either side may be a plain string."""
+
+        def side(node: object) -> tuple[str, str] | None:
+            if isinstance(node, ExpandedText) and isinstance(node.raw, str) and isinstance(node.key, str):
+                return node.raw, node.key
+            return (node, node) if isinstance(node, str) else None
+
+        a, b = side(left), side(right)
+        if a is None or b is None:
+            return None
+        raw_a, raw_b = excerpt_pair(a[0], b[0])
+        notes = []
+        if a[0] != a[1] or b[0] != b[1]:
+            text_a, text_b = excerpt_pair(a[1], b[1])
+            notes.append(f"after Kubernetes expands $(VAR) and $$: `{text_a}` -> `{text_b}`")
+        for label, node in (("left", left), ("right", right)):
+            if isinstance(node, ExpandedText) and node.later:
+                refs = ", ".join(f"$({name})" for name in node.later)
+                notes.append(
+                    f"on the {label} {refs} stays as written: Kubernetes only expands vars defined earlier in env"
+                )
+        return f"`{raw_a}` -> `{raw_b}`" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def interpreter(command: Any) -> Language | None:
@@ -70,7 +95,7 @@ def interpreter(command: Any) -> Language | None:
     name = match["base"] if match else base
     if base in PYTHON_INTERPRETERS or name in {"python"}:
         return "python"
-    if base in shell.SHELL_INTERPRETERS or name in shell.SHELL_INTERPRETERS:
+    if base in SHELL_INTERPRETERS or name in SHELL_INTERPRETERS:
         return "shell"
     return None
 
@@ -83,15 +108,15 @@ def script_source(source: str, command: Any) -> Any:
     if language == "shell":
         return shell.shell_leaf(source)
     # Unknown interpreter: the text is the program. A final newline changes no interpreter.
-    return Leaf(("text", source.rstrip("\n")), source, RULE_SCRIPT_TEXT)
+    return Leaf(("text", source.rstrip("\n")), source, SCRIPT_TEXT)
 
 
 def code_leaf(source: str, language: Language, raw: str | None = None) -> Leaf:
     """``source`` as a program of ``language`` (rule ``*-code-in-env``); ``raw`` is what is shown
     when it differs from the text that runs (an env value before Kubernetes' expansion)."""
     if language == "python":
-        return python_code.python_leaf(source, python_code.RULE_ENV_CODE, raw=raw)
-    return shell.shell_leaf(source, shell.RULE_ENV_CODE, raw=raw)
+        return python_code.python_leaf(source, PYTHON_CODE_IN_ENV, raw=raw)
+    return shell.shell_leaf(source, SHELL_CODE_IN_ENV, raw=raw)
 
 
 def env_vars_run_as_code(container: dict[str, Any], expanded: list[str | None] | None = None) -> dict[str, Language]:
@@ -106,9 +131,9 @@ def env_vars_run_as_code(container: dict[str, Any], expanded: list[str | None] |
         if code is not None:
             language, index = code
             # Kubernetes expands $(VAR) in command and args: ["python", "-c", "$(PYTHON_CODE)"].
-            match = _K8S_VAR_REF.match(argv[index])
-            if match:
-                found[match["name"]] = language
+            name = k8s.whole_reference(argv[index])
+            if name is not None:
+                found[name] = language
             elif language == "shell":
                 program = expanded[index] if expanded is not None and index < len(expanded) else argv[index]
                 if program is not None:
@@ -178,8 +203,8 @@ def _word_at(container: dict[str, Any], index: int, n_command: int) -> Any:
 
 def _program_leaf(language: Language, expanded: k8s.Expanded) -> Leaf:
     if language == "python":
-        return python_code.python_leaf(expanded.text, RULE_ARGV_CODE, raw=expanded.raw)
-    return shell.shell_leaf(expanded.text, RULE_ARGV_CODE, raw=expanded.raw)
+        return python_code.python_leaf(expanded.text, ARGV_CODE, raw=expanded.raw)
+    return shell.shell_leaf(expanded.text, ARGV_CODE, raw=expanded.raw)
 
 
 def _argv(container: dict[str, Any]) -> list[str] | None:

@@ -12,14 +12,12 @@ import hashlib
 import warnings
 from collections.abc import Hashable
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
+from harness.diff.builtin_rules import PYTHON_AST, BuiltinRule
 from harness.normalize.canonical import Leaf
 from harness.normalize.excerpt import first_changed_item
 from harness.spec import tags
-
-RULE_SCRIPT = "python-ast"
-RULE_ENV_CODE = "python-code-in-env"
 
 
 def _argo_placeholders(source: str) -> str:
@@ -38,17 +36,25 @@ def _argo_placeholders(source: str) -> str:
     return tags.replace_tags(source, name)
 
 
+class PythonKey(NamedTuple):
+    """A Python program by meaning: ``form`` ``"ast"`` with ``text`` the dump of its AST, or
+    ``"text"`` with its text (without trailing blanks) for a program that does not compile."""
+
+    form: Literal["ast", "text"]
+    text: str
+
+
 @lru_cache(maxsize=2048)
-def python_key(source: str) -> tuple[str, str]:
-    """('ast', dump) for a program that parses, else ('text', source without trailing blanks)."""
+def python_key(source: str) -> PythonKey:
+    """The AST's dump for a program that parses, else the source without trailing blanks."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning on odd escapes must not leak to users
             tree = ast.parse(_argo_placeholders(source))
     except (SyntaxError, ValueError):
         # Does not even compile: both sides fail the same way only if the text is the same.
-        return ("text", "\n".join(line.rstrip() for line in source.strip("\n").splitlines()))
-    return ("ast", ast.dump(tree))
+        return PythonKey("text", "\n".join(line.rstrip() for line in source.strip("\n").splitlines()))
+    return PythonKey("ast", ast.dump(tree))
 
 
 class PythonLeaf(Leaf):
@@ -57,12 +63,12 @@ class PythonLeaf(Leaf):
 
     __slots__ = ("text",)
 
-    def __init__(self, key: Hashable, raw: Any, rule: str, text: str) -> None:
+    def __init__(self, key: Hashable, raw: Any, rule: BuiltinRule, text: str) -> None:
         super().__init__(key, raw, rule)
         self.text = text
 
     @staticmethod
-    def change_between(left: Leaf | None, right: Leaf | None) -> str | None:
+    def change_between(left: object, right: object) -> str | None:
         """The first statement that differs, both sides written in one canonical style."""
         a = _statements(left.text) if isinstance(left, PythonLeaf) else []
         b = _statements(right.text) if isinstance(right, PythonLeaf) else []
@@ -79,10 +85,6 @@ def _statements(source: str) -> list[str]:
     return [" ".join(ast.unparse(node).split()) for node in tree.body]
 
 
-def python_leaf(source: str, rule: str = RULE_SCRIPT, raw: str | None = None) -> Leaf:
+def python_leaf(source: str, rule: BuiltinRule = PYTHON_AST, raw: str | None = None) -> PythonLeaf:
     """``source`` compared as a Python program; ``raw`` (default ``source``) is what is shown."""
     return PythonLeaf(python_key(source), source if raw is None else raw, rule, source)
-
-
-def parses(source: str) -> bool:
-    return python_key(source)[0] == "ast"

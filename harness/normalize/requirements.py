@@ -13,8 +13,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-RULE = "pip-requirements"
-
 # pip options that change only what pip prints or caches, never what gets installed.
 PIP_OUTPUT_ONLY_OPTIONS = frozenset(
     {
@@ -117,8 +115,15 @@ def requirement(text: str) -> Req:
     return Req(key, text.strip())
 
 
+@dataclass(frozen=True, slots=True)
+class RequirementsFile:
+    """What a requirements file means: its requirements and option lines, as one set."""
+
+    items: frozenset[Hashable]
+
+
 @lru_cache(maxsize=1024)
-def requirements_file(content: str) -> tuple[str, frozenset[Hashable]]:
+def requirements_file(content: str) -> RequirementsFile:
     """A requirements file's meaning: its requirements and option lines, as one set.
 
     Comments, blank lines, line continuations and order vanish.
@@ -145,7 +150,7 @@ def requirements_file(content: str) -> tuple[str, frozenset[Hashable]]:
             items.add(requirement(req_text))
             if hashes:
                 items.add(("option-of", requirement(req_text).key, "--" + " ".join(hashes.split())))
-    return ("requirements-file", frozenset(items))
+    return RequirementsFile(frozenset(items))
 
 
 def _strip_comment(line: str) -> str:

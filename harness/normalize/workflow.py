@@ -1,8 +1,8 @@
 """The Argo/Kubernetes-aware canonical form of one manifest document.
 
 Each rule below is one function (or one table in :mod:`harness.spec.fields`) with the
-reason it exists. Rule ids (``RULE_*``) travel on :class:`~harness.normalize.canonical.Leaf`
-nodes so that the differ can say which rule decided.
+reason it exists. The rules declared in :mod:`harness.diff.builtin_rules` travel on
+:class:`~harness.normalize.canonical.Leaf` nodes so that the differ can say which rule decided.
 """
 
 from __future__ import annotations
@@ -11,22 +11,21 @@ import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from harness.diff.builtin_rules import (
+    ANY_STRING,
+    EMBEDDED_DOCUMENT,
+    IMAGE_PULL_POLICY_DEFAULT,
+    INT_OR_STRING,
+    QUANTITY,
+    SET_LIKE_LIST,
+    TYPED_SCALAR,
+)
 from harness.normalize import programs
-from harness.normalize.canonical import Keyed, Leaf, freeze, to_json
+from harness.normalize.canonical import ABSENT, Keyed, Leaf, freeze, json_value
 from harness.normalize.quantity import QuantityError, parse_quantity
 from harness.spec import fields as F
 from harness.spec import tags
 from harness.spec.fields import default_pull_policy
-
-RULE_QUANTITY = "quantity"
-RULE_INT_OR_STRING = "int-or-string"
-RULE_ANY_STRING = "any-string"
-RULE_PULL_POLICY = "image-pull-policy-default"
-RULE_SET_LIKE = "set-like-list"
-RULE_SCALAR = "typed-scalar"
-RULE_EMBEDDED_DOCUMENT = "embedded-document"
-
-ABSENT: Any = object()
 
 
 def canonical_document(doc: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +201,7 @@ class _Normalizer:
 
     def field(self, kind: str, key: str, value: Any, parent: dict[str, Any]) -> Any:
         if (kind, key) in F.INT_OR_STRING_FIELDS:
-            return int_or_string(value)
+            return int_or_string_node(value)
         if (kind, key) in F.ANY_STRING_FIELDS:
             return any_string(value)
         if (kind, key) in F.QUANTITY_FIELDS:
@@ -240,7 +239,7 @@ class _Normalizer:
             ]
         if key in F.SET_LIKE_LISTS or (parent_kind, key) in F.SET_LIKE_LISTS_BY_PARENT:
             canon = [self.item(i, item_kind) for i in items]
-            return Leaf(frozenset(freeze(c) for c in canon), [to_json(c) for c in canon], RULE_SET_LIKE)
+            return Leaf(frozenset(freeze(c) for c in canon), [json_value(c) for c in canon], SET_LIKE_LIST)
         identity = F.KEYED_LISTS_BY_PARENT.get((parent_kind, key)) or F.KEYED_LISTS.get(key)
         if identity is not None:
             # env too: the one way its order counts (Kubernetes expands `$(A)` in a value only from
@@ -321,32 +320,37 @@ def scalar(value: Any) -> Any:
     if isinstance(value, Leaf):
         return value
     if isinstance(value, bool):
-        return Leaf(("bool", value), value, RULE_SCALAR)
+        return Leaf(("bool", value), value, TYPED_SCALAR)
     if isinstance(value, float):
-        return Leaf(("float", value), value, RULE_SCALAR)
+        return Leaf(("float", value), value, TYPED_SCALAR)
     if isinstance(value, str | int):
         return value
     # Dates and other YAML-typed values: compared as their text, shown as text.
-    return Leaf(("other", str(value)), str(value), RULE_SCALAR)
+    return Leaf(("other", str(value)), str(value), TYPED_SCALAR)
 
 
-def int_or_string(value: Any) -> Any:
-    """Rule ``int-or-string``: intstr.IntOrString fields take ``2`` and ``"2"`` alike."""
+def int_or_string_node(value: Any) -> Any:
+    """Rule ``int-or-string``: intstr.IntOrString fields take ``2`` and ``"2"`` alike; a string is
+    the number Argo reads from it (:func:`harness.spec.fields.int_or_string`, ``strconv.Atoi``),
+    any other string stays a string."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return Leaf(("int", value), value, RULE_INT_OR_STRING)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return Leaf(("int", int(value)), value, RULE_INT_OR_STRING)
+        return Leaf(("int", value), value, INT_OR_STRING)
+    if isinstance(value, str):
+        try:
+            return Leaf(("int", F.int_or_string(value)), value, INT_OR_STRING)
+        except ValueError:
+            pass  # "soon", "{{inputs.parameters.n}}": not a number Argo reads
     return scalar(value)
 
 
 def any_string(value: Any) -> Any:
     """Rule ``any-string``: Argo parameter values accept numbers and booleans and keep their text."""
     if isinstance(value, bool):
-        return Leaf(("str", "true" if value else "false"), value, RULE_ANY_STRING)
+        return Leaf(("str", "true" if value else "false"), value, ANY_STRING)
     if isinstance(value, int | float):
-        return Leaf(("str", str(value)), value, RULE_ANY_STRING)
+        return Leaf(("str", str(value)), value, ANY_STRING)
     if isinstance(value, str):
-        return Leaf(("str", value), value, RULE_ANY_STRING)
+        return Leaf(("str", value), value, ANY_STRING)
     if isinstance(value, list):
         return [any_string(v) for v in value]
     return scalar(value)
@@ -355,7 +359,7 @@ def any_string(value: Any) -> Any:
 def quantity(value: Any) -> Any:
     """Rule ``quantity``: resource quantities compare by value (``1`` = ``1000m``, ``1Gi`` = ``1024Mi``)."""
     try:
-        return Leaf(("quantity", parse_quantity(value)), value, RULE_QUANTITY)
+        return Leaf(("amount", parse_quantity(value)), value, QUANTITY)
     except QuantityError:
         return scalar(value)  # not a quantity (an Argo expression?): compared as written
 
@@ -376,14 +380,14 @@ def embedded_document(text: str) -> Any:
     if tags.OPEN in text:
         # Argo substitutes {{...}} into the text before it is parsed: quoting around a tag can
         # change what the substituted value parses to, so the text is the meaning here.
-        return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
+        return Leaf(("text", text.strip()), text, EMBEDDED_DOCUMENT)
     try:
         docs = load_yaml_documents(text, source="<embedded document>")
     except ParityInputError:
-        return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
+        return Leaf(("text", text.strip()), text, EMBEDDED_DOCUMENT)
     if len(docs) != 1 or not isinstance(docs[0], dict):
-        return Leaf(("text", text.strip()), text, RULE_EMBEDDED_DOCUMENT)
-    return Leaf(("data", freeze(_plain(docs[0]))), text, RULE_EMBEDDED_DOCUMENT)
+        return Leaf(("text", text.strip()), text, EMBEDDED_DOCUMENT)
+    return Leaf(("data", freeze(_plain(docs[0]))), text, EMBEDDED_DOCUMENT)
 
 
 def _plain(node: Any) -> Any:
@@ -406,4 +410,4 @@ def _pull_policy(raw: dict[str, Any], out: dict[str, Any]) -> None:
     if effective is None:
         out.pop(F.IMAGE_PULL_POLICY_FIELD, None)
         return
-    out[F.IMAGE_PULL_POLICY_FIELD] = Leaf(("policy", effective), explicit, RULE_PULL_POLICY)
+    out[F.IMAGE_PULL_POLICY_FIELD] = Leaf(("policy", effective), explicit, IMAGE_PULL_POLICY_DEFAULT)

@@ -51,7 +51,7 @@ _PRODUCTION = _CANARY.model_copy(update={"allow_stale_waivers": False})
 # Cleanup removes the flag: the router must already send every request to the new builder.
 _CLEANUP = _PRODUCTION.model_copy(update={"steps": (100,)})
 
-DEFAULTS: dict[Phase, PhaseCriteria] = {
+DEFAULT_CRITERIA: dict[Phase, PhaseCriteria] = {
     Phase.DEV: _DEV,
     Phase.STAGING: _STAGING,
     Phase.CANARY: _CANARY,
@@ -63,7 +63,7 @@ DEFAULTS: dict[Phase, PhaseCriteria] = {
 class RolloutConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    phases: dict[Phase, PhaseCriteria] = Field(default_factory=lambda: dict(DEFAULTS))
+    phases: dict[Phase, PhaseCriteria] = Field(default_factory=lambda: dict(DEFAULT_CRITERIA))
     source: str = Field(default="defaults", exclude=True)
 
     def criteria(self, phase: Phase) -> PhaseCriteria:
@@ -103,7 +103,7 @@ def parse_rollout_config(data: Any, *, source: str) -> RolloutConfig:
     overrides = data.get("phases") or {}
     if not isinstance(overrides, dict):
         raise ParityInputError("must be a mapping of phase name to criteria", file=source, field="phases")
-    phases = dict(DEFAULTS)
+    phases = dict(DEFAULT_CRITERIA)
     for name, values in overrides.items():
         try:
             phase = Phase(name)
@@ -113,7 +113,7 @@ def parse_rollout_config(data: Any, *, source: str) -> RolloutConfig:
                 f"unknown phase (choose from {choices})", file=source, field=f"phases.{name}"
             ) from None
         try:
-            phases[phase] = PhaseCriteria.model_validate({**DEFAULTS[phase].model_dump(), **(values or {})})
+            phases[phase] = PhaseCriteria.model_validate({**DEFAULT_CRITERIA[phase].model_dump(), **(values or {})})
         except ValidationError as exc:
             error = exc.errors()[0]
             field = ".".join(str(part) for part in ("phases", name, *error["loc"]))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.execute.result import Phase as RunPhase
+from harness.execute.result import RunPhase
 from harness.outcomes import ScenarioOutcome, Status
 from harness.phases import Phase, Verdict
 from harness.rollout.config import PhaseCriteria, RolloutConfig

@@ -23,6 +23,19 @@ from typing import Any, Final
 from harness.spec.naming import POD_NAME_FORMAT_ANNOTATION
 from harness.spec.tags import OPEN as TAG_OPEN
 
+# --- the API -------------------------------------------------------------------------------------
+
+# Argo's custom resources: API group and version (pkg/apis/workflow/register.go, v1alpha1), and
+# the plural a Workflow is served under. Not the Argo release a cluster runs
+# (harness.argo.provision.ARGO_RELEASE).
+ARGO_GROUP: Final[str] = "argoproj.io"
+ARGO_API_VERSION: Final[str] = "v1alpha1"
+WORKFLOW_API_VERSION: Final[str] = f"{ARGO_GROUP}/{ARGO_API_VERSION}"  # a manifest's apiVersion
+WORKFLOW_PLURAL: Final[str] = "workflows"
+# The label whose value is a workflow's name, on the pods the controller creates for it
+# (workflow/common/common.go LabelKeyWorkflow).
+WORKFLOW_LABEL: Final[str] = "workflows.argoproj.io/workflow"
+
 # --- identity ----------------------------------------------------------------------------------
 
 # Lists whose items have an identity: field name -> candidate identity fields, tried in order.
@@ -243,7 +256,7 @@ CONTROLLER_LABELS: Final[frozenset[str]] = frozenset(
         "workflows.argoproj.io/cron-workflow",
         "workflows.argoproj.io/workflow-template",
         "workflows.argoproj.io/cluster-workflow-template",
-        "workflows.argoproj.io/workflow",
+        WORKFLOW_LABEL,
         "workflows.argoproj.io/rerun-at",
     }
 )

@@ -90,6 +90,17 @@ def references(text: str) -> list[str]:
     return found
 
 
+# A word that is one reference and nothing else: `$(PYTHON_CODE)`.
+_WHOLE_REFERENCE = re.compile(r"^\$\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)$")
+
+
+def whole_reference(text: str) -> str | None:
+    """NAME when ``text`` is one ``$(NAME)`` reference (NAME an identifier) and nothing else:
+    the process gets NAME's value as that whole word (``["python", "-c", "$(PYTHON_CODE)"]``)."""
+    match = _WHOLE_REFERENCE.match(text)
+    return match["name"] if match else None
+
+
 def readable(text: str) -> str:
     """Placeholders shown for people: ``<value of NAME>`` (a valueFrom var), ``<NAME if defined>``
     (a name that may be defined at run time)."""

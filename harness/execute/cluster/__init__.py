@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from harness.execute.cluster.executor import (
     CONTEXT_ENV,
-    PACKAGE_HINT,
+    KUBERNETES_PACKAGE_HINT,
     PARITY_CONTEXTS,
     ClusterExecutor,
     pod_stuck_reason,
 )
 
-__all__ = ["CONTEXT_ENV", "PACKAGE_HINT", "PARITY_CONTEXTS", "ClusterExecutor", "pod_stuck_reason"]
+__all__ = ["CONTEXT_ENV", "KUBERNETES_PACKAGE_HINT", "PARITY_CONTEXTS", "ClusterExecutor", "pod_stuck_reason"]

@@ -13,10 +13,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.argo.status import ArgoPhase, NodeStatus, NodeType, WorkflowStatus
-from harness.execute.result import FileResult, NodeKind, NodeRun, Output, Phase, WorkflowRun
+from harness.execute.result import FileResult, NodeKind, NodeRun, Output, RunPhase, WorkflowRun
 from harness.spec.naming import relative_node_name
 
-FINAL_PHASES = {ArgoPhase.SUCCEEDED: Phase.SUCCEEDED, ArgoPhase.FAILED: Phase.FAILED, ArgoPhase.ERROR: Phase.ERROR}
+FINAL_PHASES = {
+    ArgoPhase.SUCCEEDED: RunPhase.SUCCEEDED,
+    ArgoPhase.FAILED: RunPhase.FAILED,
+    ArgoPhase.ERROR: RunPhase.ERROR,
+}
 _KINDS: dict[NodeType, NodeKind] = {NodeType.POD: "Pod", NodeType.STEPS: "Steps", NodeType.DAG: "DAG"}
 _NOT_RUN = (ArgoPhase.SKIPPED, ArgoPhase.OMITTED)
 # A retry attempt's suffix, "(N)", at the end of a name or before a child's part.
@@ -151,7 +155,7 @@ def _node_run(
     phase = FINAL_PHASES.get(node.phase) if node.phase is not None else None
     message = shown.text(node.message)
     if phase is None:  # still Pending or Running when the workflow ended: it did not complete
-        phase = Phase.ERROR
+        phase = RunPhase.ERROR
         message = f"{node.phase_text or 'no phase'} when the workflow ended" + (f": {message}" if message else "")
     outputs = {f"parameters.{name}": shown.text(value) or "" for name, value in node.parameters.items()}
     if node.exit_code is not None:

@@ -56,7 +56,7 @@ from typing import Any
 
 from harness.argo import provision
 from harness.argo.result import FailureKind, WorkflowResult
-from harness.argo.service import PACKAGE_HINT, WORKFLOW_LABEL, ArgoService, kubeconfig_contexts
+from harness.argo.service import KUBERNETES_PACKAGE_HINT, ArgoService, kubeconfig_contexts
 from harness.argo.status import ArgoPhase, WorkflowStatus
 from harness.execute.base import DEFAULT_DEADLINE_S
 from harness.execute.check import argo_refusal, inspect_for_cluster
@@ -64,10 +64,11 @@ from harness.execute.cluster.convert import FINAL_PHASES, superseded_attempts, w
 from harness.execute.cluster.files import files_from_listing, reader_pod
 from harness.execute.cluster.plan import PersistentVolume, RunPlan, plan_run
 from harness.execute.output import DEFAULT_CAP, CappedOutput
-from harness.execute.result import FileResult, Output, Phase, WorkflowRun
+from harness.execute.result import FileResult, Output, RunPhase, WorkflowRun
 from harness.spec import naming
+from harness.spec.fields import WORKFLOW_LABEL
 
-__all__ = ["CONTEXT_ENV", "PACKAGE_HINT", "PARITY_CONTEXTS", "ClusterExecutor", "pod_stuck_reason"]
+__all__ = ["CONTEXT_ENV", "KUBERNETES_PACKAGE_HINT", "PARITY_CONTEXTS", "ClusterExecutor", "pod_stuck_reason"]
 
 # The variable naming the kubeconfig context to run in, and the contexts make cluster-up creates.
 CONTEXT_ENV = "PARITY_KUBE_CONTEXT"
@@ -155,7 +156,7 @@ class ClusterExecutor:
         try:
             import kubernetes  # noqa: F401
         except ImportError:
-            return PACKAGE_HINT
+            return KUBERNETES_PACKAGE_HINT
         context = self.kube_context()
         if not context.ok:
             return context.reason
@@ -196,7 +197,7 @@ class ClusterExecutor:
         try:
             import kubernetes  # noqa: F401
         except ImportError:
-            return WorkflowRun(executor=self.name, label=label, phase=None, error=PACKAGE_HINT)
+            return WorkflowRun(executor=self.name, label=label, phase=None, error=KUBERNETES_PACKAGE_HINT)
         context = self.kube_context()
         if not context.ok:  # nothing is created anywhere
             return WorkflowRun(executor=self.name, label=label, phase=None, error=context.reason)
@@ -254,7 +255,7 @@ class _ClusterRun:
                 return WorkflowRun(
                     executor=self.executor.name,
                     label=self.label,
-                    phase=Phase.ERROR,
+                    phase=RunPhase.ERROR,
                     message=submitted.reason,
                     notes=tuple(self.notes),
                     secrets_used=self.plan.secrets_used,

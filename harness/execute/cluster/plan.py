@@ -12,12 +12,12 @@ from typing import Any
 from harness.execute import volumes
 from harness.execute.base import DEFAULT_DEADLINE_S, GENERATED_NAME_SUFFIX
 from harness.execute.check import argo_refusal
-from harness.execute.secrets import resolve_secrets, secret_refs
+from harness.execute.secrets import manifest_secret_refs, resolve_secrets
 from harness.execute.support import SUPPORT
 from harness.execute.volumes import PersistentVolume
 from harness.spec import fields
 
-__all__ = ["PersistentVolume", "RunPlan", "persistent_volumes", "plan_run"]
+__all__ = ["PersistentVolume", "RunPlan", "manifest_persistent_volumes", "plan_run"]
 
 _PORTABLE_ACCESS_MODES = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
 
@@ -116,7 +116,7 @@ def plan_run(
             and volume["persistentVolumeClaim"].get("claimName")
         }
     )
-    refs = secret_refs(body)
+    refs = manifest_secret_refs(body)
     values = resolve_secrets(refs, secrets)
     by_secret: dict[str, dict[str, str]] = {}
     for ref, value in values.items():
@@ -131,7 +131,7 @@ def plan_run(
         claims=tuple(claims),
         secrets=by_secret,
         secrets_used=refs,
-        volumes=persistent_volumes(body),
+        volumes=manifest_persistent_volumes(body),
         notes=tuple(notes),
         original_namespace=str(original),
     )
@@ -165,7 +165,7 @@ def _cluster_only_notes(spec: Mapping[str, Any], templates: list[Mapping[str, An
     return notes
 
 
-def persistent_volumes(manifest: Mapping[str, Any]) -> tuple[PersistentVolume, ...]:
+def manifest_persistent_volumes(manifest: Mapping[str, Any]) -> tuple[PersistentVolume, ...]:
     """Each persistent volume a container mounts, with the mount its files are reported under:
     the local executor's rule (``harness.execute.volumes.persistent_volumes``), over every template
     the workflow can run, exit handlers and lifecycle hooks included."""

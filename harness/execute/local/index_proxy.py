@@ -2,9 +2,10 @@
 
 A sandbox has its own network namespace with nothing in it but a loopback, so a pod reaches no
 network, the host's least of all. A pod that installs packages (``harness.execute.installs``) gets one thing more:
-a unix socket bound in at ``/run/argo-parity/proxy.sock``, on which this module's proxy, run by the
-harness outside the sandbox, listens. It speaks HTTP proxy: ``CONNECT host:port`` (what an
-installer sends for https) and absolute-URI requests (``GET http://host/...``, for an http index).
+a unix socket bound in at ``/run/argo-parity/proxy.sock`` (``python_image.PROXY_IN_SANDBOX``), on
+which this module's proxy, run by the harness outside the sandbox, listens. It speaks HTTP proxy:
+``CONNECT host:port`` (what an installer sends for https) and absolute-URI requests
+(``GET http://host/...``, for an http index).
 The pip shim in the sandbox forwards a loopback port to the socket and points uv (or the real pip)
 at it; nothing else in the pod is told about it.
 
@@ -38,15 +39,14 @@ import selectors
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.execute.local.hosts import PACKAGE_INDEX_HOSTS
+from harness.execute.local.hosts import PACKAGE_INDEX_HOSTS, Resolver
 from harness.execute.local.hosts import cache as hosts_cache
 
-PROXY_IN_SANDBOX = "/run/argo-parity/proxy.sock"
 INDEX_URL_VARIABLES = (
     "PIP_INDEX_URL",
     "PIP_EXTRA_INDEX_URL",
@@ -67,7 +67,6 @@ _CHUNK = 65536
 _OWN_TTL_S = 2.0
 _MAX_CONNECTIONS = 256  # per pod; an installer opens a few dozen at most (uv: 50 downloads at once)
 
-Resolver = Callable[[str], tuple[str, ...]]
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

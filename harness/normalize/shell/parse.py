@@ -1,4 +1,4 @@
-"""Shell programs compared by meaning, through ``bashlex``.
+"""Shell programs parsed with ``bashlex`` into their canonical form (:mod:`harness.normalize.shell.nodes`).
 
 Two programs are the same when they run the same commands with the same argv, redirections and
 control operators. What vanishes: comments, blank lines, indentation, newline versus ``;``, the
@@ -26,25 +26,47 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, NamedTuple
 
 from harness.normalize import python_code
 from harness.normalize import requirements as reqs
-from harness.normalize.canonical import Leaf
-from harness.normalize.excerpt import clip, excerpt_pair, first_changed_item, one_line
+from harness.normalize.interpreters import PIP_COMMAND, PYTHON_COMMAND, Language, language_of
+from harness.normalize.shell.nodes import (
+    Argument,
+    Arith,
+    Assign,
+    Body,
+    Command,
+    CommandList,
+    Compound,
+    FdTarget,
+    FileText,
+    FileWrite,
+    Glob,
+    Heredoc,
+    InlineCode,
+    Lit,
+    Node,
+    OtherNode,
+    Param,
+    ParamExpr,
+    Pipeline,
+    PipInstallCommand,
+    ProgramKey,
+    Redirect,
+    Redirection,
+    Script,
+    Subst,
+    SubstText,
+    TextLine,
+    UnparsedText,
+    Word,
+    WordPart,
+)
 
-RULE_SCRIPT = "shell-syntax"
-# Interpreter basenames (after stripping a version suffix) that run a shell program.
-SHELL_INTERPRETERS = frozenset({"bash", "sh", "dash", "ash", "ksh", "zsh"})
-RULE_ENV_CODE = "shell-code-in-env"
-
-Language = Literal["python", "shell"]
-
-_PYTHON = re.compile(r"python(?:[0-9]+(?:\.[0-9]+)*)?\Z")
-_PIP = re.compile(r"pip(?:[0-9]+(?:\.[0-9]+)*)?\Z")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _HEREDOC_OP = re.compile(
     r"(?<!<)<<(?!<)(?P<dash>-?)[ \t]*"
@@ -54,201 +76,18 @@ _ARITH_PREFIX = "__PARITY_ARITH_"
 _DEFAULT_FD = {">": 1, ">>": 1, ">|": 1, ">&": 1, "<": 0, "<<": 0, "<<-": 0, "<<<": 0, "<&": 0, "<>": 0}
 
 
-# --- the leaf ---------------------------------------------------------------------------------------
+class Statement(NamedTuple):
+    """One statement of a program (what ``;`` or a newline separates): its commands and control
+    operators by meaning (``key``), and its text as written (for messages)."""
 
-
-class ShellLeaf(Leaf):
-    """A shell program; ``statements`` (key, text) let a message point at the command that changed."""
-
-    __slots__ = ("statements",)
-
-    def __init__(self, key: Hashable, raw: Any, rule: str, statements: tuple[tuple[Hashable, str], ...]) -> None:
-        super().__init__(key, raw, rule)
-        self.statements = statements
-
-    @staticmethod
-    def rule_between(left: Leaf | None, right: Leaf | None) -> str | None:
-        """``pip-requirements`` when what changed first is what pip installs."""
-        changed = first_changed(
-            left.statements if isinstance(left, ShellLeaf) else (),
-            right.statements if isinstance(right, ShellLeaf) else (),
-        )
-        if changed is not None and only_installs_changed(*changed):
-            return reqs.RULE
-        return None
-
-    @staticmethod
-    def change_between(left: Leaf | None, right: Leaf | None) -> str | None:
-        """Which command changed (for the one-line message)."""
-        mine = left.statements if isinstance(left, ShellLeaf) else ()
-        theirs = right.statements if isinstance(right, ShellLeaf) else ()
-        return describe_statement_change(mine, theirs)
-
-
-def first_changed(
-    left: tuple[tuple[Hashable, str], ...], right: tuple[tuple[Hashable, str], ...]
-) -> tuple[Hashable, Hashable] | None:
-    """The keys of the first statement that differs (None for a statement only one side has)."""
-    for i in range(max(len(left), len(right))):
-        a = left[i][0] if i < len(left) else None
-        b = right[i][0] if i < len(right) else None
-        if a != b:
-            return a, b
-    return None
-
-
-def _is_install(item: Hashable) -> bool:
-    """A command that installs packages or writes a requirements file."""
-    if not isinstance(item, tuple) or not item:
-        return False
-    if item[0] == "pip-install-cmd":
-        return True
-    if item[0] == "write-file":
-        content = item[-1]
-        return isinstance(content, tuple) and bool(content) and content[0] == "requirements-file"
-    return False
-
-
-def only_installs_changed(a: Hashable, b: Hashable) -> bool:
-    """True when two statements differ only inside install commands (same shape otherwise)."""
-    if not isinstance(a, tuple) or not isinstance(b, tuple) or len(a) != len(b):
-        return False
-    changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return bool(changed) and all(_is_install(x) and _is_install(y) for x, y in changed)
-
-
-def describe_statement_change(
-    left: tuple[tuple[Hashable, str], ...], right: tuple[tuple[Hashable, str], ...]
-) -> str | None:
-    """'command 3: `a` -> `b` (what changed)' for the first statement that differs."""
-    for i in range(max(len(left), len(right))):
-        a = left[i] if i < len(left) else None
-        b = right[i] if i < len(right) else None
-        if a is not None and b is not None and a[0] == b[0]:
-            continue
-        if a is not None and b is not None:
-            notes = [n for n in (_pip_detail(a[0], b[0]), _body_detail(a[0], b[0])) if n]
-            detail = "; ".join(notes)
-            if one_line(a[1]) == one_line(b[1]) and detail:
-                # The command line reads the same (a heredoc body changed): say it once.
-                return f"command {i + 1} `{clip(a[1])}`: {detail}"
-            ea, eb = excerpt_pair(a[1], b[1])
-            head = f"command {i + 1}: `{ea}` -> `{eb}`"
-            return f"{head} ({detail})" if detail else head
-        if b is not None:
-            return f"adds command {i + 1}: `{clip(b[1])}`"
-        if a is not None:
-            return f"removes command {i + 1}: `{clip(a[1])}`"
-    return None
-
-
-def _pip_detail(a: Hashable, b: Hashable) -> str | None:
-    pa, pb = _find_pip(a), _find_pip(b)
-    notes = []
-    if pa is not None and pb is not None:
-        change = reqs.describe_set_change(pa.items(), pb.items())
-        if change:
-            notes.append(f"pip install {change}")
-    for key in (a, b):
-        if _has_redirect_from_requirement(key):
-            notes.append("an unquoted '>' or '<' in a requirement is a shell redirection")
-            break
-    return "; ".join(notes) or None
-
-
-def _bodies(key: Hashable) -> list[tuple[str, Hashable]]:
-    """The files a statement writes and the heredocs it feeds, in order: (what, content key)."""
-    out: list[tuple[str, Hashable]] = []
-
-    def visit(item: Hashable) -> None:
-        if not isinstance(item, tuple) or not item:
-            return
-        if item[0] == "write-file" and len(item) == 5:
-            out.append((f"file {item[2]}", item[4]))
-            return
-        if item[0] == "heredoc" and len(item) == 4:
-            out.append(("heredoc", ("text", item[2], item[3])))
-            return
-        for child in item:
-            visit(child)
-
-    visit(key)
-    return out
-
-
-def _body_detail(a: Hashable, b: Hashable) -> str | None:
-    """What changed in the first file written or heredoc body that differs: requirements by
-    meaning for a requirements file, else the first line that differs."""
-    for (label_a, body_a), (label_b, body_b) in zip(_bodies(a), _bodies(b), strict=False):
-        if body_a == body_b:
-            continue
-        if label_a != label_b or not isinstance(body_a, tuple) or not isinstance(body_b, tuple):
-            return None  # another file: the command line says so
-        if body_a[0] == body_b[0] == "requirements-file":
-            change = reqs.describe_set_change(body_a[1], body_b[1])
-            return f"requirements {label_a} {change}" if change else None
-        if body_a[0] == body_b[0] == "text":
-            if body_a[1] != body_b[1]:
-                side = "right" if body_a[1] else "left"
-                return f"{label_a}: $, ` and \\ are expanded in it on the {side} only (unquoted heredoc delimiter)"
-            return _line_change(label_a, str(body_a[2]), str(body_b[2]))
-        only_on = {body_a[0]: "left", body_b[0]: "right"}.get("requirements-file")
-        if only_on is not None:
-            return f"{label_a} is read as requirements (pip install -r) on the {only_on} only"
-        return None
-    return None
-
-
-def _line_change(label: str, a: str, b: str) -> str | None:
-    change = first_changed_item(a.removesuffix("\n").split("\n"), b.removesuffix("\n").split("\n"), "line")
-    return f"{label} {change}" if change else None
-
-
-def _find_pip(key: Hashable) -> reqs.PipInstall | None:
-    if isinstance(key, tuple):
-        if key and key[0] == "pip-install-cmd":
-            pip = key[1]
-            return pip if isinstance(pip, reqs.PipInstall) else None
-        for item in key:
-            found = _find_pip(item)
-            if found is not None:
-                return found
-    return None
-
-
-def _has_redirect_from_requirement(key: Hashable) -> bool:
-    if isinstance(key, tuple):
-        if key and key[0] == "pip-install-cmd":
-            redirects = key[3]
-            return isinstance(redirects, tuple) and any(
-                isinstance(r, tuple) and r and r[0] in (">", ">>", "<") for r in redirects
-            )
-        return any(_has_redirect_from_requirement(item) for item in key)
-    return False
-
-
-def shell_leaf(source: str, rule: str = RULE_SCRIPT, raw: str | None = None) -> Leaf:
-    """``source`` compared as a shell program; ``raw`` (default ``source``) is what is shown."""
-    program = parse_program(source)
-    return ShellLeaf(program.key, source if raw is None else raw, rule, program.statements)
-
-
-def shell_key(source: str) -> Hashable:
-    return parse_program(source).key
-
-
-def code_variables(source: str) -> dict[str, Language]:
-    """Env vars this program runs as code: ``python -c "$V"``, ``bash -c "$V"``, ``eval "$V"``."""
-    return dict(parse_program(source).code_vars)
-
-
-# --- parsing ------------------------------------------------------------------------------------------
+    key: tuple[Node | str, ...] | TextLine
+    text: str
 
 
 @dataclass(frozen=True)
 class Program:
-    key: Hashable
-    statements: tuple[tuple[Hashable, str], ...]
+    key: ProgramKey
+    statements: tuple[Statement, ...]
     code_vars: tuple[tuple[str, Language], ...] = ()
     parsed: bool = True
 
@@ -260,7 +99,16 @@ def parse_program(source: str) -> Program:
     except Exception:
         lines = [line.rstrip() for line in source.strip("\n").splitlines()]
         text = "\n".join(lines).strip("\n")
-        return Program(("text", text), tuple((("text", line), line) for line in lines if line), (), False)
+        return Program(UnparsedText(text), tuple(Statement(TextLine(line), line) for line in lines if line), (), False)
+
+
+def shell_key(source: str) -> ProgramKey:
+    return parse_program(source).key
+
+
+def code_variables(source: str) -> dict[str, Language]:
+    """Env vars this program runs as code: ``python -c "$V"``, ``bash -c "$V"``, ``eval "$V"``."""
+    return dict(parse_program(source).code_vars)
 
 
 def _preprocess(source: str) -> tuple[str, list[bool], dict[str, str], list[int]]:
@@ -370,7 +218,7 @@ class _Parser:
                         elif arg is not None and arg.startswith("-r") and len(arg) > 2:
                             self.requirement_files.add(arg[2:])
         # pass 2: canonical form
-        items: list[Hashable] = []
+        items: list[Node | str] = []
         spans: list[tuple[int, int]] = []
         for tree in trees:
             if items and items[-1] not in (";", "&"):  # `a &\nb` is `a & b`
@@ -383,17 +231,16 @@ class _Parser:
             items.pop()
             spans.pop()
         statements = self.statements(items, spans)
-        key = ("sh", tuple(items))
-        return Program(key, statements, tuple(sorted(self.code_vars.items())))
+        return Program(Script(tuple(items)), statements, tuple(sorted(self.code_vars.items())))
 
-    def statements(self, items: list[Hashable], spans: list[tuple[int, int]]) -> tuple[tuple[Hashable, str], ...]:
-        out: list[tuple[Hashable, str]] = []
-        current: list[Hashable] = []
+    def statements(self, items: list[Node | str], spans: list[tuple[int, int]]) -> tuple[Statement, ...]:
+        out: list[Statement] = []
+        current: list[Node | str] = []
         start = end = -1
         for item, span in [*zip(items, spans, strict=True), (";", (-1, -1))]:
             if item == ";":
                 if current:
-                    out.append((tuple(current), self._display(start, end)))
+                    out.append(Statement(tuple(current), self._display(start, end)))
                 current, start = [], -1
                 continue
             current.append(item)
@@ -408,7 +255,7 @@ class _Parser:
 
     # --- nodes ---
 
-    def sequence(self, node: Any) -> Iterator[tuple[Hashable, tuple[int, int]]]:
+    def sequence(self, node: Any) -> Iterator[tuple[Node | str, tuple[int, int]]]:
         """A list flattened to items and control operators; newline and ';' are the same."""
         if node.kind == "list":
             for part in node.parts:
@@ -420,54 +267,53 @@ class _Parser:
             return
         yield self.node(node), tuple(node.pos)
 
-    def block(self, node: Any) -> tuple[Hashable, ...]:
+    def block(self, node: Any) -> tuple[Node | str, ...]:
         items = [item for item, _ in self.sequence(node)]
         while items and items[-1] == ";":
             items.pop()
         return tuple(items)
 
-    def node(self, node: Any) -> Hashable:
+    def node(self, node: Any) -> Node:
         kind = node.kind
         if kind == "command":
             return self.command(node)
         if kind == "pipeline":
-            return (
-                "pipeline",
+            return Pipeline(
                 tuple(
                     p.pipe if p.kind == "pipe" else p.word if p.kind == "reservedword" else self.node(p)
                     for p in node.parts
-                ),
+                )
             )
         if kind == "list":
-            return ("list", self.block(node))
+            return CommandList(self.block(node))
         if kind == "compound":
             # `{ a; }`, `( a )`, and the body of if/for/while: a body is always a sequence, so
             # `then echo a; fi` and `then\n  echo a\nfi` give the same key.
-            return ("compound", tuple(self.part(p) for p in node.list if not _separator(p)))
+            return Compound("compound", tuple(self.part(p) for p in node.list if not _separator(p)))
         if kind in ("if", "for", "while", "until", "function"):
-            return (kind, tuple(self.part(p) for p in node.parts if not _separator(p)))
+            return Compound(kind, tuple(self.part(p) for p in node.parts if not _separator(p)))
         if kind == "word":
             return self.word(node)
         if kind == "redirect":
             return self.redirect(node)
         # Anything else bashlex knows: keep its kind and children, never drop it.
         children = getattr(node, "parts", None) or getattr(node, "list", None) or []
-        return (kind, tuple(self.node(c) for c in children), self.text[node.pos[0] : node.pos[1]])
+        return OtherNode(kind, tuple(self.node(c) for c in children), self.text[node.pos[0] : node.pos[1]])
 
-    def part(self, node: Any) -> Hashable:
+    def part(self, node: Any) -> Node | str:
         """A part of a compound command: a reserved word, a word (for's list), or a body."""
         if node.kind == "reservedword":
             return str(node.word)
         if node.kind == "word":
             return self.word(node)
         if node.kind == "list":
-            return ("body", self.block(node))
+            return Body(self.block(node))
         if node.kind in ("command", "pipeline", "compound", "if", "for", "while", "until", "function"):
-            return ("body", (self.node(node),))
+            return Body((self.node(node),))
         return self.node(node)
 
-    def command(self, node: Any) -> Hashable:
-        assigns: list[Hashable] = []
+    def command(self, node: Any) -> Command | PipInstallCommand | FileWrite:
+        assigns: list[Assign] = []
         words: list[Any] = []
         redirects: list[Any] = []
         for part in node.parts:
@@ -480,28 +326,29 @@ class _Parser:
             else:
                 words.append(part)
         literal = [self.literal(w) if w.kind == "word" else None for w in words]
-        keys = [self.word(w) if w.kind == "word" else self.node(w) for w in words]
+        keys: list[Argument] = [self.word(w) if w.kind == "word" else self.node(w) for w in words]
         redirect_keys = tuple(self.redirect(r) for r in redirects)
         self._note_code_vars(literal, keys)
-        written = self._file_write(literal, keys, redirects)
+        written = self._file_write(literal, redirects)
         if written is not None:
-            return ("write-file", tuple(assigns), *written)
+            path, append, content = written
+            return FileWrite(tuple(assigns), path, append, content)
         pip_args = _pip_args(literal)
         if pip_args is not None:
             launcher = tuple(keys[: len(keys) - len(pip_args)])
             pip = reqs.pip_install(pip_args, keys[len(keys) - len(pip_args) :])
-            return ("pip-install-cmd", pip, (tuple(assigns), launcher), redirect_keys)
+            return PipInstallCommand(pip, tuple(assigns), launcher, redirect_keys)
         keys = self._code_arguments(literal, keys)
-        return ("cmd", tuple(assigns), tuple(keys), redirect_keys)
+        return Command(tuple(assigns), tuple(keys), redirect_keys)
 
-    def assignment(self, node: Any) -> Hashable:
+    def assignment(self, node: Any) -> Assign:
         raw = self.text[node.pos[0] : node.pos[1]]
         name, _, _ = raw.partition("=")
         append = name.endswith("+")
         value_start = node.pos[0] + len(name) + 1
-        return ("assign", name, append, self._scan(value_start, node.pos[1], node))
+        return Assign(name, append, self._scan(value_start, node.pos[1], node))
 
-    def redirect(self, node: Any) -> Hashable:
+    def redirect(self, node: Any) -> Redirection:
         rtype = node.type
         fd = node.input if isinstance(node.input, int) else _DEFAULT_FD.get(rtype)
         heredoc = getattr(node, "heredoc", None)
@@ -510,28 +357,24 @@ class _Parser:
             body = heredoc.value.rsplit("\n", 1)[0] + "\n" if "\n" in heredoc.value else ""
             if rtype == "<<-":
                 body = "\n".join(line.lstrip("\t") for line in body.split("\n"))
-            return ("heredoc", fd, quoted, body)
+            return Heredoc(fd, quoted, body)
         target = node.output
-        target_key = ("fd", target) if isinstance(target, int) else self.word(target)
-        return (rtype, fd, target_key)
+        return Redirect(rtype, fd, FdTarget(target) if isinstance(target, int) else self.word(target))
 
     # --- words ---
 
     def literal(self, node: Any) -> str | None:
         """The word's text when it has no expansion at all, else None."""
-        key = self.word(node)
-        if all(seg[0] == "lit" for seg in key):
-            return "".join(seg[1] for seg in key)
-        return None
+        return self.word(node).literal
 
-    def word(self, node: Any) -> tuple[tuple[Any, ...], ...]:
+    def word(self, node: Any) -> Word:
         return self._scan(node.pos[0], node.pos[1], node)
 
-    def _scan(self, start: int, end: int, node: Any) -> tuple[tuple[Any, ...], ...]:
+    def _scan(self, start: int, end: int, node: Any) -> Word:
         """A word by meaning: literal text, quoted/unquoted expansions, globbing characters."""
         subs = {p.pos[0]: p for p in _descendants(node) if p.kind in ("commandsubstitution", "processsubstitution")}
         text = self.text
-        out = _Word()
+        out = _WordBuilder()
         i = start
         while i < end:
             ch = text[i]
@@ -555,14 +398,14 @@ class _Parser:
             elif ch in "$`":
                 i = self._expansion(i, end, subs, False, out)
             elif ch in "*?[{}" or (ch == "~" and i == start):
-                out.special(("glob", ch))
+                out.special(Glob(ch))
                 i += 1
             else:
                 out.lit.append(ch)
                 i += 1
         return out.result()
 
-    def _scan_double(self, i: int, end: int, subs: dict[int, Any], out: _Word) -> int:
+    def _scan_double(self, i: int, end: int, subs: dict[int, Any], out: _WordBuilder) -> int:
         """Inside double quotes: only $, ` and \\ are special; returns the index after the quote."""
         text = self.text
         while i < end:
@@ -580,19 +423,19 @@ class _Parser:
                 i += 1
         return i
 
-    def _expansion(self, i: int, end: int, subs: dict[int, Any], quoted: bool, out: _Word) -> int:
+    def _expansion(self, i: int, end: int, subs: dict[int, Any], quoted: bool, out: _WordBuilder) -> int:
         text = self.text
         special, lit = out.special, out.lit
         sub = subs.get(i)
         if sub is not None:
             inner = getattr(sub, "command", None)
-            key = self.node(inner) if inner is not None else text[sub.pos[0] : sub.pos[1]]
-            special(("subst", key, quoted))
+            command: Node | str = self.node(inner) if inner is not None else text[sub.pos[0] : sub.pos[1]]
+            special(Subst(command, quoted))
             return int(sub.pos[1])
         if text[i] == "`":
             close = text.find("`", i + 1)
             close = end - 1 if close < 0 else close
-            special(("subst-text", text[i + 1 : close], quoted))
+            special(SubstText(text[i + 1 : close], quoted))
             return close + 1
         if i + 1 >= end:
             lit.append("$")
@@ -608,77 +451,73 @@ class _Parser:
                     if depth == 0:
                         break
                 j += 1
-            inner = text[i + 2 : j]
-            if inner in self.arith:
-                special(("arith", self.arith[inner], quoted))
-            elif _NAME.match(inner):
-                special(("param", inner, quoted))
+            inner_text = text[i + 2 : j]
+            if inner_text in self.arith:
+                special(Arith(self.arith[inner_text], quoted))
+            elif _NAME.match(inner_text):
+                special(Param(inner_text, quoted))
             else:
-                special(("param-expr", inner, quoted))
+                special(ParamExpr(inner_text, quoted))
             return j + 1
         if nxt == "(":
             found = _matching_close(text, i + 1)
             close = end - 1 if found is None else found
-            special(("subst-text", text[i + 2 : close], quoted))
+            special(SubstText(text[i + 2 : close], quoted))
             return close + 1
         match = re.match(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]", text[i + 1 : end])
         if match is None:
             lit.append("$")
             return i + 1
-        special(("param", match.group(0), quoted))
+        special(Param(match.group(0), quoted))
         return i + 1 + match.end()
 
     # --- command interpretations ---
 
-    def _note_code_vars(self, literal: list[str | None], keys: list[Hashable]) -> None:
+    def _note_code_vars(self, literal: list[str | None], keys: list[Argument]) -> None:
         argv = _strip_exec(literal)
         offset = len(literal) - len(argv)
         if not argv or argv[0] is None:
             return
-        base = posixpath.basename(argv[0])
-        language: Language | None = None
-        if _PYTHON.match(base):
-            language = "python"
-        elif base in SHELL_INTERPRETERS:
-            language = "shell"
-        elif base == "eval" and len(keys) > offset + 1:
-            var = _only_quoted_param(keys[offset + 1])
-            if var:
-                self.code_vars[var] = "shell"
+        if posixpath.basename(argv[0]) == "eval":
+            if len(keys) > offset + 1:
+                var = _quoted_parameter(keys[offset + 1])
+                if var:
+                    self.code_vars[var] = "shell"
             return
+        language = language_of(argv[0])
         if language is None:
             return
         for j in range(1, len(argv) - 1):
             if argv[j] == "-c":
-                var = _only_quoted_param(keys[offset + j + 1])
+                var = _quoted_parameter(keys[offset + j + 1])
                 if var:
                     self.code_vars[var] = language
                 return
 
-    def _code_arguments(self, literal: list[str | None], keys: list[Hashable]) -> list[Hashable]:
+    def _code_arguments(self, literal: list[str | None], keys: list[Argument]) -> list[Argument]:
         """``python -c 'CODE'`` / ``bash -c 'CODE'``: the literal CODE compared as a program."""
         argv = _strip_exec(literal)
         offset = len(literal) - len(argv)
         if not argv or argv[0] is None:
             return keys
-        base = posixpath.basename(argv[0])
+        language = language_of(argv[0])
         for j in range(1, len(argv) - 1):
-            if argv[j] == "-c" and argv[j + 1] is not None:
-                code = argv[j + 1]
-                assert code is not None
+            code = argv[j + 1]
+            if argv[j] == "-c" and code is not None:
                 keys = list(keys)
-                if _PYTHON.match(base):
-                    keys[offset + j + 1] = ("python", python_code.python_key(code))
-                elif base in SHELL_INTERPRETERS:
-                    keys[offset + j + 1] = ("shell", shell_key(code))
+                if language == "python":
+                    keys[offset + j + 1] = InlineCode("python", python_code.python_key(code))
+                elif language == "shell":
+                    keys[offset + j + 1] = InlineCode("shell", shell_key(code))
                 return keys
-            if argv[j] is None or not argv[j].startswith("-"):  # type: ignore[union-attr]
+            word = argv[j]
+            if word is None or not word.startswith("-"):
                 return keys
         return keys
 
     def _file_write(
-        self, literal: list[str | None], keys: list[Hashable], redirects: list[Any]
-    ) -> tuple[Hashable, ...] | None:
+        self, literal: list[str | None], redirects: list[Any]
+    ) -> tuple[str, bool, reqs.RequirementsFile | FileText] | None:
         """``cat > F <<EOF``, ``printf '%s\\n' a b > F``, ``echo a > F``: (path, append, content)."""
         if not literal or literal[0] is None:
             return None
@@ -695,9 +534,9 @@ class _Parser:
         quoted = True
         heredocs = [r for r in redirects if getattr(r, "heredoc", None) is not None]
         if name == "cat" and len(literal) == 1 and len(heredocs) == 1:
-            redirect_key = self.redirect(heredocs[0])
-            assert isinstance(redirect_key, tuple)
-            _, _, quoted, content = redirect_key
+            heredoc = self.redirect(heredocs[0])
+            assert isinstance(heredoc, Heredoc)
+            quoted, content = heredoc.quoted, heredoc.body
         elif (
             name == "printf"
             and len(redirects) == 1
@@ -718,31 +557,29 @@ class _Parser:
         # An unquoted heredoc expands $, ` and \ in its body: the file holds what the shell makes of it.
         verbatim = quoted or not any(ch in content for ch in "$`\\")
         if path in self.requirement_files and verbatim:
-            content_key: Hashable = reqs.requirements_file(content)
-        else:
-            content_key = ("text", verbatim, content)
-        return (path, append, content_key)
+            return path, append, reqs.requirements_file(content)
+        return path, append, FileText(verbatim, content)
 
 
-class _Word:
+class _WordBuilder:
     """Segments of a word being scanned; adjacent literal text merges into one segment."""
 
     def __init__(self) -> None:
-        self.segs: list[tuple[Any, ...]] = []
+        self.segs: list[WordPart] = []
         self.lit: list[str] = []
 
     def flush(self) -> None:
         if self.lit:
-            self.segs.append(("lit", "".join(self.lit)))
+            self.segs.append(Lit("".join(self.lit)))
             self.lit.clear()
 
-    def special(self, seg: tuple[Any, ...]) -> None:
+    def special(self, seg: WordPart) -> None:
         self.flush()
         self.segs.append(seg)
 
-    def result(self) -> tuple[tuple[Any, ...], ...]:
+    def result(self) -> Word:
         self.flush()
-        return tuple(self.segs)
+        return Word(tuple(self.segs))
 
 
 def _separator(node: Any) -> bool:
@@ -767,9 +604,9 @@ def _pip_args(literal: list[str | None]) -> list[str | None] | None:
         return None
     base = posixpath.basename(argv[0])
     rest: list[str | None]
-    if _PIP.match(base):
+    if PIP_COMMAND.match(base):
         rest = argv[1:]
-    elif _PYTHON.match(base) and len(argv) >= 3 and argv[1] == "-m" and argv[2] == "pip":
+    elif PYTHON_COMMAND.match(base) and len(argv) >= 3 and argv[1] == "-m" and argv[2] == "pip":
         rest = argv[3:]
     elif base == "uv" and len(argv) >= 2 and argv[1] == "pip":
         rest = argv[2:]
@@ -780,12 +617,9 @@ def _pip_args(literal: list[str | None]) -> list[str | None] | None:
     return None
 
 
-def _only_quoted_param(key: Hashable) -> str | None:
-    if isinstance(key, tuple) and len(key) == 1:
-        seg = key[0]
-        if isinstance(seg, tuple) and len(seg) == 3 and seg[0] == "param" and seg[2] is True:
-            return str(seg[1])
-    return None
+def _quoted_parameter(key: Argument) -> str | None:
+    """``"$NAME"``: the name of a word that is one quoted parameter expansion."""
+    return key.parameter(quoted=True) if isinstance(key, Word) else None
 
 
 def _ansi_c(body: str) -> str:
