@@ -86,6 +86,9 @@ class ParitySession:
             {"legacy": config.legacy, "new": config.new},
             build_timeout_s=config.build_timeout_s,
             options={"legacy": config.legacy_option, "new": config.new_option},
+            # The builders take the suite's input model, called the suite's way (harness.input_models).
+            inputs_model=config.inputs_model,
+            call=config.call,
         )
         self.host.start()
 

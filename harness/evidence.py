@@ -185,6 +185,8 @@ def gather_fuzz(
             seed=INLINE_FUZZ_SEED,
             use_database=False,
             build_timeout_s=config.build_timeout_s,
+            inputs_model=config.inputs_model,
+            call=config.call,
         ),
         host=host,
         stopped=stopped,

@@ -48,6 +48,9 @@ class ParityPytestState:
         self.report_dir = report_dir
         self.outcomes: dict[str, ScenarioOutcome] = {}
         self.verdict_line: str | None = None
+        # Scenario name -> the file that defined it: a name is one scenario across the suite.
+        self.defined_in: dict[str, str] = {}
+        self.claimed_files: set[str] = set()
 
     def lost_outcomes(self, reported: Iterable[str]) -> list[ScenarioOutcome]:
         """Scenarios pytest reports as run but whose outcome never arrived (a worker died or
@@ -71,9 +74,28 @@ class ParityPytestState:
         from harness.scenarios import load_scenarios
 
         try:
-            return [scenario.name for scenario in load_scenarios(self.scenarios_dir)], None
+            scenarios = load_scenarios(self.scenarios_dir, input_model=self.engine.config.inputs_model)
+            return [scenario.name for scenario in scenarios], None
         except ParityInputError as exc:
             return None, str(exc)
+
+    def claim(self, path: Path, scenarios: Iterable[Scenario]) -> None:
+        """Refuse a second scenario of the same name, in this file or another (``parity run``
+        does too): its outcome would silently replace the first one's."""
+        source = str(path)
+        if source in self.claimed_files:  # the same file collected again
+            return
+        self.claimed_files.add(source)
+        for scenario in scenarios:
+            first = self.defined_in.get(scenario.name)
+            if first is not None:
+                raise ParityInputError(
+                    f"duplicate scenario name, first defined in {first}",
+                    file=source,
+                    scenario=scenario.name,
+                    field="name",
+                )
+            self.defined_in[scenario.name] = source
 
     def owns(self, path: Path) -> bool:
         from harness.scenarios import NOT_SCENARIO_FILES
@@ -86,6 +108,8 @@ class ParityPytestState:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    # Every default is None, "not given": the project configuration ([tool.parity] in the nearest
+    # pyproject.toml, or parity.toml) fills what is not given, then the built-in defaults.
     group = parser.getgroup("argo-parity", "argo-parity: builder migration gates")
     group.addoption(
         "--parity-phase",
@@ -94,10 +118,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the scenarios as tests and fail the session unless this phase is READY",
     )
     group.addoption("--parity-scenarios", default=None, help="scenario folder (default: scenarios)")
-    group.addoption("--parity-legacy", default=LEGACY_REF, help="legacy builder, package.module:attr")
-    group.addoption("--parity-new", default=HERA_REF, help="new builder, package.module:attr")
-    group.addoption("--parity-execute", choices=EXECUTORS, default="none", help="executor for result parity")
-    group.addoption("--parity-report-dir", default="reports", help="where the parity reports are written")
+    group.addoption("--parity-legacy", default=None, help=f"legacy builder, package.module:attr (default {LEGACY_REF})")
+    group.addoption("--parity-new", default=None, help=f"new builder, package.module:attr (default {HERA_REF})")
+    group.addoption(
+        "--parity-inputs-model",
+        default=None,
+        help="input model the scenarios' inputs are validated against, package.module:Model",
+    )
+    group.addoption(
+        "--parity-call",
+        choices=["dict", "kwargs", "model"],
+        default=None,
+        help="how a builder receives the inputs (default: dict)",
+    )
+    group.addoption("--parity-execute", choices=EXECUTORS, default=None, help="executor for result parity")
+    group.addoption("--parity-report-dir", default=None, help="where the parity reports are written (default: reports)")
     group.addoption("--parity-waivers", default=None, help="waiver file (default: waivers.yaml beside the scenarios)")
     group.addoption("--parity-rules", default=None, help="user rules file (default: rules.yaml beside the scenarios)")
     group.addoption(
@@ -108,6 +143,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--parity-rollout", default=None, help="gate criteria file (default: rollout.yaml)")
     group.addoption("--parity-fuzz-report", default=None, help="a `parity fuzz --report` result")
+    group.addoption(
+        "--parity-noise-calibration",
+        dest="parity_noise_calibration",
+        action="store_true",
+        default=None,
+        help="build the legacy side twice to detect noise (the default)",
+    )
+    group.addoption(
+        "--parity-no-noise-calibration",
+        dest="parity_noise_calibration",
+        action="store_false",
+        default=None,
+        help="do not build the legacy side twice to detect noise",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -115,36 +164,18 @@ def pytest_configure(config: pytest.Config) -> None:
     scenarios_option = config.getoption("--parity-scenarios")
     if phase is None and scenarios_option is None:
         return
-    from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
+    from harness.project_config import OPTIONS, load_project_config, resolve_run
     from harness.report import check_report_dir
-    from harness.rollout.config import load_rollout_config
-    from harness.run_config import RunConfig
 
-    def path_option(name: str) -> Path | None:
-        value = config.getoption(name)
-        return Path(value) if value else None
-
-    scenarios_dir = Path(scenarios_option or "scenarios")
-    build_timeout = config.getoption("--parity-build-timeout")
+    explicit = {option.key: config.getoption(option.pytest) for option in OPTIONS if option.pytest is not None}
     try:
-        report_dir = Path(config.getoption("--parity-report-dir"))
+        project = load_project_config(Path(config.invocation_params.dir))
+        resolved = resolve_run(project, explicit, door="pytest")
+        run_config, report_dir = resolved.config, resolved.report_dir
         if not hasattr(config, "workerinput"):  # the controller writes the reports
             check_report_dir(report_dir)
-        run_config = RunConfig(
-            legacy=config.getoption("--parity-legacy"),
-            new=config.getoption("--parity-new"),
-            phase=Phase(phase or Phase.DEV.value),
-            execute=config.getoption("--parity-execute"),
-            scenarios=scenarios_dir,
-            waivers=path_option("--parity-waivers"),
-            rules=path_option("--parity-rules"),
-            build_timeout_s=DEFAULT_BUILD_TIMEOUT_S if build_timeout is None else build_timeout,
-            rollout=load_rollout_config(config.rootpath, path_option("--parity-rollout")),
-            fuzz_report=path_option("--parity-fuzz-report"),
-            legacy_option="--parity-legacy",
-            new_option="--parity-new",
-            build_timeout_option="--parity-build-timeout",
-        )
+        assert run_config.scenarios is not None
+        scenarios_dir = run_config.scenarios
         state = ParityPytestState(run_config, scenarios_dir, report_dir)
     except ParityInputError as exc:
         raise pytest.UsageError(f"argo-parity: {exc}") from None
@@ -259,7 +290,10 @@ class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[ScenarioItem]:
         from harness.scenarios import load_scenario_file
 
-        for scenario in load_scenario_file(self.path):
+        state = self.config.stash[_SESSION]
+        scenarios = load_scenario_file(self.path, input_model=state.engine.config.inputs_model)
+        state.claim(self.path, scenarios)
+        for scenario in scenarios:
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

@@ -21,6 +21,11 @@ from harness.rollout.config import RolloutConfig
 class RunConfig:
     legacy: str = LEGACY_REF
     new: str = HERA_REF
+    # The input model the scenarios' inputs are validated against and the builders receive,
+    # `package.module:Model` (None: the built-in python job), and how a builder is called with
+    # them: "dict" (one plain-data argument), "kwargs" or "model" (harness.input_models.CallMode).
+    inputs_model: str | None = None
+    call: str = "dict"
     phase: Phase = Phase.DEV
     execute: str = "none"
     jobs: int = 1

@@ -2,14 +2,19 @@
 
 A fixture file holds one scenario or several (a YAML list, or several YAML documents). Every
 error names the file, the scenario and the field, because a fixture author fixes YAML by hand.
+
+A scenario's ``inputs`` are validated against the suite's input model (:mod:`harness.input_models`):
+the built-in python job (``Scenario.inputs`` is then an :class:`Inputs`, and ``kind`` one of the
+built-in suite's kinds), or a team's model (``Scenario.inputs`` is its validated plain data, a
+:class:`~harness.input_models.ModelInputs`, and ``kind`` any ``[a-z0-9-]`` label). Either way
+``scenario.inputs.for_builder()`` is what a builder call gets.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
     BaseModel,
@@ -17,76 +22,53 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
-    field_validator,
 )
 
 from harness.errors import ParityInputError
+from harness.input_models.model import InputModel, InputsInvalid, ModelInputs, resolve_input_model
+from harness.input_models.python_job import (
+    BUILTIN_SCENARIO_KINDS,
+    BuiltinScenarioKind,
+    EnvValue,
+    Inputs,
+    SecretEnv,
+    SecretKeyRef,
+    VolumeInput,
+)
 from harness.yaml_input import load_yaml_documents
 
-ScenarioKind = Literal[
-    "plain", "dependencies", "requirements-file", "volumes", "env", "namespace", "container", "phases"
-]
+# A scenario's kind: for the built-in suite one of BUILTIN_SCENARIO_KINDS (enforced), for a team's
+# input model any label.
+ScenarioKind = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", max_length=100)]
 ScenarioName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", max_length=100)]
 
 # Files under these names are not scenarios: waivers and rules live beside the fixtures.
 NOT_SCENARIO_FILES = frozenset({"waivers.yaml", "waivers.yml", "rules.yaml", "rules.yml"})
 
+__all__ = [
+    "BUILTIN_SCENARIO_KINDS",
+    "NOT_SCENARIO_FILES",
+    "BuiltinScenarioKind",
+    "EnvValue",
+    "ExecutionExpectation",
+    "Expectation",
+    "Inputs",
+    "ModelInputs",
+    "Scenario",
+    "ScenarioKind",
+    "ScenarioName",
+    "SecretEnv",
+    "SecretKeyRef",
+    "VolumeInput",
+    "WaivedExpectation",
+    "load_scenario_file",
+    "load_scenarios",
+    "parse_scenarios",
+]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class VolumeInput(_Strict):
-    """An existing PersistentVolumeClaim mounted into the job."""
-
-    name: str
-    claim_name: str
-    mount_path: str
-    read_only: bool = False
-
-
-class SecretKeyRef(_Strict):
-    name: str
-    key: str
-
-
-class SecretEnv(_Strict):
-    """An env var whose value comes from a Kubernetes Secret; its value never appears anywhere."""
-
-    secretKeyRef: SecretKeyRef
-
-
-EnvValue = str | SecretEnv
-
-
-class Inputs(_Strict):
-    """The scenario's ``inputs`` section: what both builders are called with."""
-
-    python_code: str
-    dependencies: str | None = None
-    requirements_file: str | None = None
-    volumes: list[VolumeInput] | None = None
-    env: dict[str, EnvValue] = Field(default_factory=dict)
-    namespace: str = "argo"
-    template: Literal["script", "container"] = "script"
-
-    @field_validator("env", mode="before")
-    @classmethod
-    def _env_values_are_strings(cls, value: Any) -> Any:
-        # YAML turns `TASK_ID: 42` or `DEBUG: yes` into int/bool; silently stringifying would hide
-        # exactly the YAML-typing trap the fixture author needs to see.
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not isinstance(item, str | dict):
-                    raise ValueError(
-                        f"env value of {key!r} must be a string (quote it in YAML), got {type(item).__name__} {item!r}"
-                    )
-        return value
-
-    def for_builder(self) -> dict[str, Any]:
-        """Plain data for a builder call; a fresh copy each time so one builder cannot
-        change what the other receives."""
-        return copy.deepcopy(self.model_dump(mode="json"))
 
 
 class ExecutionExpectation(_Strict):
@@ -115,18 +97,35 @@ class Scenario(_Strict):
     name: ScenarioName
     kind: ScenarioKind
     description: str = ""
-    inputs: Inputs
+    # The python job's Inputs, or a team model's validated plain data (see the module docstring).
+    inputs: Inputs | ModelInputs
     expect: Expectation = Field(default_factory=Expectation)
     # Where the scenario came from, for error messages and reports; not part of the fixture.
     source: str = Field(default="", exclude=True)
 
 
-def load_scenarios(location: str | Path) -> list[Scenario]:
+class _BuiltinFixture(Scenario):
+    """A fixture of the built-in suite, as validated: the python job, one of its kinds."""
+
+    kind: BuiltinScenarioKind
+    inputs: Inputs
+
+
+class _ModelFixture(Scenario):
+    """A fixture of a team's suite, as validated: its inputs go to the input model separately."""
+
+    inputs: Any
+
+
+def load_scenarios(location: str | Path, *, input_model: InputModel | str | None = None) -> list[Scenario]:
     """Load every scenario under ``location`` (a folder, searched recursively, or one file).
 
+    ``input_model`` is what the scenarios' ``inputs`` are validated against (an InputModel or a
+    ``package.module:Model`` reference; None: the built-in python job).
     Raises ParityInputError for the first problem found, naming file, scenario and field.
     Scenario names must be unique across the whole folder.
     """
+    model = resolve_input_model(input_model)
     root = Path(location)
     if not root.exists():
         raise ParityInputError("no such file or directory", file=str(root))
@@ -137,7 +136,7 @@ def load_scenarios(location: str | Path) -> list[Scenario]:
     scenarios: list[Scenario] = []
     seen: dict[str, str] = {}
     for path in files:
-        for scenario in load_scenario_file(path):
+        for scenario in load_scenario_file(path, input_model=model):
             if scenario.name in seen:
                 raise ParityInputError(
                     f"duplicate scenario name, first defined in {seen[scenario.name]}",
@@ -156,48 +155,86 @@ def _fixture_files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def load_scenario_file(path: Path) -> list[Scenario]:
+def load_scenario_file(path: Path, *, input_model: InputModel | str | None = None) -> list[Scenario]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ParityInputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
     except OSError as exc:
         raise ParityInputError(exc.strerror or str(exc), file=str(path)) from None
-    return parse_scenarios(text, source=str(path))
+    return parse_scenarios(text, source=str(path), input_model=input_model)
 
 
-def parse_scenarios(text: str, *, source: str = "<string>") -> list[Scenario]:
+def parse_scenarios(
+    text: str, *, source: str = "<string>", input_model: InputModel | str | None = None
+) -> list[Scenario]:
     documents = load_yaml_documents(text, source=source, invalid="invalid YAML")
     raw_scenarios: list[Any] = []
     for document in documents:
         raw_scenarios.extend(document if isinstance(document, list) else [document])
     if not raw_scenarios:
         raise ParityInputError("file holds no scenario", file=source)
-    return [_validate(raw, index, source) for index, raw in enumerate(raw_scenarios)]
+    model = resolve_input_model(input_model)
+    return [_validate(raw, index, source, model) for index, raw in enumerate(raw_scenarios)]
 
 
-def _validate(raw: Any, index: int, source: str) -> Scenario:
-    label = raw.get("name") if isinstance(raw, dict) and isinstance(raw.get("name"), str) else f"#{index + 1}"
+def _validate(raw: Any, index: int, source: str, model: InputModel) -> Scenario:
+    label: str = raw["name"] if isinstance(raw, dict) and isinstance(raw.get("name"), str) else f"#{index + 1}"
     if not isinstance(raw, dict):
         raise ParityInputError(f"a scenario must be a mapping, got {type(raw).__name__}", file=source, scenario=label)
+    if not model.is_builtin:
+        return _validate_with_model(raw, label, source, model)
     try:
-        return Scenario.model_validate({**raw, "source": source})
+        fixture = _BuiltinFixture.model_validate({**raw, "source": source})
     except ValidationError as exc:
-        errors = exc.errors()
-        # With unions pydantic reports one error per member; the one that got deepest into the
-        # value is the member the author meant (a dict env value meant a secretKeyRef).
-        # An unknown key comes first: it is usually a typo, and the "missing field" beside it
-        # is its consequence.
-        error = max(errors, key=lambda item: (item["type"] == "extra_forbidden", len(_field_path(item["loc"]))))
-        chosen = _field_path(error["loc"])
-        more = len({path for item in errors if not chosen.startswith(path := _field_path(item["loc"]))})
-        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ParityInputError(
-            _pydantic_message(error) + suffix,
-            file=source,
-            scenario=label,
-            field=_field_path(error["loc"]),
-        ) from None
+        _refuse(exc.errors(), label, source)
+    return _as_scenario(fixture)
+
+
+def _validate_with_model(raw: dict[str, Any], label: str, source: str, model: InputModel) -> Scenario:
+    """The scenario's own fields, then its inputs against ``model``: every problem of both is
+    weighed together, as for the built-in model."""
+    errors: list[Any] = []
+    fixture: _ModelFixture | None = None
+    try:
+        fixture = _ModelFixture.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        errors.extend(exc.errors())
+    inputs: ModelInputs | None = None
+    if "inputs" in raw:
+        try:
+            inputs = ModelInputs(model.validate(raw["inputs"]))
+        except InputsInvalid as exc:
+            errors.extend({**error, "loc": ("inputs", *error["loc"])} for error in exc.errors)
+    if errors or fixture is None or inputs is None:
+        _refuse(errors, label, source)
+    return _as_scenario(fixture, inputs)
+
+
+def _as_scenario(fixture: Scenario, inputs: Inputs | ModelInputs | None = None) -> Scenario:
+    # Validated already: a plain Scenario with the same fields, so every scenario is one type.
+    values = {name: getattr(fixture, name) for name in Scenario.model_fields}
+    if inputs is not None:
+        values["inputs"] = inputs
+    return Scenario.model_construct(_fields_set=set(fixture.model_fields_set), **values)
+
+
+def _refuse(errors: list[Any], label: str, source: str) -> NoReturn:
+    """Raise the ParityInputError for the most telling of ``errors``."""
+    # With unions pydantic reports one error per member; the one that got deepest into the
+    # value is the member the author meant (a dict env value meant a secretKeyRef).
+    # An unknown key comes first: it is usually a typo, and the "missing field" beside it
+    # is its consequence.
+    error = max(errors, key=lambda item: (item["type"] == "extra_forbidden", len(_field_path(item["loc"]))))
+    chosen = _field_path(error["loc"])
+    more = len({path for item in errors if not chosen.startswith(path := _field_path(item["loc"]))})
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    raise ParityInputError(
+        _pydantic_message(error) + suffix,
+        file=source,
+        scenario=label,
+        field=_field_path(error["loc"]),
+    ) from None
 
 
 _UNION_TAGS = frozenset({"str", "int", "bool", "SecretEnv", "WaivedExpectation"})

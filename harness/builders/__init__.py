@@ -27,12 +27,31 @@ LEGACY_REF = "harness.builders.legacy:build"
 HERA_REF = "harness.builders.hera:build"
 
 
+CAPTURE_PREFIX = "capture:"
+
+
 def resolve_builder(reference: str, *, option: str = "builder") -> Builder:
-    """Import ``package.module:attr`` (attr may be dotted) and check that it is callable."""
+    """Import ``package.module:attr`` (attr may be dotted) and check that it is callable.
+
+    ``capture:package.module:attr`` is a build-and-submit function: the builder is that function
+    run with every submission intercepted (``harness.builders.capture.reference_builder``), its
+    arguments passed through, returning the manifest it would have submitted.
+    """
+    if reference.startswith(CAPTURE_PREFIX):
+        target = _import_callable(reference.removeprefix(CAPTURE_PREFIX), option=option, shown=reference)
+        from harness.builders.capture import reference_builder  # hera and kubernetes: only then
+
+        return reference_builder(target, reference)
+    return _import_callable(reference, option=option, shown=reference)
+
+
+def _import_callable(reference: str, *, option: str, shown: str) -> Builder:
     module_name, sep, attr_path = reference.partition(":")
     if not sep or not module_name or not attr_path:
         raise ParityInputError(
-            f"builder reference {reference!r} must look like 'package.module:function'", field=option
+            f"builder reference {shown!r} must look like 'package.module:function' "
+            "(or 'capture:package.module:function' for a build-and-submit function)",
+            field=option,
         )
     # Like uvicorn and gunicorn: a reference is resolved from the working directory too, so
     # `parity run --new myapp.jobs:build` works from a project's root without installing it.
@@ -48,7 +67,7 @@ def resolve_builder(reference: str, *, option: str = "builder") -> Builder:
         except AttributeError:
             raise ParityInputError(f"{module_name!r} has no attribute {attr_path!r}", field=option) from None
     if not callable(target):
-        raise ParityInputError(f"{reference!r} is not callable", field=option)
+        raise ParityInputError(f"{shown!r} is not callable", field=option)
     return target  # type: ignore[no-any-return]
 
 

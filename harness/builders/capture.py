@@ -1,30 +1,43 @@
 """Capture the workflows a function would submit, so build-and-submit code needs no refactor.
 
 Inside ``capturing()`` the submission calls are replaced: the kubernetes
-``CustomObjectsApi.create_*_custom_object`` family and Hera's ``WorkflowsService.create_workflow``
-(which ``Workflow.create()`` goes through). Each records the exact body it would have sent, with
-the namespace, and answers like the server would (the object back, with a generated name).
-Pre-flight reads of PersistentVolumeClaims are answered too (every claim exists, or only
-``existing_claims``), and any other request to a cluster or Argo server raises
-``CaptureError``: nothing reaches the network.
+``CustomObjectsApi.create_*_custom_object`` family, Hera's ``WorkflowsService.create_workflow``
+(which ``Workflow.create()`` goes through, with or without an Argo host configured) and its
+template and cron-workflow creates, and ``kubectl create|apply -f`` or ``argo submit`` run through
+``subprocess`` or ``os.system`` (``harness.builders.capture_commands``). Each records the exact
+body it would have sent, with the namespace, and answers like the server would (the object back,
+with a generated name). Kubernetes configuration loading (``config.load_kube_config()``,
+``load_incluster_config()``, ``new_client_from_config()``) succeeds with no kubeconfig, pre-flight
+reads of PersistentVolumeClaims are answered (every claim exists, or only ``existing_claims``),
+and any other request to a cluster or Argo server raises ``CaptureError`` naming the call:
+nothing reaches the network.
 
 The replacements are process-wide while active (that is how the user's unmodified code sees
 them), so captures are serialised with a lock and a submission from another thread during a
 capture is captured as well instead of being sent.
+
+``capture:package.module:attr`` as a builder reference (``harness.builders.resolve_builder``)
+stands for :func:`reference_builder` over that function.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
+import functools
 import importlib
+import inspect
 import itertools
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 from unittest import mock
 
 from hera.workflows import models as hera_models
@@ -32,6 +45,7 @@ from hera.workflows.async_service import AsyncWorkflowsService
 from hera.workflows.service import WorkflowsService
 from kubernetes.client import (
     ApiClient,
+    Configuration,
     CoreV1Api,
     CustomObjectsApi,
     V1ObjectMeta,
@@ -39,10 +53,23 @@ from kubernetes.client import (
 )
 from kubernetes.client.exceptions import ApiException
 from kubernetes.client.rest import RESTClientObject
+from kubernetes.config import kube_config
+from kubernetes.config.incluster_config import InClusterConfigLoader
+
+from harness.builders import capture_commands
 
 KUBERNETES_CREATE = "kubernetes.CustomObjectsApi.create_namespaced_custom_object"
 KUBERNETES_CREATE_CLUSTER = "kubernetes.CustomObjectsApi.create_cluster_custom_object"
 HERA_CREATE = "hera.WorkflowsService.create_workflow"
+HERA_CREATE_TEMPLATE = "hera.WorkflowsService.create_workflow_template"
+HERA_CREATE_CLUSTER_TEMPLATE = "hera.WorkflowsService.create_cluster_workflow_template"
+HERA_CREATE_CRON = "hera.WorkflowsService.create_cron_workflow"
+KUBECTL_CREATE = "kubectl create"
+KUBECTL_APPLY = "kubectl apply"
+ARGO_SUBMIT = "argo submit"
+CAPTURE_PREFIX = "capture:"
+# Where a stubbed kubernetes configuration points: a name that never resolves.
+CAPTURE_HOST = "https://kubernetes.capture.invalid"
 
 _CAPTURE_LOCK = threading.RLock()
 _names = itertools.count(1)
@@ -79,17 +106,28 @@ class Captured:
 
 @dataclass
 class SubmissionCapture:
-    """Context manager that records submissions; see ``capturing``."""
+    """Context manager that records submissions; see ``capturing``.
+
+    ``refusals`` are the calls refused during the capture (each also raised ``CaptureError``
+    where it was made, but code may have caught it); ``failures`` are kubectl or argo commands
+    that failed the way the real tool would have (exit status 1).
+    """
 
     existing_claims: Collection[str] | None = None
     submissions: list[CapturedSubmission] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     def __enter__(self) -> SubmissionCapture:
         _CAPTURE_LOCK.acquire()
         try:
+            # A stubbed configuration loader sets the process default: put the caller's back.
+            self._stack.callback(setattr, Configuration, "_default", Configuration._default)
             for owner, attribute, replacement in self._replacements():
                 self._stack.enter_context(mock.patch.object(owner, attribute, _as_method(replacement)))
+            for module, attribute, value in self._module_replacements():
+                self._stack.enter_context(mock.patch.object(module, attribute, value))
         except BaseException:
             self._stack.close()
             _CAPTURE_LOCK.release()
@@ -110,12 +148,54 @@ class SubmissionCapture:
         yield CustomObjectsApi, "create_cluster_custom_object", self._k8s_create_cluster
         yield CustomObjectsApi, "create_cluster_custom_object_with_http_info", self._k8s_cluster_http
         yield CoreV1Api, "read_namespaced_persistent_volume_claim", self._read_claim
-        yield WorkflowsService, "create_workflow", self._hera_create
-        yield AsyncWorkflowsService, "create_workflow", self._hera_create_async
+        yield InClusterConfigLoader, "load_and_set", _stub_incluster_load
+        for service in (WorkflowsService, AsyncWorkflowsService):
+            sync = service is WorkflowsService
+            for attribute, replacement in self._hera_creates():
+                yield service, attribute, replacement if sync else _async(replacement)
+            yield service, "submit_workflow", self._hera_submit if sync else _async(self._hera_submit)
         # Guards: anything not answered above would otherwise open a connection.
-        yield RESTClientObject, "request", _refuse_kubernetes_request
-        yield WorkflowsService, "_request", _refuse_argo_request
-        yield AsyncWorkflowsService, "_request", _refuse_argo_request
+        yield RESTClientObject, "request", self._refuse_kubernetes_request
+        yield WorkflowsService, "_request", self._refuse_argo_request
+        yield AsyncWorkflowsService, "_request", self._refuse_argo_request
+        yield capture_commands.ORIGINAL_POPEN, "_execute_child", capture_commands.guard_execute_child(self)
+
+    def _module_replacements(self) -> Iterator[tuple[Any, str, Any]]:
+        # The loader every kube_config entry point goes through, so a `from kubernetes.config
+        # import load_kube_config` made before the capture is stubbed too.
+        yield kube_config, "_get_kube_config_loader", _stub_kube_config_loader
+        yield subprocess, "Popen", capture_commands.popen_class(self)
+        yield os, "system", capture_commands.system_function(self)
+
+    def _hera_creates(self) -> Iterator[tuple[str, Callable[..., Any]]]:
+        send = self._hera_send
+        yield "create_workflow", functools.partial(send, field="workflow", api=HERA_CREATE, model="Workflow")
+        yield (
+            "create_workflow_template",
+            functools.partial(send, field="template", api=HERA_CREATE_TEMPLATE, model="WorkflowTemplate"),
+        )
+        yield (
+            "create_cron_workflow",
+            functools.partial(send, field="cronWorkflow", api=HERA_CREATE_CRON, model="CronWorkflow"),
+        )
+        yield (
+            "create_cluster_workflow_template",
+            functools.partial(
+                send, field="template", api=HERA_CREATE_CLUSTER_TEMPLATE, model="ClusterWorkflowTemplate", cluster=True
+            ),
+        )
+
+    # --- the session capture_commands reports to ----------------------------------------------
+
+    def record(self, body: dict[str, Any], namespace: str | None, api: str, plural: str) -> dict[str, Any]:
+        return self._record(body, namespace, api, plural)
+
+    def refuse(self, message: str) -> NoReturn:
+        self.refusals.append(message)
+        raise CaptureError(message)
+
+    def failed(self, message: str) -> None:
+        self.failures.append(message)
 
     # --- kubernetes --------------------------------------------------------------------------
 
@@ -140,21 +220,47 @@ class SubmissionCapture:
             raise ApiException(status=404, reason=f'persistentvolumeclaims "{name}" not found')
         return V1PersistentVolumeClaim(metadata=V1ObjectMeta(name=name, namespace=namespace))
 
+    def _refuse_kubernetes_request(self, _client: Any, method: str, url: str, *args: Any, **kwargs: Any) -> NoReturn:
+        call = _api_call("/kubernetes/client/api/")
+        named = f"kubernetes {call} ({method} {url})" if call else f"kubernetes request {method} {url}"
+        self.refuse(
+            f"{named} would have reached a cluster during capture; only CustomObjectsApi creates "
+            "and PersistentVolumeClaim reads are answered"
+        )
+
     # --- hera --------------------------------------------------------------------------------
 
-    def _hera_create(
-        self, service: WorkflowsService | AsyncWorkflowsService, req: Any, namespace: str | None = None
-    ) -> hera_models.Workflow:
-        # The same serialisation WorkflowsService.create_workflow puts on the wire.
+    def _hera_send(
+        self,
+        service: WorkflowsService | AsyncWorkflowsService,
+        req: Any,
+        namespace: str | None = None,
+        *,
+        field: str,
+        api: str,
+        model: str,
+        cluster: bool = False,
+    ) -> Any:
+        # The same serialisation WorkflowsService puts on the wire; no host is needed.
         sent = req.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True, exclude_defaults=True)
-        target = namespace if namespace is not None else service.namespace
-        created = self._record(sent["workflow"], target, HERA_CREATE, "workflows")
-        return hera_models.Workflow.model_validate(created)
+        target = None if cluster else (namespace if namespace is not None else service.namespace)
+        plural = {"Workflow": "workflows", "CronWorkflow": "cronworkflows"}.get(model, model.lower() + "s")
+        created = self._record(sent[field], target, api, plural)
+        return getattr(hera_models, model).model_validate(created)
 
-    async def _hera_create_async(
-        self, service: AsyncWorkflowsService, req: Any, namespace: str | None = None
-    ) -> hera_models.Workflow:
-        return self._hera_create(service, req, namespace)
+    def _hera_submit(self, _service: Any, req: Any, namespace: str | None = None) -> NoReturn:
+        self.refuse(
+            f"hera WorkflowsService.submit_workflow submits the stored {req.resource_kind} "
+            f"{req.resource_name!r}, which the capture cannot see; only workflows sent in full are captured"
+        )
+
+    def _refuse_argo_request(self, _service: Any, method: str, **kwargs: Any) -> NoReturn:
+        call = _api_call("/hera/workflows/")
+        named = f" (hera {call})" if call else ""
+        self.refuse(
+            f"Argo server request {method.upper()} {kwargs.get('url')}{named} during capture; "
+            "only workflow, template and cron-workflow creates are answered"
+        )
 
     def _record(self, body: dict[str, Any], namespace: str | None, api: str, plural: str) -> dict[str, Any]:
         self.submissions.append(CapturedSubmission(body=body, namespace=namespace, api=api, plural=plural))
@@ -252,12 +358,104 @@ def _as_created(body: Mapping[str, Any], namespace: str | None) -> dict[str, Any
     return created
 
 
-def _refuse_kubernetes_request(_client: Any, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-    raise CaptureError(f"kubernetes request {method} {url} would have reached a cluster during capture")
+def _api_call(marker: str) -> str | None:
+    """The outermost function of ``marker``'s files on the stack: the API call user code made
+    (``CoreV1Api.list_namespaced_pod``), for a refusal that names it."""
+    found = None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if marker in frame.f_code.co_filename.replace(os.sep, "/"):
+            found = frame.f_code.co_qualname
+        frame = frame.f_back  # type: ignore[assignment]
+    return found
 
 
-def _refuse_argo_request(_service: Any, method: str, **kwargs: Any) -> Any:
-    raise CaptureError(f"Argo server request {method.upper()} {kwargs.get('url')} during capture")
+def _async(replacement: Callable[..., Any]) -> Callable[..., Any]:
+    async def method(*args: Any, **kwargs: Any) -> Any:
+        return replacement(*args, **kwargs)
+
+    return method
+
+
+class _CapturedKubeConfig:
+    """What a kubeconfig loader answers during a capture: one context, a host that never resolves."""
+
+    context = {"name": "capture", "context": {"cluster": "capture", "user": "capture"}}
+
+    def load_and_set(self, client_configuration: Any) -> None:
+        client_configuration.host = CAPTURE_HOST
+
+    def list_contexts(self) -> list[dict[str, Any]]:
+        return [self.context]
+
+    @property
+    def current_context(self) -> dict[str, Any]:
+        return self.context
+
+
+def _stub_kube_config_loader(*_: Any, **__: Any) -> _CapturedKubeConfig:
+    return _CapturedKubeConfig()
+
+
+def _stub_incluster_load(_loader: Any, client_configuration: Any = None) -> None:
+    if client_configuration is None:
+        client_configuration = Configuration()
+        client_configuration.host = CAPTURE_HOST
+        Configuration.set_default(client_configuration)
+    else:
+        client_configuration.host = CAPTURE_HOST
+
+
+def reference_builder(fn: Callable[..., Any], reference: str) -> Callable[..., Any]:
+    """The builder ``capture:package.module:attr`` stands for: ``fn`` called with its arguments
+    passed through (so any call mode applies) under :func:`capturing`.
+
+    It returns the workflow submitted, placed in the namespace it was sent to; several
+    submissions come back as one ``kind: List`` of them, matched by kind and name when compared.
+    A function that submits nothing, or that made a call the capture refused (even one it then
+    caught), raises ``CaptureError``: a crash of that side. An ``async`` function is run to the end.
+    """
+
+    @functools.wraps(fn)
+    def build(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        with capturing() as cap:
+            try:
+                result = fn(*args, **kwargs)
+                if inspect.isawaitable(result):
+                    asyncio.run(_awaited(result))
+            except Exception as exc:
+                explained = _explained(reference, cap, exc)
+                if explained is exc:
+                    raise
+                raise explained from exc
+        if cap.refusals:
+            raise CaptureError(f"{reference}: {cap.refusals[0]} (refused during capture; the function went on)")
+        if not cap.submissions:
+            failed = f" ({'; '.join(cap.failures)})" if cap.failures else ""
+            raise CaptureError(f"{reference} submitted no workflow{failed}")
+        manifests = [_in_namespace(submission) for submission in cap.submissions]
+        if len(manifests) == 1:
+            return manifests[0]
+        return {"apiVersion": "v1", "kind": "List", "items": manifests}
+
+    build.__capture_reference__ = reference  # type: ignore[attr-defined]
+    return build
+
+
+async def _awaited(result: Any) -> Any:
+    return await result
+
+
+def _explained(reference: str, cap: SubmissionCapture, exc: Exception) -> Exception:
+    """The error a captured function's exception becomes: a refused call or a failed command is
+    why, when there was one; a refusal of the input (``ValueError``) otherwise stays one."""
+    if isinstance(exc, CaptureError):
+        return exc
+    if cap.refusals:
+        return CaptureError(f"{reference}: {cap.refusals[0]}")
+    if cap.failures and not isinstance(exc, ValueError):
+        return CaptureError(f"{reference}: {cap.failures[-1]}; then {type(exc).__name__}: {exc}")
+    return exc
 
 
 # Ready-made builders over the reference submit functions (``--legacy harness.builders.capture:legacy_submit``):

@@ -30,6 +30,7 @@ from typing import Any
 # A closure this large is not one builder's code: stop walking, what was read still counts.
 _MAX_FILES = 2000
 _SOURCE_SUFFIXES = (".py", ".pyc", ".pyo")
+_CAPTURE_MODULE = "harness.builders.capture"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class BuilderSource:
 
 
 def source_of(reference: str) -> BuilderSource:
-    """The fingerprint of ``package.module:attr`` (``capture:`` prefix allowed), imports nothing."""
+    """The fingerprint of ``package.module:attr``, imports nothing. For ``capture:package.module:attr``:
+    the function's module and the capture machinery (``harness.builders.capture``)."""
     if os.getcwd() not in sys.path:  # resolved from the working directory, as builders are
         sys.path.insert(0, os.getcwd())
     module_name = reference.removeprefix("capture:").partition(":")[0]
@@ -52,6 +54,14 @@ def source_of(reference: str) -> BuilderSource:
     if spec is None or not spec.origin or not Path(spec.origin).is_file():
         return BuilderSource(reference, 0, digest.hexdigest())
     modules, distributions = _closure(module_name, Path(spec.origin))
+    if reference.startswith("capture:"):
+        # What the function submits is the manifest only as capture reads it (kubectl's and
+        # argo's options, the body as sent): its code is part of the builder too.
+        machinery = _find(_CAPTURE_MODULE)
+        if machinery is not None and machinery.origin:
+            more, more_distributions = _closure(_CAPTURE_MODULE, Path(machinery.origin))
+            modules = {**more, **modules}
+            distributions |= more_distributions
     folder = Path(spec.origin).parent
     data = {f"{module_name}:{path.relative_to(folder)}": path for path in _data_files(folder)}
     # Named by module and by path inside the package, never by absolute path: two clones of one

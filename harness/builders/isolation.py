@@ -121,6 +121,10 @@ class BuilderHost:
     ``references`` maps a side name ("legacy", "new") to ``package.module:attr``. ``start()``
     imports them in the host process and raises ``ParityInputError`` (naming the reference and
     what went wrong) if any cannot be imported; nothing of the user's runs in this process.
+    ``inputs_model`` (``package.module:Model``, None: the python job) and ``call`` (``dict``,
+    ``kwargs``, ``model``: :class:`harness.input_models.CallMode`) say how a builder is called:
+    the host imports the model too, and each build constructs the call in the worker, from the
+    plain inputs sent (``model``: an instance built there).
     After ``start()``, ``sources`` fingerprints each side's code and ``confinement_problems``
     says what of the build confinement this machine could not provide (empty: all of it).
     """
@@ -131,9 +135,15 @@ class BuilderHost:
         *,
         build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S,
         options: Mapping[str, str] | None = None,
+        inputs_model: str | None = None,
+        call: str = "dict",
     ) -> None:
+        from harness.input_models.model import CALL_OPTION, call_mode
+
         self.references = dict(references)
         self.build_timeout_s = check_build_timeout(build_timeout_s)
+        self.inputs_model = inputs_model or None
+        self.call = call_mode(call, option=dict(options or {}).get("call", CALL_OPTION))
         # side -> the option that named it, for error messages ("--legacy", "--parity-new")
         self.options = dict(options or {})
         self.confinement_problems: tuple[str, ...] = ()
@@ -175,6 +185,7 @@ class BuilderHost:
                 self.options,
                 self._output_dir or tempfile.gettempdir(),
                 self.build_timeout_s,
+                _CallPlan(self.inputs_model, self.call.value),
             )
         host_end.close()
         host_handoff.close()
@@ -515,6 +526,42 @@ def _describe_status(status: int | None) -> str:
 # --- the host process ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _CallPlan:
+    """How the host's workers call a builder: the input model's reference and the call mode."""
+
+    inputs_model: str | None = None
+    call: str = "dict"
+
+    def caller(self, builder: Callable[..., Any], options: Mapping[str, str]) -> Callable[[Any], Any]:
+        """``builder`` called this plan's way on plain inputs (the model imported here, in the
+        host, so a worker only builds the instance)."""
+        if self.inputs_model is None and self.call == "dict":
+            return builder
+        from harness.input_models.model import INPUTS_MODEL_OPTION, InputModel
+
+        option = options.get("inputs_model", INPUTS_MODEL_OPTION)
+        return InputModel.from_reference(self.inputs_model, option=option).caller(builder, self.call)
+
+
+def _planned(
+    builders: dict[str, Callable[..., Any]], plan: _CallPlan, options: Mapping[str, str], guard: Any
+) -> tuple[dict[str, Callable[..., Any]], tuple[str, str] | None]:
+    """Each side's builder called ``plan``'s way, or (message, option) for why it cannot be."""
+    option = options.get("inputs_model", "--inputs-model")
+    try:
+        planned = {side: plan.caller(builder, options) for side, builder in builders.items()}
+    except ParityInputError as exc:
+        return builders, (exc.message, exc.field or option)
+    except BaseException as exc:  # whatever the model's module did at import
+        return builders, (f"importing {plan.inputs_model!r} raised {type(exc).__name__}: {exc}", option)
+    attempts = guard.take()
+    if attempts:
+        tried = ", ".join(dict.fromkeys(attempt.describe() for attempt in attempts))
+        return builders, (f"importing {plan.inputs_model!r} tried to use the network: {tried}", option)
+    return planned, None
+
+
 def _host_main(
     control: Channel,
     handoff: socket.socket,
@@ -522,6 +569,7 @@ def _host_main(
     options: Mapping[str, str],
     output_dir: str,
     timeout_s: float,
+    plan: _CallPlan | None = None,
 ) -> NoReturn:
     """Confine this process, import the builders, then serve worker forks until the harness
     closes the control channel."""
@@ -551,6 +599,11 @@ def _host_main(
                 tried = ", ".join(dict.fromkeys(attempt.describe() for attempt in attempts))
                 message = f"importing {reference!r} tried to use the network: {tried}"
                 control.send({"op": "error", "message": message, "option": option})
+                exit_now(0)
+        if plan is not None:
+            builders, problem = _planned(builders, plan, options, guard)
+            if problem is not None:
+                control.send({"op": "error", "message": problem[0], "option": problem[1]})
                 exit_now(0)
         # Whatever the imports started (a daemon thread's subprocess, a forked helper) ends here.
         confinement.kill_children()

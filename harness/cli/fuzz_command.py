@@ -24,9 +24,11 @@ EXIT_FOUND = 1
 )
 @click.option("--legacy", default=LEGACY_REF, show_default=True, help="Legacy builder, package.module:attr.")
 @click.option("--new", default=HERA_REF, show_default=True, help="New builder, package.module:attr.")
+@_options.inputs_model
+@_options.call
 @click.option(
     "--promote",
-    "promote_dir",
+    "promote",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
     help="Write each minimal counterexample as a scenario fixture in this folder (e.g. scenarios/regressions).",
@@ -50,52 +52,40 @@ EXIT_FOUND = 1
     "--waivers",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Waiver file [default: scenarios/waivers.yaml when present].",
+    help="Waiver file [default: waivers.yaml beside the scenarios folder when present].",
 )
 @click.option(
     "--report",
-    "report_path",
+    "fuzz_report",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Write the machine-readable result (JSON) to this file.",
+    help="Write the machine-readable result (JSON) to this file [default: the project configuration's fuzz_report].",
 )
-@click.option("--no-database", is_flag=True, help="Neither replay nor save examples in .hypothesis/.")
+@click.option(
+    "--database/--no-database",
+    default=True,
+    show_default=True,
+    help="Replay and save examples in .hypothesis/.",
+)
 @_options.build_timeout
-def fuzz(
-    examples: int | None,
-    legacy: str,
-    new: str,
-    promote_dir: Path | None,
-    seed: int | None,
-    profile: str,
-    max_failures: int,
-    waivers: Path | None,
-    report_path: Path | None,
-    no_database: bool,
-    build_timeout: float,
-) -> None:
+@click.pass_context
+def fuzz(ctx: click.Context, /, **params: object) -> None:
     """Search generated inputs for ones on which the two builders disagree.
 
     A failure is a semantic difference between the manifests, one builder refusing an input the
     other builds, or a builder crashing. Each is shrunk to a minimal input; after one is found the
     search goes on with it set aside, up to --max-failures.
 
+    Options not given are taken from the project configuration ([tool.parity] in the nearest
+    pyproject.toml, or parity.toml), else the defaults shown.
+
     Exit codes: 0 none found, 1 found, 2 bad input.
     """
-    from harness.fuzz.search import FuzzConfig, run_fuzz
+    from harness.fuzz.search import run_fuzz
+    from harness.project_config import load_project_config, resolve_fuzz
 
-    config = FuzzConfig(
-        legacy=legacy,
-        new=new,
-        profile=profile,
-        examples=examples,
-        seed=seed,
-        max_failures=max_failures,
-        waivers=waivers,
-        use_database=not no_database,
-        promote_dir=promote_dir,
-        build_timeout_s=build_timeout,
-    )
+    resolved = resolve_fuzz(load_project_config(), _options.given(ctx))
+    config, report_path = resolved.config, resolved.report
     result = run_fuzz(config)
     if report_path is not None:
         from harness.atomic_files import write_atomic
@@ -128,7 +118,8 @@ def _print(result: object, report_path: Path | None) -> None:
         if failure.fixture is not None:
             click.echo(
                 f"  promoted to {failure.fixture}  (reproduce: parity run --scenarios "
-                f"{failure.fixture.parent} --legacy {result.config.legacy} --new {result.config.new})"
+                f"{failure.fixture.parent} --legacy {result.config.legacy} --new {result.config.new}"
+                f"{_model_options(result.config)})"
             )
         elif failure.promotion_error:
             click.echo(f"  not promoted: {failure.promotion_error}")
@@ -138,6 +129,13 @@ def _print(result: object, report_path: Path | None) -> None:
         click.echo(f"{len(result.failures)} divergence(s) found{more}")
     if report_path is not None:
         click.echo(f"report: {report_path}")
+
+
+def _model_options(config: object) -> str:
+    """`` --inputs-model REF --call MODE`` for a team's input model (harness.input_models)."""
+    model = getattr(config, "inputs_model", None)
+    call = str(getattr(config, "call", "dict"))
+    return (f" --inputs-model {model}" if model else "") + (f" --call {call}" if call != "dict" else "")
 
 
 def _indent(text: str) -> str:

@@ -15,8 +15,6 @@ from harness.execute import EXECUTORS
 from harness.phases import Phase, Verdict
 from harness.report import ReportWriteError, check_report_dir, write_reports
 from harness.report.document import build_document
-from harness.rollout.config import load_rollout_config
-from harness.run_config import RunConfig
 from harness.run_result import RunResult
 from harness.scenarios import load_scenarios
 
@@ -24,7 +22,7 @@ from harness.scenarios import load_scenarios
 @click.command()
 @click.option(
     "--scenarios",
-    "scenarios_dir",
+    "scenarios",
     type=click.Path(path_type=Path),
     default=Path("scenarios"),
     show_default=True,
@@ -32,6 +30,8 @@ from harness.scenarios import load_scenarios
 )
 @click.option("--legacy", default=LEGACY_REF, show_default=True, help="Legacy builder, package.module:attr.")
 @click.option("--new", default=HERA_REF, show_default=True, help="New builder, package.module:attr.")
+@_options.inputs_model
+@_options.call
 @click.option(
     "--phase",
     type=click.Choice([p.value for p in Phase]),
@@ -62,10 +62,11 @@ from harness.scenarios import load_scenarios
 @_options.build_timeout
 @click.option(
     "--rollout",
-    "rollout_file",
+    "rollout",
     type=click.Path(path_type=Path),
     default=None,
-    help="Gate criteria [default: rollout.yaml, else [tool.parity.rollout] in pyproject.toml, else built-in].",
+    help="Gate criteria [default: the project configuration's rollout, else rollout.yaml at the project root, "
+    "else built-in].",
 )
 @click.option(
     "--fuzz-report",
@@ -74,44 +75,31 @@ from harness.scenarios import load_scenarios
     help="A `parity fuzz --report` result: the fuzz evidence for canary and later phases.",
 )
 @click.option("-n", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
-@click.option("--no-noise-calibration", is_flag=True, help="Do not build the legacy side twice to detect noise.")
+@click.option(
+    "--noise-calibration/--no-noise-calibration",
+    default=True,
+    show_default=True,
+    help="Build the legacy side twice to detect noise.",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar [default: on a terminal].")
-def run(
-    scenarios_dir: Path,
-    legacy: str,
-    new: str,
-    phase: str,
-    execute: str,
-    report_dir: Path,
-    waivers: Path | None,
-    rules: Path | None,
-    build_timeout: float,
-    rollout_file: Path | None,
-    fuzz_report: Path | None,
-    jobs: int,
-    no_noise_calibration: bool,
-    progress: bool | None,
-) -> None:
+@click.pass_context
+def run(ctx: click.Context, /, **params: object) -> None:
     """Run scenarios through both builders and write the rollout-readiness report.
+
+    Options not given are taken from the project configuration ([tool.parity] in the nearest
+    pyproject.toml, or parity.toml), else the defaults shown.
 
     Exit codes: 0 READY, 1 NOT READY, 3 INCONCLUSIVE, 2 bad input.
     """
-    scenarios = load_scenarios(scenarios_dir)
+    from harness.project_config import load_project_config, resolve_run
+
+    resolved = resolve_run(load_project_config(), _options.given(ctx), door="cli")
+    config = resolved.config
+    assert config.scenarios is not None
+    scenarios = load_scenarios(config.scenarios, input_model=config.inputs_model)
+    report_dir = resolved.report_dir
     check_report_dir(report_dir)
-    config = RunConfig(
-        legacy=legacy,
-        new=new,
-        phase=Phase(phase),
-        execute=execute,
-        jobs=jobs,
-        scenarios=scenarios_dir,
-        waivers=waivers,
-        rules=rules,
-        build_timeout_s=build_timeout,
-        calibrate_noise=not no_noise_calibration,
-        rollout=load_rollout_config(Path(), rollout_file),
-        fuzz_report=fuzz_report,
-    )
+    progress = resolved.progress
     with InterruptWatch():
         try:
             session = ParitySession(config)

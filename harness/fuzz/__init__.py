@@ -2,6 +2,8 @@
 
 - Strategies for every builder input, composed into :func:`builder_inputs`
   (:mod:`harness.fuzz.strategies` lists them all; each documents what it generates and how it shrinks).
+- For a team's input model (:mod:`harness.input_models`): :func:`model_inputs`, derived from the
+  model's JSON Schema, with per-field strategies (:func:`register_field_strategy`).
 - The property: :func:`check_parity` / :func:`assert_parity` (both build with no semantic
   difference, or both refuse with a ``ValueError``).
 - The search: :func:`run_fuzz` -> :class:`FuzzResult` (``parity fuzz``), with profiles
@@ -20,6 +22,12 @@ In a test suite::
         assert_parity(legacy.build, my_new_builder, inputs)
 """
 
+from harness.fuzz.model_strategies import (
+    model_inputs,
+    register_field_strategy,
+    resolve_field_strategies,
+    unregister_field_strategy,
+)
 from harness.fuzz.profiles import PROFILE_ENV, PROFILES, settings_for
 from harness.fuzz.promote import PromotionError, fixture_text, promote, scenario_kind
 from harness.fuzz.property import (
@@ -102,6 +110,7 @@ __all__ = [
     "long_lines",
     "markers",
     "measure_throughput",
+    "model_inputs",
     "mount_paths",
     "namespaces",
     "package_names",
@@ -109,9 +118,11 @@ __all__ = [
     "python_code",
     "python_code_with_argo_tags",
     "python_code_with_dollar_escapes",
+    "register_field_strategy",
     "requirements",
     "requirements_file_lines",
     "requirements_files",
+    "resolve_field_strategies",
     "run_fuzz",
     "scenario_kind",
     "secret_refs",
@@ -120,6 +131,7 @@ __all__ = [
     "string_literals",
     "template_kinds",
     "tricky_text",
+    "unregister_field_strategy",
     "version_specifiers",
     "versions",
     "volume_lists",

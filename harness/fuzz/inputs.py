@@ -18,15 +18,11 @@ from harness.fuzz.env import env_maps
 from harness.fuzz.names import namespaces, template_kinds
 from harness.fuzz.volumes import volume_lists
 
-# Every input but the program, at the value a scenario fixture gives a builder when it says nothing.
-DEFAULT_INPUTS: dict[str, Any] = {
-    "dependencies": None,
-    "requirements_file": None,
-    "volumes": None,
-    "env": {},
-    "namespace": "argo",
-    "template": "script",
-}
+# Every input but the program, at the value a scenario fixture gives a builder when it says nothing
+# (the built-in input model's, harness.input_models.python_job).
+from harness.input_models.python_job import DEFAULT_INPUTS
+
+__all__ = ["BREAKABLE_INPUTS", "DEFAULT_INPUTS", "builder_inputs", "empty_programs", "invalid_python_code"]
 # The inputs a generated example may get wrong (``template`` is a closed choice in a fixture).
 BREAKABLE_INPUTS = ("python_code", "namespace", "env", "volumes", "dependencies")
 # One example in eight breaks one input when validity is left to chance: enough to keep the

@@ -18,13 +18,16 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harness.builders import Builder
 from harness.builders.result import BuildResult, run_build
 from harness.diff import Category, Difference, compare
 from harness.diff.waivers import WaiverSet
 from harness.outcomes import SideResult, Status, decide_sides
+
+if TYPE_CHECKING:
+    from harness.input_models.model import InputModel
 
 # One builder's result for one input, as everywhere else in the harness.
 Side = SideResult
@@ -152,13 +155,21 @@ class Builds(Protocol):
 @dataclass(frozen=True)
 class InProcessBuilds:
     """Two builder callables run in this process (for ``@given`` tests of your own builders):
-    failures are classified as in the harness, but an ``os._exit`` or a hang is not contained."""
+    failures are classified as in the harness, but an ``os._exit`` or a hang is not contained.
+    ``input_model`` and ``call`` say how a builder takes the plain inputs (harness.input_models:
+    None and "dict", one plain dict, as the python-job builders do)."""
 
     legacy: Builder
     new: Builder
+    input_model: InputModel | None = None
+    call: str = "dict"
 
     def build(self, side: str, inputs: Mapping[str, Any]) -> BuildResult:
-        builder = self.legacy if side == "legacy" else self.new
+        builder: Callable[[Any], Any] = self.legacy if side == "legacy" else self.new
+        if self.input_model is not None or self.call != "dict":
+            from harness.input_models.model import DEFAULT_INPUT_MODEL
+
+            builder = (self.input_model or DEFAULT_INPUT_MODEL).caller(builder, self.call)
         return run_build(builder, copy.deepcopy(dict(inputs)))
 
     def build_all(self, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[BuildResult]:
@@ -177,9 +188,13 @@ def check_parity(
     *,
     waivers: WaiverSet | None = None,
     compare_manifests: Callable[..., Any] = compare,
+    input_model: InputModel | None = None,
+    call: str = "dict",
 ) -> Outcome:
-    """Build ``inputs`` with both builders (in this process) and decide whether they agree."""
-    return check_builds(InProcessBuilds(legacy, new), inputs, waivers=waivers, compare_manifests=compare_manifests)
+    """Build ``inputs`` with both builders (in this process) and decide whether they agree;
+    ``input_model`` and ``call`` as for :class:`InProcessBuilds`."""
+    builds = InProcessBuilds(legacy, new, input_model=input_model, call=call)
+    return check_builds(builds, inputs, waivers=waivers, compare_manifests=compare_manifests)
 
 
 def check_builds(

@@ -29,12 +29,13 @@ from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, BuilderHost, Bui
 from harness.builders.result import BuildResult
 from harness.diff.waivers import DEFAULT_WAIVERS, WaiverSet, load_waivers
 from harness.errors import ParityInputError
-from harness.fuzz.inputs import builder_inputs
 from harness.fuzz.minimize import minimize
+from harness.fuzz.model_strategies import model_inputs
 from harness.fuzz.profiles import PROFILES, database, settings_for
 from harness.fuzz.promote import PromotionError, promote
 from harness.fuzz.property import Agreement, Builds, Divergence, check_builds
 from harness.fuzz.saved_report import FUZZ_REPORT_KIND, FUZZ_REPORT_SCHEMA_VERSION
+from harness.input_models.model import InputModel, call_mode
 
 DEFAULT_MAX_FAILURES = 3
 
@@ -51,6 +52,13 @@ class FuzzConfig:
     use_database: bool = True  # replay and save failing examples in .hypothesis/examples
     promote_dir: Path | None = None  # write each minimal counterexample as a fixture here
     build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S  # per build; a builder past it crashed
+    # The builders' input model, `package.module:Model` (None: the python job), and how they are
+    # called with it (dict, kwargs, model): harness.input_models.
+    inputs_model: str | None = None
+    call: str = "dict"
+    # Strategies for single fields by dotted path, each a strategy or a `pkg.mod:name` reference
+    # (harness.fuzz.model_strategies; `fuzz_strategies` in [tool.parity]).
+    fuzz_strategies: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class FuzzResult:
             "status": "failures-found" if self.found else "clean",
             "legacy": self.config.legacy,
             "new": self.config.new,
+            "inputs_model": self.config.inputs_model,
+            "call": str(self.config.call),
             "builders": {side: source.to_dict() for side, source in sorted(self.sources.items())},
             "profile": self.config.profile,
             "seed": self.seed,
@@ -188,11 +198,14 @@ def run_fuzz(
 ) -> FuzzResult:
     """Search for inputs on which ``config.legacy`` and ``config.new`` disagree.
 
-    ``inputs`` replaces :func:`harness.fuzz.builder_inputs` (compose your own from
-    :mod:`harness.fuzz.strategies`). Builds run isolated (:mod:`harness.builders.isolation`), in
-    ``host`` when given (it must hold ``config.legacy`` and ``config.new`` as "legacy" and "new"),
-    else in a host of its own. Raises ``ParityInputError`` for a bad builder reference, profile
-    or waiver file.
+    The inputs are generated for ``config.inputs_model`` (the python job's
+    :func:`harness.fuzz.builder_inputs`, or strategies derived from a team's model, with
+    ``config.fuzz_strategies`` for single fields: :mod:`harness.fuzz.model_strategies`);
+    ``inputs`` replaces them (compose your own from :mod:`harness.fuzz.strategies`). Builds run
+    isolated (:mod:`harness.builders.isolation`), called the ``config.call`` way, in ``host`` when
+    given (it must hold ``config.legacy`` and ``config.new`` as "legacy" and "new", with the same
+    input model and call mode), else in a host of its own. Raises ``ParityInputError`` for a bad
+    builder, input model or strategy reference, profile or waiver file.
 
     ``stopped`` is asked before every build: once it says yes, the search raises
     ``KeyboardInterrupt``. A Ctrl-C that arrives while Hypothesis or the builder host handles an
@@ -203,23 +216,29 @@ def run_fuzz(
     if config.promote_dir is not None and config.promote_dir.exists() and not config.promote_dir.is_dir():
         raise ParityInputError("--promote must name a folder", file=str(config.promote_dir), field="--promote")
     waivers = _load_waivers(config.waivers)
+    model = InputModel.from_reference(config.inputs_model)
+    call_mode(config.call)
+    strategy = inputs if inputs is not None else model_inputs(model, field_strategies=config.fuzz_strategies)
     if host is not None:
-        return _run_fuzz(config, host, waivers, inputs, progress, stopped)
+        return _run_fuzz(config, host, waivers, strategy, progress, stopped, model)
     with BuilderHost(
         {"legacy": config.legacy, "new": config.new},
         build_timeout_s=config.build_timeout_s,
         options={"legacy": "--legacy", "new": "--new"},
+        inputs_model=config.inputs_model,
+        call=config.call,
     ) as own_host:
-        return _run_fuzz(config, own_host, waivers, inputs, progress, stopped)
+        return _run_fuzz(config, own_host, waivers, strategy, progress, stopped, model)
 
 
 def _run_fuzz(
     config: FuzzConfig,
     host: BuilderHost,
     waivers: WaiverSet | None,
-    inputs: st.SearchStrategy[dict[str, Any]] | None,
+    strategy: st.SearchStrategy[dict[str, Any]],
     progress: RoundCallback | None,
     stopped: Callable[[], bool] | None,
+    model: InputModel,
 ) -> FuzzResult:
     checked = _stoppable(host, stopped)
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
@@ -234,7 +253,6 @@ def _run_fuzz(
         report_multiple_bugs=True,
         print_blob=False,
     )
-    strategy = inputs if inputs is not None else builder_inputs()
     started_at = datetime.datetime.now(datetime.UTC)
     clock, cpu_clock = time.perf_counter(), time.process_time()
     counters = _Counters()
@@ -247,7 +265,7 @@ def _run_fuzz(
         round_clock, before = time.perf_counter(), counters.examples
         found = _search_round(checked, config, strategy, run_settings, seed, frozenset(known), waivers, counters)
         fresh = []
-        found = [_polish(divergence, checked, waivers, counters) for divergence in found]
+        found = [_polish(divergence, checked, waivers, counters, model) for divergence in found]
         for divergence in sorted(found, key=lambda d: (len(d.signature_parts), d.signature)):
             if len(failures) >= config.max_failures:
                 bound_reached = True
@@ -255,7 +273,7 @@ def _run_fuzz(
             if divergence.signature_parts - known:  # shows at least one failure not known yet
                 known.update(divergence.signature_parts)
                 fresh.append(divergence)
-                failures.append(_record(divergence, number, config, seed))
+                failures.append(_record(divergence, number, config, seed, model))
         done = Round(number, counters.examples - before, len(fresh), time.perf_counter() - round_clock)
         rounds.append(done)
         if progress is not None:
@@ -304,8 +322,9 @@ def _search_round(
         raise _failure_type(" & ".join(sorted(fresh)))(outcome)
 
     # The database key: failures saved for one pair of builders (and one set of already-known
-    # failures) are replayed first by the next run on the same pair.
-    key = "\n".join([config.legacy, config.new, *sorted(known)])
+    # failures) are replayed first by the next run on the same pair (and the same input model).
+    model = [config.inputs_model] if config.inputs_model else []
+    key = "\n".join([config.legacy, config.new, *model, *sorted(known)])
     # One Hypothesis run keeps every recent example it generated (up to 10,000) for its search:
     # at ~50 KB an example, a nightly run would need most of a gigabyte. Batches of fresh runs,
     # each with its own seed, keep memory flat whatever the example count.
@@ -362,12 +381,14 @@ def _fresh(function: Callable[[dict[str, Any]], None], key: str) -> Callable[[di
     return parity_property
 
 
-def _polish(divergence: Divergence, builds: Builds, waivers: WaiverSet | None, counters: _Counters) -> Divergence:
+def _polish(
+    divergence: Divergence, builds: Builds, waivers: WaiverSet | None, counters: _Counters, model: InputModel
+) -> Divergence:
     def check(inputs: dict[str, Any]) -> Any:
         counters.examples += 1
         return check_builds(builds, inputs, waivers=waivers)
 
-    return minimize(divergence, check)
+    return minimize(divergence, check, model=model)
 
 
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
@@ -377,11 +398,19 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     return out
 
 
-def _record(divergence: Divergence, number: int, config: FuzzConfig, seed: int) -> Failure:
+def _record(divergence: Divergence, number: int, config: FuzzConfig, seed: int, model: InputModel) -> Failure:
     if config.promote_dir is None:
         return Failure(divergence, number)
     try:
-        path = promote(divergence, config.promote_dir, legacy=config.legacy, new=config.new, seed=seed)
+        path = promote(
+            divergence,
+            config.promote_dir,
+            legacy=config.legacy,
+            new=config.new,
+            seed=seed,
+            input_model=model,
+            call=config.call,
+        )
     except PromotionError as error:
         return Failure(divergence, number, promotion_error=str(error))
     return Failure(divergence, number, fixture=path)

@@ -41,6 +41,11 @@ class CanonicalManifest:
 
 def canonicalize(manifest: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> CanonicalManifest:
     docs: Sequence[Mapping[str, Any]] = [manifest] if isinstance(manifest, Mapping) else manifest
+    # A `kind: List` stands for its items (as kubectl reads it): a captured function that
+    # submitted several objects is one such List.
+    first = docs[0] if len(docs) == 1 else None
+    if isinstance(first, Mapping) and first.get("kind") == "List" and isinstance(first.get("items"), list):
+        docs = first["items"]
     out: dict[str, dict[str, Any]] = {}
     for index, doc in enumerate(docs):
         if not isinstance(doc, Mapping):

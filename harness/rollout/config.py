@@ -1,5 +1,5 @@
-"""Gate criteria per phase: documented defaults, overridable in ``rollout.yaml`` or
-``[tool.parity.rollout]`` in pyproject.toml.
+"""Gate criteria per phase: documented defaults, overridable in ``rollout.yaml`` or in the
+project configuration (``rollout`` in ``parity.toml`` or ``[tool.parity.rollout]`` in pyproject.toml).
 
 Each phase's defaults include everything the previous phase asks for: canary is "all of staging
 plus ...", and so on. A user file changes single thresholds without restating the rest::
@@ -12,7 +12,6 @@ plus ...", and so on. A user file changes single thresholds without restating th
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -71,27 +70,19 @@ class RolloutConfig(BaseModel):
 
 
 def load_rollout_config(root: Path = Path(), explicit: Path | None = None) -> RolloutConfig:
-    """``explicit`` if given, else ``rollout.yaml`` under ``root``, else ``[tool.parity.rollout]``
-    in ``root/pyproject.toml``, else the defaults."""
-    if explicit is not None:
-        if not explicit.is_file():
-            raise ParityInputError("rollout config not found", file=str(explicit), field="--rollout")
-        return _from_yaml(explicit)
-    candidate = root / "rollout.yaml"
-    if candidate.is_file():
-        return _from_yaml(candidate)
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            table = tomllib.loads(read_input_file(pyproject, "pyproject.toml")).get("tool", {}).get("parity", {})
-        except tomllib.TOMLDecodeError as exc:
-            raise ParityInputError(f"invalid TOML: {exc}", file=str(pyproject)) from None
-        if "rollout" in table:
-            return parse_rollout_config(table["rollout"], source=f"{pyproject} [tool.parity.rollout]")
-    return RolloutConfig()
+    """``explicit`` if given, else the ``rollout`` setting of the project configuration in
+    ``root`` (``parity.toml``, or ``[tool.parity]`` in ``root/pyproject.toml``: a path, or the
+    criteria inline), else ``rollout.yaml`` under ``root``, else the defaults.
+
+    Front doors resolve it through :mod:`harness.project_config`, which finds the configuration
+    upwards from the working directory; this reads the one in ``root`` only."""
+    from harness.project_config import load_project_config, resolve_rollout
+
+    return resolve_rollout(load_project_config(root, search=False), explicit)
 
 
-def _from_yaml(path: Path) -> RolloutConfig:
+def rollout_from_yaml(path: Path) -> RolloutConfig:
+    """The criteria in a ``rollout.yaml``-style file."""
     text = read_input_file(path, "rollout config")
     data = load_yaml(text, source=str(path), invalid="invalid YAML")
     return parse_rollout_config(data or {}, source=str(path))

@@ -1,0 +1,418 @@
+"""Project configuration: ``parity.toml`` or ``[tool.parity]`` in ``pyproject.toml``, and the one
+place where a front door's options, that file and the built-in defaults become a run's config.
+
+``parity run``/``parity fuzz`` and the pytest plugin each collect the options the user gave
+explicitly (a value of ``None`` means "not given") and call :func:`resolve_run` or
+:func:`resolve_fuzz`; nothing else reads the file. Precedence, per setting: an explicit option,
+else the file, else the built-in default.
+
+Discovery starts in the working directory and walks up. In each folder, ``parity.toml`` is the
+configuration; otherwise a ``pyproject.toml`` holding a ``[tool.parity]`` table is (one without
+that table is passed over). When both are in one folder, ``parity.toml`` wins and the
+pyproject's table is ignored. The walk stops after the folder holding ``.git`` (the repository's
+root) or at the filesystem root.
+
+Paths in the file are relative to the file's folder, the project root. The built-in defaults
+(``scenarios``, ``reports``, ``rollout.yaml``) are at the project root too; with no file, the
+project root is the working directory. ``waivers.yaml`` and ``rules.yaml`` are found beside the
+scenarios folder.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.builders import HERA_REF, LEGACY_REF
+from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, MAX_BUILD_TIMEOUT_S
+from harness.errors import ParityInputError, read_input_file
+from harness.execute import EXECUTORS
+from harness.phases import Phase
+from harness.rollout.config import RolloutConfig, parse_rollout_config, rollout_from_yaml
+from harness.run_config import RunConfig
+
+if TYPE_CHECKING:
+    from harness.fuzz.search import FuzzConfig
+
+PARITY_TOML = "parity.toml"
+PYPROJECT_TOML = "pyproject.toml"
+WAIVERS_FILE_NAMES = ("waivers.yaml", "waivers.yml")
+ROLLOUT_FILE_NAME = "rollout.yaml"
+DEFAULT_SCENARIOS = "scenarios"
+DEFAULT_REPORT_DIR = "reports"
+FUZZ_PROFILES = ("ci", "dev", "nightly")
+CALL_STYLES = ("dict", "kwargs", "model")
+
+FrontDoor = Literal["cli", "pytest"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its key in the file, and how each front door spells it (``None``: that
+    door has no such option, for the reason in ``no_twin``)."""
+
+    key: str
+    cli: str | None
+    pytest: str | None
+    commands: tuple[str, ...] = ("run",)
+    path: bool = False
+    no_twin: str = ""
+    # How `parity fuzz` spells it, when not as `parity run` does.
+    fuzz_cli: str | None = None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("legacy", "--legacy", "--parity-legacy", ("run", "fuzz")),
+    Option("new", "--new", "--parity-new", ("run", "fuzz")),
+    Option("inputs_model", "--inputs-model", "--parity-inputs-model", ("run", "fuzz")),
+    Option("call", "--call", "--parity-call", ("run", "fuzz")),
+    Option("scenarios", "--scenarios", "--parity-scenarios", path=True),
+    Option("waivers", "--waivers", "--parity-waivers", ("run", "fuzz"), path=True),
+    Option("rules", "--rules", "--parity-rules", path=True),
+    Option("rollout", "--rollout", "--parity-rollout", path=True),
+    Option("report_dir", "--report-dir", "--parity-report-dir", path=True),
+    Option("build_timeout", "--build-timeout", "--parity-build-timeout", ("run", "fuzz")),
+    Option("phase", "--phase", "--parity-phase"),
+    Option("execute", "--execute", "--parity-execute"),
+    # parity fuzz writes the report (--report) that parity run reads as evidence (--fuzz-report).
+    Option("fuzz_report", "--fuzz-report", "--parity-fuzz-report", ("run", "fuzz"), path=True, fuzz_cli="--report"),
+    Option("noise_calibration", "--noise-calibration", "--parity-noise-calibration"),
+    Option("jobs", "--jobs", None, no_twin="pytest runs scenarios in parallel with pytest-xdist's -n"),
+    Option("progress", "--progress", None, no_twin="pytest shows its own progress"),
+    # parity fuzz only
+    Option("examples", "--examples", None, ("fuzz",)),
+    Option("seed", "--seed", None, ("fuzz",)),
+    Option("profile", "--profile", None, ("fuzz",)),
+    Option("promote", "--promote", None, ("fuzz",), path=True),
+    Option("max_failures", "--max-failures", None, ("fuzz",)),
+    Option("database", "--database", None, ("fuzz",)),
+    Option("fuzz_strategies", None, None, ("fuzz",)),
+)
+OPTION_BY_KEY = {option.key: option for option in OPTIONS}
+
+
+class Settings(BaseModel):
+    """What the file may say. Every key is optional; an unknown key or a wrong type is an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    legacy: str | None = Field(default=None, min_length=1)
+    new: str | None = Field(default=None, min_length=1)
+    inputs_model: str | None = Field(default=None, min_length=1)
+    call: Literal["dict", "kwargs", "model"] | None = None
+    scenarios: str | None = None
+    waivers: str | None = None
+    rules: str | None = None
+    # A path to a rollout file, or the criteria inline: [tool.parity.rollout.phases.canary]
+    rollout: str | dict[str, Any] | None = None
+    report_dir: str | None = None
+    build_timeout: float | None = Field(default=None, gt=0, le=MAX_BUILD_TIMEOUT_S)
+    phase: str | None = None
+    execute: str | None = None
+    jobs: int | None = Field(default=None, ge=1)
+    fuzz_report: str | None = None
+    noise_calibration: bool | None = None
+    progress: bool | None = None
+    examples: int | None = Field(default=None, ge=1)
+    seed: int | None = Field(default=None, ge=0)
+    profile: Literal["ci", "dev", "nightly"] | None = None
+    promote: str | None = None
+    max_failures: int | None = Field(default=None, ge=1)
+    database: bool | None = None
+    # dotted field path of the input model -> "package.module:strategy"
+    fuzz_strategies: dict[str, str] | None = None
+
+    @field_validator("phase")
+    @classmethod
+    def _known_phase(cls, value: str | None) -> str | None:
+        if value is not None and value not in {p.value for p in Phase}:
+            raise ValueError(f"unknown phase {value!r}; choose from {', '.join(p.value for p in Phase)}")
+        return value
+
+    @field_validator("execute")
+    @classmethod
+    def _known_executor(cls, value: str | None) -> str | None:
+        if value is not None and value not in EXECUTORS:
+            raise ValueError(f"unknown executor {value!r}; choose from {', '.join(EXECUTORS)}")
+        return value
+
+    @field_validator("fuzz_strategies")
+    @classmethod
+    def _references(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for path, reference in (value or {}).items():
+            module, sep, attr = reference.partition(":")
+            if not (sep and module and attr):
+                raise ValueError(f"{path}: {reference!r} must look like 'package.module:strategy'")
+        return value
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """The configuration file found (``file`` is ``None`` when there is none) and its settings."""
+
+    file: Path | None
+    root: Path
+    settings: Settings
+    # "tool.parity." in a pyproject.toml, "" in a parity.toml: how an error names a key.
+    prefix: str = ""
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def label(self, name: str) -> str:
+        """A file setting, spelled for a message that names no file itself."""
+        return f"{self.key(name)} in {self.file}"
+
+    def error(self, message: str, name: str) -> ParityInputError:
+        return ParityInputError(message, file=str(self.file), field=self.key(name))
+
+
+def find_config_file(start: Path) -> tuple[Path, str] | None:
+    """The nearest configuration from ``start`` upwards, with its key prefix, or ``None``."""
+    folder = start.resolve()
+    while True:
+        candidate = folder / PARITY_TOML
+        if candidate.is_file():
+            return candidate, ""
+        pyproject = folder / PYPROJECT_TOML
+        if pyproject.is_file() and "parity" in _read_toml(pyproject).get("tool", {}):
+            return pyproject, "tool.parity."
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
+def load_project_config(start: Path | None = None, *, search: bool = True) -> ProjectConfig:
+    """The project configuration for ``start`` (the working directory by default): the nearest
+    file upwards, or with ``search=False`` only one in ``start`` itself."""
+    start = Path.cwd() if start is None else start
+    if search:
+        found = find_config_file(start)
+    else:
+        found = next(
+            (
+                (path, prefix)
+                for path, prefix in ((start / PARITY_TOML, ""), (start / PYPROJECT_TOML, "tool.parity."))
+                if path.is_file() and (not prefix or "parity" in _read_toml(path).get("tool", {}))
+            ),
+            None,
+        )
+    if found is None:
+        return ProjectConfig(file=None, root=start, settings=Settings())
+    return read_config_file(*found)
+
+
+def read_config_file(path: Path, prefix: str = "") -> ProjectConfig:
+    data = _read_toml(path)
+    table: Any = data.get("tool", {}).get("parity", {}) if prefix else data
+    if not isinstance(table, dict):
+        raise ParityInputError("must be a table", file=str(path), field=prefix.rstrip(".") or None)
+    try:
+        settings = Settings.model_validate(table)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = ".".join(str(part) for part in error["loc"])
+        message = "unknown key" if error["type"] == "extra_forbidden" else _message(error)
+        raise ParityInputError(message, file=str(path), field=f"{prefix}{location}") from None
+    return ProjectConfig(file=path, root=path.parent, settings=settings, prefix=prefix)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(read_input_file(path, path.name))
+    except tomllib.TOMLDecodeError as exc:
+        raise ParityInputError(f"invalid TOML: {exc}", file=str(path)) from None
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"])
+    message = message.removeprefix("Value error, ")
+    received = error.get("input")
+    if error["type"].endswith("_type") and not isinstance(received, dict | list):
+        message += f", got {type(received).__name__} {received!r}"
+    return message
+
+
+# --- from (file, options) to a config ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    config: RunConfig
+    report_dir: Path
+    progress: bool | None
+
+
+@dataclass(frozen=True)
+class ResolvedFuzz:
+    config: FuzzConfig
+    report: Path | None
+
+
+class _Resolver:
+    """Picks each setting: the explicit option, else the file, else the default."""
+
+    def __init__(self, project: ProjectConfig, explicit: Mapping[str, Any], door: FrontDoor) -> None:
+        unknown = set(explicit) - set(OPTION_BY_KEY)
+        if unknown:
+            raise ValueError(f"not project settings: {sorted(unknown)}")
+        self.project = project
+        self.explicit = {key: value for key, value in explicit.items() if value is not None}
+        self.door = door
+
+    def spelling(self, key: str) -> str:
+        """How a message names where the setting came from: the option, or the file's key."""
+        if key not in self.explicit and self.from_file(key) is not None:
+            return self.project.label(key)
+        option = OPTION_BY_KEY[key]
+        return (option.cli if self.door == "cli" else option.pytest) or key
+
+    def from_file(self, key: str) -> Any:
+        return getattr(self.project.settings, key)
+
+    def value(self, key: str, default: Any = None) -> Any:
+        if key in self.explicit:
+            return self.explicit[key]
+        configured = self.from_file(key)
+        return default if configured is None else configured
+
+    def path(self, key: str, default: str | None = None, *, must_exist: bool = False) -> Path | None:
+        """An explicit path as given (relative to the working directory); the file's, relative
+        to the file's folder; the default, at the project root."""
+        if key in self.explicit:
+            return Path(self.explicit[key])
+        configured = self.from_file(key)
+        if configured is not None:
+            path: Path = self.project.root / configured
+            if must_exist and not path.exists():
+                raise self.project.error(f"{path}: no such file or directory", key)
+            return path
+        if default is None:
+            return None
+        return self.project.root / default if self.project.file is not None else Path(default)
+
+    def beside_scenarios(self, key: str, names: tuple[str, ...]) -> Path | None:
+        """The file named by ``key``, else one of ``names`` beside the scenarios folder."""
+        path = self.path(key, must_exist=True)
+        if path is not None:
+            return path
+        scenarios = self.path("scenarios", DEFAULT_SCENARIOS)
+        assert scenarios is not None
+        folder = scenarios.parent if scenarios.is_file() else scenarios
+        return next((folder / name for name in names if (folder / name).is_file()), None)
+
+
+def resolve_run(project: ProjectConfig, explicit: Mapping[str, Any], *, door: FrontDoor = "cli") -> ResolvedRun:
+    """The run ``parity run`` or the plugin does: ``explicit`` holds the options given (keys of
+    :data:`OPTIONS`; ``None`` is "not given"). Every problem with the file's settings is found
+    here, before any build."""
+    pick = _Resolver(project, explicit, door)
+    _make_importable(project)
+    build_timeout = pick.value("build_timeout", DEFAULT_BUILD_TIMEOUT_S)
+    scenarios = pick.path("scenarios", DEFAULT_SCENARIOS, must_exist=True)
+    fuzz_report = pick.path("fuzz_report")
+    if fuzz_report is not None and "fuzz_report" not in pick.explicit and not fuzz_report.exists():
+        # The file names where `parity fuzz` writes its report; until it has run, there is none.
+        fuzz_report = None
+    config = RunConfig(
+        legacy=pick.value("legacy", LEGACY_REF),
+        new=pick.value("new", HERA_REF),
+        inputs_model=pick.value("inputs_model"),
+        call=pick.value("call", "dict"),
+        phase=Phase(pick.value("phase", Phase.DEV.value)),
+        execute=pick.value("execute", "none"),
+        jobs=pick.value("jobs", 1),
+        scenarios=scenarios,
+        # Beside the scenarios folder is the engine's default; named here only when set.
+        waivers=pick.path("waivers", must_exist=True),
+        rules=pick.path("rules", must_exist=True),
+        build_timeout_s=float(build_timeout),
+        legacy_option=pick.spelling("legacy"),
+        new_option=pick.spelling("new"),
+        build_timeout_option=pick.spelling("build_timeout"),
+        calibrate_noise=pick.value("noise_calibration", True),
+        rollout=resolve_rollout(project, pick.explicit.get("rollout"), option=pick.spelling("rollout")),
+        fuzz_report=fuzz_report,
+    )
+    report_dir = pick.path("report_dir", DEFAULT_REPORT_DIR)
+    assert report_dir is not None
+    return ResolvedRun(config=config, report_dir=report_dir, progress=pick.value("progress"))
+
+
+def resolve_fuzz(project: ProjectConfig, explicit: Mapping[str, Any]) -> ResolvedFuzz:
+    """The search ``parity fuzz`` does; ``explicit`` as for :func:`resolve_run`."""
+    from harness.fuzz.search import DEFAULT_MAX_FAILURES, FuzzConfig
+
+    pick = _Resolver(project, explicit, "cli")
+    _make_importable(project)
+    config = FuzzConfig(
+        legacy=pick.value("legacy", LEGACY_REF),
+        new=pick.value("new", HERA_REF),
+        profile=pick.value("profile", "dev"),
+        examples=pick.value("examples"),
+        seed=pick.value("seed"),
+        max_failures=pick.value("max_failures", DEFAULT_MAX_FAILURES),
+        waivers=pick.beside_scenarios("waivers", WAIVERS_FILE_NAMES),
+        use_database=pick.value("database", True),
+        promote_dir=pick.path("promote"),
+        build_timeout_s=float(pick.value("build_timeout", DEFAULT_BUILD_TIMEOUT_S)),
+        inputs_model=pick.value("inputs_model"),
+        call=pick.value("call", "dict"),
+        fuzz_strategies=dict(pick.value("fuzz_strategies", {})),
+    )
+    return ResolvedFuzz(config=config, report=pick.path("fuzz_report"))
+
+
+def resolve_rollout(
+    project: ProjectConfig, explicit: Path | None = None, *, option: str = "--rollout"
+) -> RolloutConfig:
+    """The gate criteria: the explicit file, else the file's ``rollout`` (a path, or the criteria
+    inline), else ``rollout.yaml`` at the project root, else the built-in defaults."""
+    if explicit is not None:
+        if not Path(explicit).is_file():
+            raise ParityInputError("rollout config not found", file=str(explicit), field=option)
+        return rollout_from_yaml(Path(explicit))
+    configured = project.settings.rollout
+    if isinstance(configured, str):
+        path = project.root / configured
+        if not path.is_file():
+            raise project.error(f"{path}: rollout config not found", "rollout")
+        return rollout_from_yaml(path)
+    if configured is not None:
+        table = f"[{project.key('rollout')}]"
+        return parse_rollout_config(configured, source=f"{project.file} {table}")
+    candidate = project.root / ROLLOUT_FILE_NAME
+    if candidate.is_file():
+        return rollout_from_yaml(candidate)
+    return RolloutConfig()
+
+
+def _make_importable(project: ProjectConfig) -> None:
+    """Builder references in the file resolve from the project root, wherever the run starts
+    (the builder host is forked, so it inherits this)."""
+    if project.file is not None:
+        root = str(project.root.resolve())
+        if root not in sys.path:
+            sys.path.insert(0, root)
+
+
+__all__ = [
+    "OPTIONS",
+    "Option",
+    "ProjectConfig",
+    "ResolvedFuzz",
+    "ResolvedRun",
+    "Settings",
+    "find_config_file",
+    "load_project_config",
+    "read_config_file",
+    "resolve_fuzz",
+    "resolve_rollout",
+    "resolve_run",
+]
