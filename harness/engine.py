@@ -43,6 +43,7 @@ from harness.rollout.gates import evaluate_all
 from harness.run_config import RunConfig
 from harness.run_result import RunResult
 from harness.scenarios import Scenario
+from harness.suites import DEFAULT_SUITE, SuiteConfig
 
 if TYPE_CHECKING:
     from harness.execute.base import Executor
@@ -73,27 +74,38 @@ class ParitySession:
     def __init__(self, config: RunConfig) -> None:
         if config.execute not in EXECUTORS:
             raise ParityInputError(f"unknown executor {config.execute!r}; choose from {', '.join(EXECUTORS)}")
-        check_build_timeout(config.build_timeout_s, option=config.build_timeout_option)
         self.config = config
-        self.waivers: WaiverSet | None = _load_waivers(config)
-        # An expired waiver accepts nothing: its differences show as what they are, and the gate
-        # separately fails on the expiry itself.
-        self.active_waivers = self.waivers.active(config.today) if self.waivers else None
-        self.rules = _load_rules(config)
-        self.evidence = EvidenceStep(config, self.waivers)
-        self.executor = _executor(config.execute)
-        self.host = BuilderHost(
-            {"legacy": config.legacy, "new": config.new},
-            build_timeout_s=config.build_timeout_s,
-            options={"legacy": config.legacy_option, "new": config.new_option},
-            # The builders take the suite's input model, called the suite's way (harness.input_models).
-            inputs_model=config.inputs_model,
-            call=config.call,
+        # Each suite's waivers, rules and builders (the default suite's first): every file is read
+        # before any builder process starts, so bad input costs no fork.
+        self.suites: dict[str, SuiteRuntime] = {}
+        for suite in config.all_suites:
+            check_build_timeout(suite.build_timeout_s, option=suite.build_timeout_option)
+            self.suites[suite.name] = SuiteRuntime.load(suite, today=config.today)
+        default = self.suites[DEFAULT_SUITE]
+        self.waivers: WaiverSet | None = default.waivers
+        self.active_waivers = default.active_waivers
+        self.rules = default.rules
+        self.evidence = EvidenceStep(
+            config,
+            self.waivers,
+            suite_waivers={name: suite.waivers for name, suite in self.suites.items() if name != DEFAULT_SUITE},
         )
-        self.host.start()
+        self.executor = _executor(config.execute)
+        # Every suite's builder host is started now, not at its first scenario: a builder that
+        # cannot be imported is bad input before any build, and the forked workers of a parallel
+        # run (``_parallel_outcomes``) inherit started hosts, each worker asking each host for
+        # builder processes of its own.
+        try:
+            for runtime in self.suites.values():
+                runtime.host.start()
+        except BaseException:
+            self.close()
+            raise
+        self.host = default.host
 
     def close(self) -> None:
-        self.host.close()
+        for runtime in self.suites.values():
+            runtime.host.close()
 
     def __enter__(self) -> ParitySession:
         return self
@@ -111,6 +123,7 @@ class ParitySession:
             source=scenario.source,
             status=Status.CRASHED,
             inputs=scenario.inputs.for_builder(),
+            suite=scenario.suite,
         )
         try:
             return self._run_scenario(scenario, blank, builds or self._submit(scenario))
@@ -120,13 +133,21 @@ class ParitySession:
             _log.debug("scenario %s crashed", scenario.name)
             return replace(blank, crash=traceback.format_exc(limit=-8).strip())
 
+    def _suite(self, scenario: Scenario) -> SuiteRuntime:
+        suite = self.suites.get(scenario.suite)
+        if suite is None:
+            raise ParityInputError(f"no suite named {scenario.suite!r} in this run", scenario=scenario.name)
+        return suite
+
     def _submit(self, scenario: Scenario) -> _SubmittedBuilds:
+        host = self._suite(scenario).host
         inputs = scenario.inputs.for_builder()
-        return self.host.submit("legacy", inputs), self.host.submit("new", inputs)
+        return host.submit("legacy", inputs), host.submit("new", inputs)
 
     def _run_scenario(self, scenario: Scenario, blank: ScenarioOutcome, builds: _SubmittedBuilds) -> ScenarioOutcome:
-        legacy = SideResult.of(self.config.legacy, self.host.result(builds[0]))
-        new = SideResult.of(self.config.new, self.host.result(builds[1]))
+        suite = self._suite(scenario)
+        legacy = SideResult.of(suite.config.legacy, suite.host.result(builds[0]))
+        new = SideResult.of(suite.config.new, suite.host.result(builds[1]))
         outcome = replace(blank, legacy=legacy, new=new)
         status = decide_sides(legacy, new)
         if status is not None:
@@ -147,8 +168,9 @@ class ParitySession:
         )
 
     def _build(self, side: str, scenario: Scenario) -> SideResult:
-        reference = self.config.legacy if side == "legacy" else self.config.new
-        return SideResult.of(reference, self.host.build(side, scenario.inputs.for_builder()))
+        suite = self._suite(scenario)
+        reference = suite.config.legacy if side == "legacy" else suite.config.new
+        return SideResult.of(reference, suite.host.build(side, scenario.inputs.for_builder()))
 
     def _compare(self, scenario: Scenario, legacy: dict[str, Any], new: dict[str, Any]) -> Comparison:
         if legacy == new:
@@ -157,7 +179,8 @@ class ParitySession:
             return Comparison((), True)
         # Canonical forms are computed once: the comparison may run twice (with the noise model).
         left, right = canonicalize(legacy), canonicalize(new)
-        options: dict[str, Any] = {"rules": self.rules, "waivers": self.active_waivers, "scenario": scenario.name}
+        suite = self._suite(scenario)
+        options: dict[str, Any] = {"rules": suite.rules, "waivers": suite.active_waivers, "scenario": scenario.name}
         comparison = compare(left, right, **options)
         if self.config.calibrate_noise and _could_be_noise(comparison):
             # A second legacy build costs a third of the scenario; noise can only reclassify a
@@ -181,11 +204,12 @@ class ParitySession:
             expectation=scenario.expect.execution,
             scenario=scenario.name,
             calibrate_noise=self.config.calibrate_noise,
-            waivers=self.active_waivers,
+            waivers=self._suite(scenario).active_waivers,
         )
 
     def _noise(self, scenario: Scenario, first: CanonicalManifest) -> NoiseModel | None:
-        """What varies between two legacy builds of this scenario (see harness.diff.noise)."""
+        """What varies between two legacy builds of this scenario (see harness.diff.noise), with
+        its suite's legacy builder."""
         second = self._build("legacy", scenario)
         if second.manifest is None:
             return None
@@ -236,8 +260,8 @@ class ParitySession:
             yield self.run_scenario(scenario, builds)
 
     def _parallel_outcomes(self, scenarios: Sequence[Scenario], jobs: int) -> Iterator[ScenarioOutcome]:
-        # Forked workers inherit this session: its waivers, executor and builder host (each
-        # worker asks the host for a builder process of its own). The inherited objects stay
+        # Forked workers inherit this session: its waivers, executor and builder hosts, one per
+        # suite, all started (each worker asks each host for builder processes of its own). The inherited objects stay
         # shared only while nothing writes to them, and a garbage collection in a worker writes
         # to every one of them: frozen, the parent's objects are left out of the workers'
         # collections (832 scenarios, two workers: 0.57 s -> 0.30 s of work; gc.freeze's
@@ -332,6 +356,7 @@ def _crashed(scenario: Scenario, message: str) -> ScenarioOutcome:
         status=Status.CRASHED,
         crash=message,
         inputs=scenario.inputs.for_builder(),
+        suite=scenario.suite,
     )
 
 
@@ -359,24 +384,48 @@ def _expectation_problems(scenario: Scenario, used: Sequence[str], status: Statu
     return tuple(problems)
 
 
-def _beside_scenarios(config: RunConfig, names: Sequence[str]) -> Path | None:
-    if config.scenarios is None:
+class SuiteRuntime:
+    """One suite of a session: its config, waivers, rules and builder host (not yet started)."""
+
+    def __init__(self, config: SuiteConfig, waivers: WaiverSet | None, rules: Any, today: datetime.date) -> None:
+        self.config = config
+        self.waivers = waivers
+        # An expired waiver accepts nothing: its differences show as what they are, and the gate
+        # separately fails on the expiry itself.
+        self.active_waivers = waivers.active(today) if waivers else None
+        self.rules = rules
+        self.host = BuilderHost(
+            {"legacy": config.legacy, "new": config.new},
+            build_timeout_s=config.build_timeout_s,
+            options={"legacy": config.legacy_option, "new": config.new_option},
+            # The builders take the suite's input model, called the suite's way (harness.input_models).
+            inputs_model=config.inputs_model,
+            call=config.call,
+        )
+
+    @classmethod
+    def load(cls, config: SuiteConfig, *, today: datetime.date) -> SuiteRuntime:
+        """The suite's waivers and rules: the files it names, else those in its folder."""
+        return cls(config, _load_waivers(config), _load_rules(config), today)
+
+
+def _beside(folder: Path | None, names: Sequence[str]) -> Path | None:
+    if folder is None:
         return None
-    folder = config.scenarios if config.scenarios.is_dir() else config.scenarios.parent
     return next((folder / name for name in names if (folder / name).is_file()), None)
 
 
-def _load_waivers(config: RunConfig) -> WaiverSet | None:
-    if config.waivers is None:
-        found = _beside_scenarios(config, WAIVERS_FILE_NAMES)
+def _load_waivers(suite: SuiteConfig) -> WaiverSet | None:
+    if suite.waivers is None:
+        found = _beside(suite.folder, WAIVERS_FILE_NAMES)
         return load_waivers(found) if found is not None else None
-    if not config.waivers.is_file():
-        raise ParityInputError("waiver file not found", file=str(config.waivers), field="--waivers")
-    return load_waivers(config.waivers)
+    if not suite.waivers.is_file():
+        raise ParityInputError("waiver file not found", file=str(suite.waivers), field="--waivers")
+    return load_waivers(suite.waivers)
 
 
-def _load_rules(config: RunConfig) -> Any:
-    path = config.rules if config.rules is not None else _beside_scenarios(config, RULES_FILE_NAMES)
+def _load_rules(suite: SuiteConfig) -> Any:
+    path = suite.rules if suite.rules is not None else _beside(suite.folder, RULES_FILE_NAMES)
     if path is None:
         return None
     from harness.diff.rules import load_rules

@@ -10,6 +10,10 @@ or why it gathered nothing:
 - ``gather_fuzz``: a saved ``parity fuzz --report`` (read by :mod:`harness.fuzz.saved_report`),
   else, when the gate asks for fuzzing, a fuzz run of the required size here and now.
 
+The router probe and fuzzing cover the default suite (the run's own builders and input model)
+only; other suites are judged on their scenarios alone, and the router and fuzz criteria say
+which suites they left out (``Evidence.unprobed_suites``).
+
 An interrupted run gathers nothing more: what was still to come gave no evidence. The router
 probe and the inline fuzz run builders, so they take time and may be interrupted themselves; the
 caller (``ParitySession.run``) then gathers again as an interrupted run.
@@ -18,12 +22,13 @@ caller (``ParitySession.run``) then gathers again as an interrupted run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from harness.outcomes import ScenarioOutcome, Status
 from harness.rollout.evidence import Evidence, FuzzEvidence
+from harness.suites import DEFAULT_SUITE
 
 if TYPE_CHECKING:
     from harness.builders.isolation import BuilderHost
@@ -62,9 +67,17 @@ class EvidenceStep:
     """Gathers one run's evidence. Created with the session, before any scenario runs: a saved
     fuzz report that is no fuzz report is bad input, found then."""
 
-    def __init__(self, config: RunConfig, waivers: WaiverSet | None) -> None:
+    def __init__(
+        self,
+        config: RunConfig,
+        waivers: WaiverSet | None,
+        *,
+        suite_waivers: Mapping[str, WaiverSet | None] | None = None,
+    ) -> None:
         self.config = config
+        # The default suite's waivers, and each other suite's (harness.suites).
         self.waivers = waivers
+        self.suite_waivers = dict(suite_waivers or {})
         self.saved_fuzz: SavedFuzzReport | None = None
         if config.fuzz_report is not None:
             from harness.fuzz.saved_report import load_saved_report
@@ -89,7 +102,9 @@ class EvidenceStep:
         ordered = tuple(sorted(outcomes, key=lambda outcome: outcome.name))
         # A waiver is stale only when the whole suite ran without needing it.
         complete = not interrupted and (expected is None or set(expected) <= {o.name for o in ordered})
-        waivers = gather_waivers(ordered, self.waivers, self.config, complete=complete)
+        waivers = gather_waivers(
+            ordered, self.waivers, self.config, complete=complete, suite_waivers=self.suite_waivers
+        )
         if interrupted:
             router: Gathered[tuple[StepEvidence, ...]] = Gathered(None, "router probe: the run was interrupted")
             fuzz: Gathered[FuzzEvidence] = Gathered(None, "fuzz: the run was interrupted")
@@ -112,24 +127,37 @@ class EvidenceStep:
             demoted_by_rules=_demotions(ordered),
             used_waivers=waivers.used,
             notes=notes,
+            unprobed_suites=tuple(suite.name for suite in self.config.suites),
         )
 
 
 def gather_waivers(
-    outcomes: Sequence[ScenarioOutcome], waivers: WaiverSet | None, config: RunConfig, *, complete: bool
+    outcomes: Sequence[ScenarioOutcome],
+    waivers: WaiverSet | None,
+    config: RunConfig,
+    *,
+    complete: bool,
+    suite_waivers: Mapping[str, WaiverSet | None] | None = None,
 ) -> WaiverEvidence:
     """Which waivers the outcomes used, which have expired, and, after a complete run only,
     which matched nothing (an interrupted or partial run cannot tell a stale waiver from one
-    whose scenario did not run)."""
+    whose scenario did not run). ``waivers`` are the default suite's; each other suite's own
+    (``suite_waivers``) are judged on that suite's outcomes only."""
     used = tuple(sorted({waiver for outcome in outcomes for waiver in outcome.waivers_used}))
-    if waivers is None:
+    sets = {name: found for name, found in {DEFAULT_SUITE: waivers, **(suite_waivers or {})}.items() if found}
+    if not sets:
         return WaiverEvidence(used, (), (), "waivers: no waiver file")
-    expired = tuple(sorted(waiver.id for waiver in waivers.expired(config.today)))
-    stale = tuple(sorted(waiver.id for waiver in waivers.stale(used))) if complete else ()
+    expired: set[str] = set()
+    stale: set[str] = set()
+    for name, waiver_set in sets.items():
+        expired.update(waiver.id for waiver in waiver_set.expired(config.today))
+        if complete:
+            used_here = {waiver for outcome in outcomes if outcome.suite == name for waiver in outcome.waivers_used}
+            stale.update(waiver.id for waiver in waiver_set.stale(tuple(sorted(used_here))))
     note = f"waivers: {len(used)} used, {len(expired)} expired, " + (
         f"{len(stale)} stale" if complete else "staleness not judged (the run did not cover the suite)"
     )
-    return WaiverEvidence(used, expired, stale, note)
+    return WaiverEvidence(used, tuple(sorted(expired)), tuple(sorted(stale)), note)
 
 
 def gather_router(
@@ -143,7 +171,13 @@ def gather_router(
         return Gathered(None, f"router probe: the {config.phase.value} gate routes no canary steps")
     from harness.rollout.router_probe import probe_router
 
-    inputs = {outcome.name: outcome.inputs for outcome in outcomes if outcome.status is not Status.CRASHED}
+    # The default suite's builders sit behind the router; the other suites' scenarios are
+    # another input model's, so they are not routed (the gate's message says so).
+    inputs = {
+        outcome.name: outcome.inputs
+        for outcome in outcomes
+        if outcome.status is not Status.CRASHED and outcome.suite == DEFAULT_SUITE
+    }
     steps = probe_router(
         host.callable("legacy"),
         host.callable("new"),
@@ -152,7 +186,7 @@ def gather_router(
         requests_per_scenario=criteria.requests_per_scenario,
     )
     at = ", ".join(f"{step.percent}%" for step in steps)
-    return Gathered(steps, f"router probe: {len(inputs)} scenarios routed at {at}")
+    return Gathered(steps, f"router probe: {len(inputs)} scenarios routed at {at}{_default_only(config, 'probed')}")
 
 
 def gather_fuzz(
@@ -196,7 +230,14 @@ def gather_fuzz(
         failures=len(result.failures),
         source=f"inline fuzz run, seed {result.seed}",
     )
-    return Gathered(evidence, f"fuzz: {evidence.source}, {needed} examples asked for")
+    return Gathered(evidence, f"fuzz: {evidence.source}, {needed} examples asked for{_default_only(config, 'fuzzed')}")
+
+
+def _default_only(config: RunConfig, done: str) -> str:
+    """What a note adds when the run has suites the router probe and fuzzing leave out."""
+    if not config.suites:
+        return ""
+    return f" (default suite only; not {done}: {', '.join(suite.name for suite in config.suites)})"
 
 
 def _demotions(outcomes: Sequence[ScenarioOutcome]) -> tuple[tuple[str, int], ...]:

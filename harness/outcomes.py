@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from harness.diff.model import Category
+from harness.suites import DEFAULT_SUITE
 
 if TYPE_CHECKING:
     from harness.builders.result import BuilderError, BuildResult
@@ -117,6 +118,8 @@ class ScenarioOutcome:
     execution: ExecutionOutcome | None = None
     # The scenario's expect.execution.exit_code: a run may be expected to fail (exit 7).
     expected_exit_code: int | None = None
+    # The suite whose builders built it (harness.run_config.SuiteConfig).
+    suite: str = DEFAULT_SUITE
 
     @property
     def passed(self) -> bool:
@@ -133,6 +136,7 @@ class ScenarioOutcome:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "suite": self.suite,
             "kind": self.kind,
             "description": self.description,
             "source": self.source,

@@ -16,10 +16,15 @@ Paths in the file are relative to the file's folder, the project root. The built
 (``scenarios``, ``reports``, ``rollout.yaml``) are at the project root too; with no file, the
 project root is the working directory. ``waivers.yaml`` and ``rules.yaml`` are found beside the
 scenarios folder.
+
+A sub-folder of the scenarios folder holding a ``suite.toml`` is a suite (:func:`discover_suites`):
+the file says, with the same keys and the same model (:class:`Settings`), the per-suite settings
+(:data:`SUITE_KEYS`), its paths relative to its own folder.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from collections.abc import Mapping
@@ -36,6 +41,7 @@ from harness.execute import EXECUTORS
 from harness.phases import Phase
 from harness.rollout.config import RolloutConfig, parse_rollout_config, rollout_from_yaml
 from harness.run_config import RunConfig
+from harness.suites import DEFAULT_SUITE, SUITE_FILE, SuiteConfig
 
 if TYPE_CHECKING:
     from harness.fuzz.search import FuzzConfig
@@ -50,6 +56,11 @@ FUZZ_PROFILES = ("ci", "dev", "nightly")
 CALL_STYLES = ("dict", "kwargs", "model")
 
 FrontDoor = Literal["cli", "pytest"]
+
+# What a suite.toml may set: the keys of [tool.parity] that belong to one suite (the rest are the
+# run's), and `name` (default: the suite folder's path below the scenarios folder).
+SUITE_KEYS = ("legacy", "new", "inputs_model", "call", "waivers", "rules", "build_timeout")
+SUITE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -334,15 +345,107 @@ def resolve_run(project: ProjectConfig, explicit: Mapping[str, Any], *, door: Fr
         rules=pick.path("rules", must_exist=True),
         build_timeout_s=float(build_timeout),
         legacy_option=pick.spelling("legacy"),
+        inputs_model_option=pick.spelling("inputs_model"),
         new_option=pick.spelling("new"),
         build_timeout_option=pick.spelling("build_timeout"),
         calibrate_noise=pick.value("noise_calibration", True),
         rollout=resolve_rollout(project, pick.explicit.get("rollout"), option=pick.spelling("rollout")),
         fuzz_report=fuzz_report,
+        suites=discover_suites(scenarios, build_timeout_s=float(build_timeout)) if scenarios is not None else (),
     )
     report_dir = pick.path("report_dir", DEFAULT_REPORT_DIR)
     assert report_dir is not None
     return ResolvedRun(config=config, report_dir=report_dir, progress=pick.value("progress"))
+
+
+def discover_suites(scenarios: Path, *, build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> tuple[SuiteConfig, ...]:
+    """The suites below the scenarios folder: each sub-folder (at any depth) holding a
+    ``suite.toml``, in path order. A scenario file belongs to the nearest suite folder above it.
+
+    A key a suite.toml leaves out takes the built-in default, as in ``[tool.parity]``, except
+    ``build_timeout``, which is the run's. Every problem is bad input naming the file and key.
+    """
+    if not scenarios.is_dir():
+        return ()
+    suites: list[SuiteConfig] = []
+    names: dict[str, Path] = {}
+    for path in sorted(scenarios.rglob(SUITE_FILE)):
+        if not path.is_file():
+            continue
+        if path.parent == scenarios:
+            raise ParityInputError(
+                "the scenarios folder itself is the default suite, set by the run's configuration "
+                "([tool.parity] or parity.toml): a suite.toml belongs in a sub-folder",
+                file=str(path),
+            )
+        suite = read_suite_file(path, scenarios, build_timeout_s=build_timeout_s)
+        if suite.name in names:
+            raise ParityInputError(
+                f"suite name {suite.name!r} is also the name of the suite in {names[suite.name]}",
+                file=str(path),
+                field="name",
+            )
+        names[suite.name] = path
+        suites.append(suite)
+    return tuple(suites)
+
+
+def read_suite_file(path: Path, scenarios: Path, *, build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> SuiteConfig:
+    """One ``suite.toml``, validated by :class:`Settings`; only :data:`SUITE_KEYS` and ``name``."""
+    table = dict(_read_toml(path))
+    folder = path.parent
+    default_name = folder.relative_to(scenarios).as_posix()
+    name = table.pop("name", default_name)
+    if not isinstance(name, str) or not SUITE_NAME_PATTERN.match(name):
+        raise ParityInputError(
+            f"must be a string of letters, digits, '.', '_', '-' and '/', got {name!r}", file=str(path), field="name"
+        )
+    if name == DEFAULT_SUITE:
+        raise ParityInputError(
+            f"{DEFAULT_SUITE!r} is the scenarios folder's own suite; name this one otherwise",
+            file=str(path),
+            field="name",
+        )
+    try:
+        settings = Settings.model_validate(table)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = ".".join(str(part) for part in error["loc"])
+        message = "unknown key" if error["type"] == "extra_forbidden" else _message(error)
+        raise ParityInputError(message, file=str(path), field=location) from None
+    run_keys = sorted(settings.model_fields_set - set(SUITE_KEYS))
+    if run_keys:
+        raise ParityInputError(
+            f"not a suite setting: a suite.toml may set name, {', '.join(SUITE_KEYS)}; the others are the run's",
+            file=str(path),
+            field=run_keys[0],
+        )
+
+    def beside(key: str) -> Path | None:
+        configured = getattr(settings, key)
+        if configured is None:
+            return None
+        located: Path = folder / configured
+        if not located.is_file():
+            raise ParityInputError(f"{located}: no such file", file=str(path), field=key)
+        return located
+
+    return SuiteConfig(
+        name=name,
+        folder=folder,
+        legacy=settings.legacy or LEGACY_REF,
+        new=settings.new or HERA_REF,
+        inputs_model=settings.inputs_model,
+        call=settings.call or "dict",
+        waivers=beside("waivers"),
+        rules=beside("rules"),
+        build_timeout_s=float(settings.build_timeout or build_timeout_s),
+        file=path,
+        legacy_option=f"legacy in {path}",
+        inputs_model_option=f"inputs_model in {path}",
+        new_option=f"new in {path}",
+        build_timeout_option=f"build_timeout in {path}",
+    )
 
 
 def resolve_fuzz(project: ProjectConfig, explicit: Mapping[str, Any]) -> ResolvedFuzz:
@@ -404,14 +507,17 @@ def _make_importable(project: ProjectConfig) -> None:
 
 __all__ = [
     "OPTIONS",
+    "SUITE_KEYS",
     "Option",
     "ProjectConfig",
     "ResolvedFuzz",
     "ResolvedRun",
     "Settings",
+    "discover_suites",
     "find_config_file",
     "load_project_config",
     "read_config_file",
+    "read_suite_file",
     "resolve_fuzz",
     "resolve_rollout",
     "resolve_run",

@@ -1,5 +1,8 @@
 """pytest front door: one test per scenario, and a session that fails unless the phase is READY.
 
+Scenarios of a suite other than the default one (a sub-folder with a ``suite.toml``) are tests
+named ``SUITE/SCENARIO``, built by that suite's builders.
+
 Each hook is a few lines over ``ParitySession``, the same engine ``parity run`` uses, so a
 verdict in CI and a verdict on a laptop cannot disagree. The plugin stays inert unless a
 ``--parity-*`` option turns it on, so installing argo-parity changes no other test suite.
@@ -71,10 +74,11 @@ class ParityPytestState:
 
     def suite_names(self) -> tuple[list[str] | None, str | None]:
         """Every scenario name of the suite (what a complete run covers), or why it is unknown."""
-        from harness.scenarios import load_scenarios
+        from harness.scenarios import load_run_scenarios
 
         try:
-            scenarios = load_scenarios(self.scenarios_dir, input_model=self.engine.config.inputs_model)
+            # Every suite's scenarios, found as `parity run` finds them.
+            scenarios = load_run_scenarios(self.engine.config)
             return [scenario.name for scenario in scenarios], None
         except ParityInputError as exc:
             return None, str(exc)
@@ -288,13 +292,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[ScenarioItem]:
-        from harness.scenarios import load_scenario_file
+        from harness.scenarios import load_scenario_file, suite_of
+        from harness.suites import DEFAULT_SUITE
 
         state = self.config.stash[_SESSION]
-        scenarios = load_scenario_file(self.path, input_model=state.engine.config.inputs_model)
+        # The file's suite (the nearest suite folder above it, as for `parity run`): its input
+        # model validates the file, its builders build it.
+        suite = suite_of(self.path, state.engine.config.all_suites)
+        scenarios = load_scenario_file(self.path, input_model=suite.inputs_model, suite=suite.name)
         state.claim(self.path, scenarios)
         for scenario in scenarios:
-            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+            name = scenario.name if suite.name == DEFAULT_SUITE else f"{suite.name}/{scenario.name}"
+            yield ScenarioItem.from_parent(self, name=name, scenario=scenario)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ParityInputError):

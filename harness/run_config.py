@@ -15,6 +15,9 @@ from harness.builders import HERA_REF, LEGACY_REF
 from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S
 from harness.phases import Phase
 from harness.rollout.config import RolloutConfig
+from harness.suites import DEFAULT_SUITE, SuiteConfig
+
+__all__ = ["DEFAULT_SUITE", "RunConfig", "SuiteConfig"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class RunConfig:
     build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S
     # How the front door spells its options, for its error messages.
     legacy_option: str = "--legacy"
+    inputs_model_option: str = "--inputs-model"
     new_option: str = "--new"
     build_timeout_option: str = "--build-timeout"
     # Build the legacy side twice and treat what differs between its own builds as noise.
@@ -45,3 +49,33 @@ class RunConfig:
     # A saved `parity fuzz --report` result, the fuzz evidence canary and later phases need.
     fuzz_report: Path | None = None
     today: datetime.date = field(default_factory=datetime.date.today)
+    # The suites below the scenarios folder (each a sub-folder with a suite.toml), found by
+    # harness.project_config; the default suite, the folder itself, is this config's own.
+    suites: tuple[SuiteConfig, ...] = ()
+
+    @property
+    def default_suite(self) -> SuiteConfig:
+        """The scenarios folder's own suite: this config's builders, input model and files."""
+        folder = None
+        if self.scenarios is not None:
+            folder = self.scenarios if self.scenarios.is_dir() else self.scenarios.parent
+        return SuiteConfig(
+            name=DEFAULT_SUITE,
+            folder=folder,
+            legacy=self.legacy,
+            new=self.new,
+            inputs_model=self.inputs_model,
+            call=self.call,
+            waivers=self.waivers,
+            rules=self.rules,
+            build_timeout_s=self.build_timeout_s,
+            legacy_option=self.legacy_option,
+            inputs_model_option=self.inputs_model_option,
+            new_option=self.new_option,
+            build_timeout_option=self.build_timeout_option,
+        )
+
+    @property
+    def all_suites(self) -> tuple[SuiteConfig, ...]:
+        """The default suite first, then the others in discovery order."""
+        return (self.default_suite, *self.suites)

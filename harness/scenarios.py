@@ -12,7 +12,7 @@ built-in suite's kinds), or a team's model (``Scenario.inputs`` is its validated
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, NoReturn
 
@@ -35,6 +35,8 @@ from harness.input_models.python_job import (
     SecretKeyRef,
     VolumeInput,
 )
+from harness.run_config import RunConfig
+from harness.suites import DEFAULT_SUITE, SuiteConfig
 from harness.yaml_input import load_yaml_documents
 
 # A scenario's kind: for the built-in suite one of BUILTIN_SCENARIO_KINDS (enforced), for a team's
@@ -61,9 +63,11 @@ __all__ = [
     "SecretKeyRef",
     "VolumeInput",
     "WaivedExpectation",
+    "load_run_scenarios",
     "load_scenario_file",
     "load_scenarios",
     "parse_scenarios",
+    "suite_of",
 ]
 
 
@@ -102,6 +106,8 @@ class Scenario(_Strict):
     expect: Expectation = Field(default_factory=Expectation)
     # Where the scenario came from, for error messages and reports; not part of the fixture.
     source: str = Field(default="", exclude=True)
+    # The suite it belongs to (harness.run_config.SuiteConfig): its builders build it.
+    suite: str = Field(default=DEFAULT_SUITE, exclude=True)
 
 
 class _BuiltinFixture(Scenario):
@@ -149,24 +155,75 @@ def load_scenarios(location: str | Path, *, input_model: InputModel | str | None
     return scenarios
 
 
+def load_run_scenarios(config: RunConfig) -> list[Scenario]:
+    """Every scenario of a run: each suite's (``config.all_suites``), validated against its
+    input model and marked with its name. Names are unique across the whole run (they key the
+    report); a duplicate is an error naming both files."""
+    if config.scenarios is None:
+        raise ParityInputError("no scenarios folder given")
+    root = Path(config.scenarios)
+    if not root.exists():
+        raise ParityInputError("no such file or directory", file=str(root))
+    if root.is_file() or not config.suites:
+        model = resolve_input_model(config.inputs_model, option=config.inputs_model_option)
+        return load_scenarios(root, input_model=model)
+    suites = config.all_suites
+    models = {suite.name: resolve_input_model(suite.inputs_model, option=suite.inputs_model_option) for suite in suites}
+    scenarios: list[Scenario] = []
+    seen: dict[str, str] = {}
+    files = sorted(_fixture_files(root))
+    if not files:
+        raise ParityInputError("no scenario files (*.yaml, *.yml) found", file=str(root))
+    for path in files:
+        suite = suite_of(path, suites)
+        for scenario in load_scenario_file(path, input_model=models[suite.name], suite=suite.name):
+            if scenario.name in seen:
+                raise ParityInputError(
+                    f"duplicate scenario name, first defined in {seen[scenario.name]}",
+                    file=str(path),
+                    scenario=scenario.name,
+                    field="name",
+                )
+            seen[scenario.name] = str(path)
+            scenarios.append(scenario)
+    return scenarios
+
+
+def suite_of(path: Path, suites: Sequence[SuiteConfig]) -> SuiteConfig:
+    """The suite a scenario file belongs to: the nearest suite folder above it (the default
+    suite, ``suites[0]``, when no other holds it)."""
+    resolved = path.resolve()
+    best = suites[0]
+    depth = -1
+    for suite in suites[1:]:
+        if suite.folder is None:
+            continue
+        folder = suite.folder.resolve()
+        if resolved.is_relative_to(folder) and len(folder.parts) > depth:
+            best, depth = suite, len(folder.parts)
+    return best
+
+
 def _fixture_files(root: Path) -> Iterator[Path]:
     for path in root.rglob("*"):
         if path.suffix in {".yaml", ".yml"} and path.is_file() and path.name not in NOT_SCENARIO_FILES:
             yield path
 
 
-def load_scenario_file(path: Path, *, input_model: InputModel | str | None = None) -> list[Scenario]:
+def load_scenario_file(
+    path: Path, *, input_model: InputModel | str | None = None, suite: str = DEFAULT_SUITE
+) -> list[Scenario]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ParityInputError(f"not UTF-8 text ({exc.reason})", file=str(path)) from None
     except OSError as exc:
         raise ParityInputError(exc.strerror or str(exc), file=str(path)) from None
-    return parse_scenarios(text, source=str(path), input_model=input_model)
+    return parse_scenarios(text, source=str(path), input_model=input_model, suite=suite)
 
 
 def parse_scenarios(
-    text: str, *, source: str = "<string>", input_model: InputModel | str | None = None
+    text: str, *, source: str = "<string>", input_model: InputModel | str | None = None, suite: str = DEFAULT_SUITE
 ) -> list[Scenario]:
     documents = load_yaml_documents(text, source=source, invalid="invalid YAML")
     raw_scenarios: list[Any] = []
@@ -175,29 +232,36 @@ def parse_scenarios(
     if not raw_scenarios:
         raise ParityInputError("file holds no scenario", file=source)
     model = resolve_input_model(input_model)
-    return [_validate(raw, index, source, model) for index, raw in enumerate(raw_scenarios)]
+    return [_validate(raw, index, source, model, suite) for index, raw in enumerate(raw_scenarios)]
 
 
-def _validate(raw: Any, index: int, source: str, model: InputModel) -> Scenario:
+def _validate(raw: Any, index: int, source: str, model: InputModel, suite: str = DEFAULT_SUITE) -> Scenario:
     label: str = raw["name"] if isinstance(raw, dict) and isinstance(raw.get("name"), str) else f"#{index + 1}"
     if not isinstance(raw, dict):
         raise ParityInputError(f"a scenario must be a mapping, got {type(raw).__name__}", file=source, scenario=label)
+    if "suite" in raw:
+        raise ParityInputError(
+            "unknown key (a scenario belongs to the suite of the folder it is in)",
+            file=source,
+            scenario=label,
+            field="suite",
+        )
     if not model.is_builtin:
-        return _validate_with_model(raw, label, source, model)
+        return _validate_with_model(raw, label, source, model, suite)
     try:
-        fixture = _BuiltinFixture.model_validate({**raw, "source": source})
+        fixture = _BuiltinFixture.model_validate({**raw, "source": source, "suite": suite})
     except ValidationError as exc:
         _refuse(exc.errors(), label, source)
     return _as_scenario(fixture)
 
 
-def _validate_with_model(raw: dict[str, Any], label: str, source: str, model: InputModel) -> Scenario:
+def _validate_with_model(raw: dict[str, Any], label: str, source: str, model: InputModel, suite: str) -> Scenario:
     """The scenario's own fields, then its inputs against ``model``: every problem of both is
     weighed together, as for the built-in model."""
     errors: list[Any] = []
     fixture: _ModelFixture | None = None
     try:
-        fixture = _ModelFixture.model_validate({**raw, "source": source})
+        fixture = _ModelFixture.model_validate({**raw, "source": source, "suite": suite})
     except ValidationError as exc:
         errors.extend(exc.errors())
     inputs: ModelInputs | None = None

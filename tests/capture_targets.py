@@ -57,7 +57,7 @@ def start_task_hera(inputs: dict[str, Any]) -> str:
 
 
 def start_task_hera_no_host(inputs: dict[str, Any]) -> None:
-    """Hera with no Argo host configured anywhere: the real call would fail, capture does not."""
+    """Hera with no Argo host configured anywhere: the real call fails, and so does its capture."""
     hera.workflow(inputs).create()
 
 
@@ -113,6 +113,67 @@ def submits_twice(inputs: dict[str, Any]) -> None:
 def submits_twice_hera(inputs: dict[str, Any]) -> None:
     start_task_hera(inputs)
     config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "job-settings"}, "data": {"a": "2"}}
+    subprocess.run(
+        ["kubectl", "create", "-n", inputs.get("namespace") or "argo", "-f", "-"],
+        input=yaml.safe_dump(config_map).encode(),
+        check=True,
+    )
+
+
+# --- submissions the real call would fail: each must fail its side, never give READY -----------
+
+
+def _create_custom(inputs: dict[str, Any], group: str, version: str, plural: str, **changes: Any) -> None:
+    config.load_kube_config(config_file=os.environ.get("CAPTURE_TEST_KUBECONFIG"))
+    body = {**legacy.build(inputs), **changes}
+    client.CustomObjectsApi().create_namespaced_custom_object(
+        group, version, body["metadata"]["namespace"], plural, body
+    )
+
+
+def wrong_group(inputs: dict[str, Any]) -> None:
+    _create_custom(inputs, "argoproj.com", "v1alpha1", "workflows")
+
+
+def wrong_version(inputs: dict[str, Any]) -> None:
+    _create_custom(inputs, "argoproj.io", "v1", "workflows")
+
+
+def wrong_plural(inputs: dict[str, Any]) -> None:
+    _create_custom(inputs, "argoproj.io", "v1alpha1", "workflow")
+
+
+def workflow_sent_as_cron(inputs: dict[str, Any]) -> None:
+    """A Workflow body sent to the cronworkflows resource."""
+    _create_custom(inputs, "argoproj.io", "v1alpha1", "cronworkflows")
+
+
+def wrong_body_api_version(inputs: dict[str, Any]) -> None:
+    _create_custom(inputs, "argoproj.io", "v1alpha1", "workflows", apiVersion="argoproj.io/v1")
+
+
+def no_kube_config(inputs: dict[str, Any]) -> None:
+    """The kubernetes client with no configuration loaded: the real one would call http://localhost."""
+    body = legacy.build(inputs)
+    client.CustomObjectsApi().create_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", body["metadata"]["namespace"], "workflows", body
+    )
+
+
+def config_map_as_custom_object(inputs: dict[str, Any]) -> None:
+    """A ConfigMap through the custom-objects API: the path /apis//v1/... does not exist."""
+    config.load_kube_config(config_file=os.environ.get("CAPTURE_TEST_KUBECONFIG"))
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "job-settings"}, "data": {"a": "1"}}
     client.CustomObjectsApi().create_namespaced_custom_object(
         "", "v1", inputs.get("namespace") or "argo", "configmaps", config_map
+    )
+
+
+def config_map_only(inputs: dict[str, Any]) -> None:
+    """Submits a ConfigMap (a valid kubectl apply) and no workflow at all."""
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "job-settings"}, "data": {"a": "1"}}
+    subprocess.run(
+        ["kubectl", "apply", "-n", inputs.get("namespace") or "argo", "-f", "-"],
+        input=yaml.safe_dump(config_map).encode(),
+        check=True,
     )

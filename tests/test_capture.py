@@ -11,7 +11,7 @@ from hera.workflows import Container, Workflow
 from hera.workflows.async_service import AsyncWorkflowsService
 from hera.workflows.models import WorkflowCreateRequest
 from hera.workflows.service import WorkflowsService
-from kubernetes.client import CoreV1Api, CustomObjectsApi, V1ObjectMeta
+from kubernetes.client import ApiClient, Configuration, CoreV1Api, CustomObjectsApi, V1ObjectMeta
 
 from harness.builders import capture as capture_module
 from harness.builders import hera, legacy
@@ -91,11 +91,50 @@ def test_kubernetes_models_in_the_body_are_sent_as_camel_case_json() -> None:
         _, status, _ = CustomObjectsApi().create_namespaced_custom_object_with_http_info(
             group="argoproj.io", version="v1alpha1", namespace="argo", plural="workflows", body=body
         )
-        CustomObjectsApi().create_cluster_custom_object("argoproj.io", "v1alpha1", "clusterworkflowtemplates", body)
+        cluster_body = {**body, "kind": "ClusterWorkflowTemplate"}
+        CustomObjectsApi().create_cluster_custom_object(
+            "argoproj.io", "v1alpha1", "clusterworkflowtemplates", cluster_body
+        )
     assert status == 201
     assert [s.body["metadata"] for s in cap.submissions] == [{"generateName": "x-"}] * 3
     assert [s.namespace for s in cap.submissions] == ["argo", "argo", None]
     assert cap.submissions[2].plural == "clusterworkflowtemplates"
+
+
+@pytest.mark.parametrize(
+    ("group", "version", "plural", "body", "answer"),
+    [
+        ("argoproj.com", "v1alpha1", "workflows", {}, "404 NotFound"),
+        ("argoproj.io", "v1", "workflows", {}, "404 NotFound"),
+        ("argoproj.io", "v1alpha1", "workflow", {}, "404 NotFound"),
+        ("argoproj.io", "v1alpha1", "clusterworkflowtemplates", {}, "404 NotFound"),
+        ("argoproj.io", "v1alpha1", "cronworkflows", {}, r"the kind in the body \(Workflow\) does not match"),
+        ("argoproj.io", "v1alpha1", "workflows", {"kind": None}, r"the kind in the body \(None\)"),
+        ("argoproj.io", "v1alpha1", "workflows", {"apiVersion": "v1"}, r"API version in the body \(v1\)"),
+    ],
+)
+def test_a_create_the_api_server_would_reject_is_refused(
+    group: str, version: str, plural: str, body: dict[str, Any], answer: str
+) -> None:
+    sent = {**legacy.build(INPUTS), **body}
+    with capturing() as cap, pytest.raises(CaptureError, match=answer):
+        CustomObjectsApi().create_namespaced_custom_object(group, version, "team-a", plural, sent)
+    assert cap.refusals and not cap.submissions
+
+
+def test_configuration_is_required_only_when_asked() -> None:
+    with capturing(require_configuration=True), pytest.raises(CaptureError, match="no configuration loaded"):
+        legacy.submit(INPUTS)
+    with capturing(require_configuration=True), pytest.raises(CaptureError, match=r"Workflow\.create\(\) has no Argo"):
+        hera.submit(INPUTS)
+    with capturing(require_configuration=True) as cap:
+        CoreV1Api(ApiClient(Configuration(host="https://k8s.example"))).read_namespaced_persistent_volume_claim(
+            "c", "argo"
+        )
+        WorkflowsService(host="https://argo.example").create_workflow(
+            WorkflowCreateRequest(workflow=hera.workflow(INPUTS).build())
+        )
+    assert not cap.refusals and len(cap.submissions) == 1
 
 
 def test_missing_claims_can_be_simulated() -> None:
@@ -145,7 +184,11 @@ def test_as_builder_places_the_body_in_the_namespace_it_was_sent_to() -> None:
 
 def test_as_builder_refuses_a_namespace_mismatch() -> None:
     def mismatched(inputs: Mapping[str, Any]) -> None:
-        body = {"metadata": {"generateName": "j-", "namespace": "a"}}
+        body = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {"generateName": "j-", "namespace": "a"},
+        }
         CustomObjectsApi().create_namespaced_custom_object("argoproj.io", "v1alpha1", "b", "workflows", body)
 
     with pytest.raises(CaptureError, match="namespace 'a' but was sent to 'b'"):

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hera.shared import global_config
 from hera.workflows.models import WorkflowSubmitRequest
 from hera.workflows.service import WorkflowsService
 from kubernetes import client, config
@@ -108,7 +109,7 @@ def parity_run(tmp_path: Path, scenarios: Path, legacy_ref: str, new_ref: str) -
 
 @pytest.mark.parametrize(
     "new",
-    ["start_task_hera", "start_task_hera_no_host", "kubectl_create_stdin", "argo_submit"],
+    ["start_task_hera", "kubectl_create_stdin", "argo_submit"],
 )
 def test_each_way_of_submitting_is_captured_and_equivalent(
     tmp_path: Path, scenarios: Path, listener: Listener, new: str
@@ -178,6 +179,42 @@ def test_several_submissions_are_compared_document_by_document(
     assert result.exit_code == 1, result.output
 
 
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        (
+            "start_task_hera_no_host",
+            "Workflow.create() has no Argo server: set workflows_service or global_config.host",
+        ),
+        ("wrong_group", "404 NotFound"),
+        ("wrong_version", "404 NotFound"),
+        ("wrong_plural", "404 NotFound"),
+        ("workflow_sent_as_cron", "the kind in the body (Workflow) does not match"),
+        ("wrong_body_api_version", "the API version in the body (argoproj.io/v1) does not match"),
+        (
+            "no_kube_config",
+            "the kubernetes client was used with no configuration loaded (it would call http://localhost)",
+        ),
+        ("config_map_as_custom_object", "404 NotFound"),
+        ("config_map_only", "submitted no Argo workflow object"),
+    ],
+)
+def test_a_submission_the_real_call_would_fail_fails_its_side(
+    tmp_path: Path, scenarios: Path, listener: Listener, new: str, message: str
+) -> None:
+    reference = f"capture:{TARGETS}:{new}"
+    result, report = parity_run(tmp_path, scenarios, f"capture:{TARGETS}:start_task_legacy", reference)
+
+    assert result.exit_code != 0, result.output
+    assert report["verdict"] != "READY"
+    [row] = report["scenarios"]
+    assert row["legacy"].get("error") is None, row["legacy"]
+    error = row["new"]["error"]
+    assert error["type"] == "CaptureError", error
+    assert message in error["message"], error["message"]
+    assert error["message"].startswith(reference), error["message"]
+
+
 def test_a_bad_capture_reference_is_bad_input(tmp_path: Path, scenarios: Path) -> None:
     result, _ = parity_run(tmp_path, scenarios, f"capture:{TARGETS}:no_such_function", legacy.__name__ + ":build")
     assert result.exit_code == 2
@@ -191,6 +228,7 @@ def test_a_bad_capture_reference_is_bad_input(tmp_path: Path, scenarios: Path) -
 
 def test_the_builder_passes_its_arguments_through_and_keeps_the_signature() -> None:
     def submit(*, python_code: str, namespace: str = "argo", **rest: Any) -> None:
+        config.load_kube_config()
         legacy.submit({"python_code": python_code, "namespace": namespace, **rest})
 
     from harness.builders.capture import reference_builder
@@ -335,5 +373,9 @@ def test_the_fingerprint_covers_the_function_and_the_capture_machinery() -> None
     assert captured.sha256 != plain.sha256
 
 
-def test_reference_builders_submit_what_they_build() -> None:
-    assert resolve_builder("capture:harness.builders.hera:submit")(INPUTS) == hera.build(INPUTS)
+def test_reference_builders_submit_what_they_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    build = resolve_builder("capture:harness.builders.hera:submit")
+    with pytest.raises(CaptureError, match="no Argo server"):
+        build(INPUTS)  # hera.submit relies on the process's global_config.host, as the real call does
+    monkeypatch.setattr(global_config, "host", "https://argo.example")
+    assert build(INPUTS) == hera.build(INPUTS)

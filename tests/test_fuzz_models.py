@@ -257,3 +257,69 @@ def test_parity_fuzz_takes_the_model_and_the_call_mode_on_the_command_line(tmp_p
     assert result.exit_code == 1, result.output
     [failure] = json.loads(report.read_text(encoding="utf-8"))["failures"]
     assert failure["inputs"]["retries"] == 5
+
+
+def test_a_strategy_for_a_field_the_model_does_not_have_is_bad_input() -> None:
+    # A typo in fuzz_strategies would silently fuzz nothing there: named, before any search.
+    with pytest.raises(ParityInputError) as raised:
+        model_inputs(TEAM_MODEL, field_strategies={"nosuchfield": st.just("x")})
+    assert raised.value.field == "fuzz_strategies.nosuchfield"
+    with pytest.raises(ParityInputError):
+        model_inputs(TEAM_MODEL, field_strategies={"retries.deeper": st.just(1)})
+    assert model_inputs(TEAM_MODEL, field_strategies={"command": st.just(["true"])}) is not None
+
+
+def test_a_strategy_the_model_refuses_every_time_is_bad_input_not_a_divergence(tmp_path: Path) -> None:
+    # The queue must match ^[a-z]+-q$: a strategy that never does leaves nothing to fuzz.
+    config = FuzzConfig(
+        legacy=LEGACY,
+        new=NEW,
+        inputs_model=TEAM_MODEL,
+        call="model",
+        profile="ci",
+        examples=20,
+        seed=1,
+        use_database=False,
+        fuzz_strategies={"queue": st.just("NOT A QUEUE")},
+    )
+    with pytest.raises(ParityInputError) as raised:
+        run_fuzz(config)
+    assert "no valid input could be generated" in str(raised.value)
+
+
+SECRET_JOB = """
+from pydantic import BaseModel, Field
+
+class Job(BaseModel):
+    name: str = Field(pattern=r"^[a-z]{1,8}$")
+    db_password: str = Field(pattern=r"^[a-z0-9]{12}$")
+
+def legacy(job):
+    env = [{"name": "DB_PASSWORD", "value": job.db_password}]
+    main = {"name": "main", "container": {"image": "alpine", "env": env}}
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"name": job.name},
+            "spec": {"entrypoint": "main", "templates": [main]}}
+
+def new(job):
+    manifest = legacy(job)
+    manifest["spec"]["templates"][0]["container"]["image"] = "busybox"
+    return manifest
+"""
+
+
+def test_a_generated_value_under_a_secret_name_never_reaches_the_console_or_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "secretjob.py").write_text(SECRET_JOB)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    report = tmp_path / "fuzz.json"
+    result = parity(
+        "fuzz", "--legacy", "secretjob:legacy", "--new", "secretjob:new", "--inputs-model", "secretjob:Job",
+        "--call", "model", "--examples", "20", "--seed", "1", "--no-database", "--report", str(report),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    [failure] = json.loads(report.read_text())["failures"]
+    assert failure["inputs"]["db_password"] == "<redacted>"
+    assert re.search(r"db_password: \S*<redacted>", result.output), result.output
+    assert not re.search(r"[a-z0-9]{12}", result.output.split("differences:")[0].split("minimal input:")[1])

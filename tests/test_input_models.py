@@ -230,3 +230,25 @@ def test_the_engine_builds_team_scenarios_with_the_model_and_call_mode(tmp_path:
     assert five.status is Status.DIFFERENT, five
     assert [d.path for d in five.differences] == ["spec.templates[main].retryStrategy.limit"]
     assert five.inputs == {"job_name": "n", "image": "i", "command": ["x"], "retries": 5, "queue": "default-q"}
+
+
+PLAIN_TYPEDDICT = """
+from typing import TypedDict
+
+class Request(TypedDict, total=False):
+    name: str
+    retries: int
+"""
+
+
+def test_a_typeddict_from_typing_is_an_input_model_on_every_supported_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pydantic refuses typing.TypedDict before Python 3.12; a team should not have to know that.
+    (tmp_path / "plain_typeddict.py").write_text(PLAIN_TYPEDDICT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = InputModel.from_reference("plain_typeddict:Request")
+    assert model.validate({"name": "a", "retries": "3"}) == {"name": "a", "retries": 3}
+    assert model.validate({}) == {}
+    with pytest.raises(Exception, match="retries"):
+        model.validate({"retries": "many"})

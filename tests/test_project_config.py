@@ -372,3 +372,17 @@ def test_a_duplicate_name_within_one_file_is_refused_by_the_plugin_too(pytester:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--parity-phase=dev", "--parity-report-dir=out")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*a.yaml: scenario 'twin': field 'name': duplicate scenario name*"])
+
+
+@pytest.mark.parametrize(
+    "reference", ["nosuchmodule_for_parity:Model", "tests.team_builders:Nope", "tests.team_builders"]
+)
+def test_a_bad_input_model_in_the_file_is_blamed_on_the_file_not_on_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: str
+) -> None:
+    root = project(tmp_path, f'scenarios = "cases"\ninputs_model = "{reference}"\n')
+    monkeypatch.chdir(root)
+    result = invoke("run", "--no-progress")
+    assert result.exit_code == 2, result.output
+    assert "inputs_model" in result.output and "pyproject.toml" in result.output, result.output
+    assert "--inputs-model" not in result.output

@@ -8,14 +8,12 @@ JSON-ready data so that everything after this stage sees one shape.
 from __future__ import annotations
 
 import datetime
-import importlib
 import json
-import os
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from harness.errors import ParityInputError
+from harness.references import import_reference
 from harness.yaml_input import MAX_NESTING, load_yaml, nesting_depth
 
 Builder = Callable[[dict[str, Any]], Any]
@@ -46,26 +44,14 @@ def resolve_builder(reference: str, *, option: str = "builder") -> Builder:
 
 
 def _import_callable(reference: str, *, option: str, shown: str) -> Builder:
-    module_name, sep, attr_path = reference.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ParityInputError(
-            f"builder reference {shown!r} must look like 'package.module:function' "
-            "(or 'capture:package.module:function' for a build-and-submit function)",
-            field=option,
-        )
-    # Like uvicorn and gunicorn: a reference is resolved from the working directory too, so
-    # `parity run --new myapp.jobs:build` works from a project's root without installing it.
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ParityInputError(f"cannot import {module_name!r}: {exc}", field=option) from None
-    for part in attr_path.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ParityInputError(f"{module_name!r} has no attribute {attr_path!r}", field=option) from None
+    target = import_reference(
+        reference,
+        what="builder reference",
+        form="'package.module:function' (or 'capture:package.module:function' for a build-and-submit function)",
+        option=option,
+        shown=shown,
+        contain=False,
+    )
     if not callable(target):
         raise ParityInputError(f"{shown!r} is not callable", field=option)
     return target  # type: ignore[no-any-return]

@@ -2,7 +2,7 @@
 
 Inside ``capturing()`` the submission calls are replaced: the kubernetes
 ``CustomObjectsApi.create_*_custom_object`` family, Hera's ``WorkflowsService.create_workflow``
-(which ``Workflow.create()`` goes through, with or without an Argo host configured) and its
+(which ``Workflow.create()`` goes through; the host it names is never called) and its
 template and cron-workflow creates, and ``kubectl create|apply -f`` or ``argo submit`` run through
 ``subprocess`` or ``os.system`` (``harness.builders.capture_commands``). Each records the exact
 body it would have sent, with the namespace, and answers like the server would (the object back,
@@ -10,7 +10,10 @@ with a generated name). Kubernetes configuration loading (``config.load_kube_con
 ``load_incluster_config()``, ``new_client_from_config()``) succeeds with no kubeconfig, pre-flight
 reads of PersistentVolumeClaims are answered (every claim exists, or only ``existing_claims``),
 and any other request to a cluster or Argo server raises ``CaptureError`` naming the call:
-nothing reaches the network.
+nothing reaches the network. A create the API server would reject (a resource other than
+Argo's workflow kinds under argoproj.io/v1alpha1, a body of another kind) is refused; with
+``require_configuration`` (``capture:`` references) so is a kubernetes call with no configuration
+loaded and a Hera create with no Argo host, as the real calls would fail.
 
 The replacements are process-wide while active (that is how the user's unmodified code sees
 them), so captures are serialised with a lock and a submission from another thread during a
@@ -57,6 +60,7 @@ from kubernetes.config import kube_config
 from kubernetes.config.incluster_config import InClusterConfigLoader
 
 from harness.builders import capture_commands
+from harness.spec.fields import ARGO_API_VERSION, ARGO_GROUP, WORKFLOW_API_VERSION, WORKFLOW_PLURAL
 
 KUBERNETES_CREATE = "kubernetes.CustomObjectsApi.create_namespaced_custom_object"
 KUBERNETES_CREATE_CLUSTER = "kubernetes.CustomObjectsApi.create_cluster_custom_object"
@@ -70,6 +74,21 @@ ARGO_SUBMIT = "argo submit"
 CAPTURE_PREFIX = "capture:"
 # Where a stubbed kubernetes configuration points: a name that never resolves.
 CAPTURE_HOST = "https://kubernetes.capture.invalid"
+# The host of a kubernetes Configuration nobody configured (client versions differ): such a
+# client would call http://localhost.
+_UNCONFIGURED_HOSTS = frozenset({"", "http://localhost", Configuration().host})
+# Argo's workflow resources the API server serves under argoproj.io/v1alpha1: plural -> kind.
+NAMESPACED_ARGO_PLURALS: dict[str, str] = {
+    WORKFLOW_PLURAL: "Workflow",
+    "workflowtemplates": "WorkflowTemplate",
+    "cronworkflows": "CronWorkflow",
+}
+CLUSTER_ARGO_PLURALS: dict[str, str] = {"clusterworkflowtemplates": "ClusterWorkflowTemplate"}
+ARGO_KINDS = frozenset({*NAMESPACED_ARGO_PLURALS.values(), *CLUSTER_ARGO_PLURALS.values()})
+NO_ARGO_SERVER = "has no Argo server: set workflows_service or global_config.host"
+NO_KUBERNETES_CONFIGURATION = (
+    "the kubernetes client was used with no configuration loaded (it would call http://localhost)"
+)
 
 _CAPTURE_LOCK = threading.RLock()
 _names = itertools.count(1)
@@ -111,9 +130,15 @@ class SubmissionCapture:
     ``refusals`` are the calls refused during the capture (each also raised ``CaptureError``
     where it was made, but code may have caught it); ``failures`` are kubectl or argo commands
     that failed the way the real tool would have (exit status 1).
+
+    ``require_configuration``: a kubernetes call with no configuration loaded (nor a host set)
+    and a Hera create with no Argo host are refused, as the real calls would fail. Off for the
+    library (the caller may stand for a process that configured both at startup); on for
+    ``capture:`` references, where the function and its module are all there is.
     """
 
     existing_claims: Collection[str] | None = None
+    require_configuration: bool = False
     submissions: list[CapturedSubmission] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -200,25 +225,61 @@ class SubmissionCapture:
     # --- kubernetes --------------------------------------------------------------------------
 
     def _k8s_create_namespaced(
-        self, _api: Any, group: str, version: str, namespace: str, plural: str, body: Any, **_: Any
+        self, api: Any, group: str, version: str, namespace: str, plural: str, body: Any, **_: Any
     ) -> dict[str, Any]:
-        return self._record(_kubernetes_json(body), namespace, KUBERNETES_CREATE, plural)
+        self._check_configured(api)
+        sent = _kubernetes_json(body)
+        self._check_resource(KUBERNETES_CREATE, group, version, plural, sent, NAMESPACED_ARGO_PLURALS)
+        return self._record(sent, namespace, KUBERNETES_CREATE, plural)
 
     def _k8s_namespaced_http(self, api: Any, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
         return self._k8s_create_namespaced(api, *args, **kwargs), 201, {}
 
     def _k8s_create_cluster(
-        self, _api: Any, group: str, version: str, plural: str, body: Any, **_: Any
+        self, api: Any, group: str, version: str, plural: str, body: Any, **_: Any
     ) -> dict[str, Any]:
-        return self._record(_kubernetes_json(body), None, KUBERNETES_CREATE_CLUSTER, plural)
+        self._check_configured(api)
+        sent = _kubernetes_json(body)
+        self._check_resource(KUBERNETES_CREATE_CLUSTER, group, version, plural, sent, CLUSTER_ARGO_PLURALS)
+        return self._record(sent, None, KUBERNETES_CREATE_CLUSTER, plural)
 
     def _k8s_cluster_http(self, api: Any, *args: Any, **kwargs: Any) -> tuple[dict[str, Any], int, dict[str, str]]:
         return self._k8s_create_cluster(api, *args, **kwargs), 201, {}
 
-    def _read_claim(self, _api: Any, name: str, namespace: str, **_: Any) -> V1PersistentVolumeClaim:
+    def _read_claim(self, api: Any, name: str, namespace: str, **_: Any) -> V1PersistentVolumeClaim:
+        self._check_configured(api)
         if self.existing_claims is not None and name not in self.existing_claims:
             raise ApiException(status=404, reason=f'persistentvolumeclaims "{name}" not found')
         return V1PersistentVolumeClaim(metadata=V1ObjectMeta(name=name, namespace=namespace))
+
+    def _check_configured(self, api: Any) -> None:
+        """A client whose configuration nobody loaded or gave a host would call http://localhost."""
+        host = getattr(getattr(getattr(api, "api_client", None), "configuration", None), "host", None)
+        if self.require_configuration and host in _UNCONFIGURED_HOSTS:
+            self.refuse(NO_KUBERNETES_CONFIGURATION)
+
+    def _check_resource(
+        self, api: str, group: str, version: str, plural: str, body: Mapping[str, Any], served: Mapping[str, str]
+    ) -> None:
+        """What the API server would reject: a resource it does not serve (404), a body whose
+        apiVersion or kind is not the resource's (400)."""
+        call = f"{api.rpartition('.')[2]}({group!r}, {version!r}, plural={plural!r})"
+        if group != ARGO_GROUP or version != ARGO_API_VERSION or plural not in served:
+            self.refuse(
+                f"kubernetes {call}: the API server would answer 404 NotFound (the server could not find "
+                f"the requested resource); Argo serves {', '.join(served)} under {ARGO_GROUP}/{ARGO_API_VERSION}"
+            )
+        kind = served[plural]
+        if body.get("apiVersion") != WORKFLOW_API_VERSION:
+            self.refuse(
+                f"kubernetes {call}: the API server would answer 400 BadRequest: the API version in the body "
+                f"({body.get('apiVersion')}) does not match the expected API version ({WORKFLOW_API_VERSION})"
+            )
+        if body.get("kind") != kind:
+            self.refuse(
+                f"kubernetes {call}: the API server would answer 400 BadRequest: the kind in the body "
+                f"({body.get('kind')}) does not match the expected kind ({kind})"
+            )
 
     def _refuse_kubernetes_request(self, _client: Any, method: str, url: str, *args: Any, **kwargs: Any) -> NoReturn:
         call = _api_call("/kubernetes/client/api/")
@@ -241,7 +302,11 @@ class SubmissionCapture:
         model: str,
         cluster: bool = False,
     ) -> Any:
-        # The same serialisation WorkflowsService puts on the wire; no host is needed.
+        if self.require_configuration and not service.host:
+            # hera fails here too: valid_host_scheme(None) -> AttributeError on None.startswith.
+            call = _api_call("/hera/workflows/")
+            self.refuse(f"{call or type(service).__name__ + '.' + api.rpartition('.')[2]}() {NO_ARGO_SERVER}")
+        # The same serialisation WorkflowsService puts on the wire.
         sent = req.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True, exclude_defaults=True)
         target = None if cluster else (namespace if namespace is not None else service.namespace)
         plural = {"Workflow": "workflows", "CronWorkflow": "cronworkflows"}.get(model, model.lower() + "s")
@@ -267,12 +332,15 @@ class SubmissionCapture:
         return _as_created(body, namespace)
 
 
-def capturing(*, existing_claims: Collection[str] | None = None) -> SubmissionCapture:
+def capturing(
+    *, existing_claims: Collection[str] | None = None, require_configuration: bool = False
+) -> SubmissionCapture:
     """``with capturing() as cap: submit(...)``, then ``cap.submissions``.
 
     ``existing_claims``: the PVC names a pre-flight read finds; None means every claim exists.
+    ``require_configuration``: see :class:`SubmissionCapture`.
     """
-    return SubmissionCapture(existing_claims=existing_claims)
+    return SubmissionCapture(existing_claims=existing_claims, require_configuration=require_configuration)
 
 
 def capture(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Captured:
@@ -418,7 +486,7 @@ def reference_builder(fn: Callable[..., Any], reference: str) -> Callable[..., A
 
     @functools.wraps(fn)
     def build(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        with capturing() as cap:
+        with capturing(require_configuration=True) as cap:
             try:
                 result = fn(*args, **kwargs)
                 if inspect.isawaitable(result):
@@ -433,6 +501,12 @@ def reference_builder(fn: Callable[..., Any], reference: str) -> Callable[..., A
         if not cap.submissions:
             failed = f" ({'; '.join(cap.failures)})" if cap.failures else ""
             raise CaptureError(f"{reference} submitted no workflow{failed}")
+        kinds = [submission.body.get("kind") for submission in cap.submissions]
+        if not ARGO_KINDS.intersection(kinds):
+            raise CaptureError(
+                f"{reference} submitted no Argo workflow object (sent: {', '.join(map(str, kinds))}; "
+                f"expected one of {', '.join(sorted(ARGO_KINDS))})"
+            )
         manifests = [_in_namespace(submission) for submission in cap.submissions]
         if len(manifests) == 1:
             return manifests[0]
@@ -449,10 +523,10 @@ async def _awaited(result: Any) -> Any:
 def _explained(reference: str, cap: SubmissionCapture, exc: Exception) -> Exception:
     """The error a captured function's exception becomes: a refused call or a failed command is
     why, when there was one; a refusal of the input (``ValueError``) otherwise stays one."""
-    if isinstance(exc, CaptureError):
-        return exc
     if cap.refusals:
         return CaptureError(f"{reference}: {cap.refusals[0]}")
+    if isinstance(exc, CaptureError):
+        return exc
     if cap.failures and not isinstance(exc, ValueError):
         return CaptureError(f"{reference}: {cap.failures[-1]}; then {type(exc).__name__}: {exc}")
     return exc

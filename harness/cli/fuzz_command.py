@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from harness.builders import HERA_REF, LEGACY_REF
 from harness.cli import _options
+
+if TYPE_CHECKING:
+    from harness.redact import Redactor
 
 EXIT_CLEAN = 0
 EXIT_FOUND = 1
@@ -87,15 +91,33 @@ def fuzz(ctx: click.Context, /, **params: object) -> None:
     resolved = resolve_fuzz(load_project_config(), _options.given(ctx))
     config, report_path = resolved.config, resolved.report
     result = run_fuzz(config)
+    redactor = _redactor_for(result)
     if report_path is not None:
         from harness.atomic_files import write_atomic
 
-        write_atomic(report_path, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    _print(result, report_path)
+        document = result.to_dict()
+        # The failures' inputs and differences carry what the inputs held: a generated value
+        # under a secret-looking name (db_password) is scrubbed like a real one would be.
+        document["failures"] = redactor.scrub_strings(redactor.scrub(document["failures"]))
+        write_atomic(report_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    _print(result, report_path, redactor)
     sys.exit(EXIT_FOUND if result.found else EXIT_CLEAN)
 
 
-def _print(result: object, report_path: Path | None) -> None:
+def _redactor_for(result: object) -> Redactor:
+    """Learns the secret values of every failure: its inputs and both sides' manifests."""
+    from harness.fuzz.search import FuzzResult
+    from harness.redact import Redactor
+
+    assert isinstance(result, FuzzResult)
+    redactor = Redactor()
+    for failure in result.failures:
+        divergence = failure.divergence
+        redactor.learn_from(divergence.inputs, divergence.legacy.manifest, divergence.new.manifest)
+    return redactor
+
+
+def _print(result: object, report_path: Path | None, redactor: Redactor) -> None:
     from harness.fuzz.search import FuzzResult
 
     assert isinstance(result, FuzzResult)
@@ -114,7 +136,7 @@ def _print(result: object, report_path: Path | None) -> None:
     for index, failure in enumerate(result.failures, start=1):
         click.echo("")
         click.echo(f"failure {index} of {len(result.failures)} (round {failure.round})")
-        click.echo(_indent(failure.divergence.report()))
+        click.echo(_indent(redactor.scrub_text(failure.divergence.report())))
         if failure.fixture is not None:
             click.echo(
                 f"  promoted to {failure.fixture}  (reproduce: parity run --scenarios "

@@ -16,7 +16,7 @@ from harness.phases import Phase, Verdict
 from harness.report import ReportWriteError, check_report_dir, write_reports
 from harness.report.document import build_document
 from harness.run_result import RunResult
-from harness.scenarios import load_scenarios
+from harness.scenarios import load_run_scenarios
 
 
 @click.command()
@@ -96,7 +96,8 @@ def run(ctx: click.Context, /, **params: object) -> None:
     resolved = resolve_run(load_project_config(), _options.given(ctx), door="cli")
     config = resolved.config
     assert config.scenarios is not None
-    scenarios = load_scenarios(config.scenarios, input_model=config.inputs_model)
+    # Every suite's scenarios (the scenarios folder's own, and each sub-folder with a suite.toml).
+    scenarios = load_run_scenarios(config)
     report_dir = resolved.report_dir
     check_report_dir(report_dir)
     progress = resolved.progress

@@ -26,9 +26,6 @@
 from __future__ import annotations
 
 import copy
-import importlib
-import os
-import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +35,7 @@ from hypothesis.errors import InvalidArgument
 
 from harness.errors import ParityInputError
 from harness.input_models.model import DEFAULT_INPUT_MODEL, InputModel, InputsInvalid, resolve_input_model
+from harness.references import import_reference
 
 FUZZ_STRATEGIES_OPTION = "fuzz_strategies"
 
@@ -97,6 +95,12 @@ def model_inputs(
     """
     resolved = resolve_input_model(model)
     overrides = {**_REGISTERED, **resolve_field_strategies(field_strategies)}
+    for path in overrides:
+        if not field_path_exists(resolved.json_schema(), path):
+            raise ParityInputError(
+                f"{resolved.reference} has no field at {path!r}: a strategy for it would never be used",
+                field=f"{FUZZ_STRATEGIES_OPTION}.{path}",
+            )
     if resolved.is_builtin:
         from harness.fuzz.inputs import builder_inputs
 
@@ -125,6 +129,36 @@ def schema_inputs(model: InputModel, *, skip: frozenset[str] = frozenset()) -> s
             "for the fields it cannot describe (register_field_strategy, fuzz_strategies)",
             field="--inputs-model",
         ) from None
+
+
+def field_path_exists(schema: Mapping[str, Any], path: str) -> bool:
+    """Whether dotted ``path`` names a field of ``schema`` (through lists, optional values and
+    ``$defs`` references, as :func:`register_field_strategy` reads a path)."""
+    definitions: Mapping[str, Any] = schema.get("$defs", {})
+
+    def holders(node: Any, seen: frozenset[str] = frozenset()) -> list[Mapping[str, Any]]:
+        # The object schemas that ``node`` may be: a list's items, a union's members, a reference's target.
+        if not isinstance(node, Mapping):
+            return []
+        reference = node.get("$ref")
+        if isinstance(reference, str) and reference.startswith("#/$defs/"):
+            name = reference.removeprefix("#/$defs/")
+            return [] if name in seen else holders(definitions.get(name), seen | {name})
+        found = [node] if isinstance(node.get("properties"), Mapping) else []
+        for union in ("anyOf", "oneOf", "allOf"):
+            for member in node.get(union, ()):
+                found.extend(holders(member, seen))
+        if "items" in node:
+            found.extend(holders(node["items"], seen))
+        return found
+
+    current: list[Mapping[str, Any]] = holders(schema)
+    for name in path.split("."):
+        children = [node["properties"][name] for node in current if name in node["properties"]]
+        if not children:
+            return False
+        current = [holder for child in children for holder in holders(child)]
+    return True
 
 
 # Keys of a schema that say nothing about which values are valid.
@@ -259,23 +293,9 @@ def _set_path(data: Any, parts: list[str], strategy: st.SearchStrategy[Any], dra
 
 
 def _import_strategy(reference: str, where: str) -> Any:
-    module_name, sep, attr_path = reference.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ParityInputError(f"strategy reference {reference!r} must look like 'package.module:name'", field=where)
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ParityInputError(f"cannot import {module_name!r}: {exc}", field=where) from None
-    except Exception as exc:
-        raise ParityInputError(f"importing {module_name!r} raised {type(exc).__name__}: {exc}", field=where) from None
-    for part in attr_path.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ParityInputError(f"{module_name!r} has no attribute {attr_path!r}", field=where) from None
-    return target
+    return import_reference(
+        reference, what="strategy reference", form="'package.module:name'", option=where, contain=True
+    )
 
 
 __all__ = [

@@ -339,6 +339,14 @@ def _search_round(
             test()
         except DivergenceFound as error:
             return [error.divergence]
+        except (hypothesis.errors.Unsatisfiable, hypothesis.errors.FailedHealthCheck) as error:
+            # Every generated input was refused by the input model (its validators, or a
+            # per-field strategy that breaks a constraint): a configuration problem, not a result.
+            raise ParityInputError(
+                "no valid input could be generated: the input model refuses every example "
+                f"(its validators or constraints against the per-field strategies): {type(error).__name__}",
+                field="fuzz_strategies",
+            ) from None
         except BaseExceptionGroup as group:
             found = [error.divergence for error in _leaves(group) if isinstance(error, DivergenceFound)]
             if not found:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from enum import StrEnum
@@ -34,6 +32,7 @@ from typing_extensions import is_typeddict
 
 from harness.errors import ParityInputError
 from harness.input_models.python_job import BUILTIN_SCENARIO_KINDS, Inputs
+from harness.references import import_reference
 
 BUILTIN_INPUT_MODEL_REF = "harness.input_models.python_job:Inputs"
 INPUTS_MODEL_OPTION = "--inputs-model"
@@ -118,7 +117,7 @@ class InputModel:
             raise ParityInputError(
                 f"{reference!r} is {_describe(target)}, not a pydantic model, a dataclass or a TypedDict", field=option
             )
-        model = cls(target, reference=reference)
+        model = cls(_validatable(target), reference=reference)
         try:
             model.adapter  # noqa: B018 - built now, so a type pydantic cannot validate is bad input here
         except Exception as exc:  # pydantic's schema errors, a forward reference that does not resolve
@@ -297,6 +296,28 @@ def _is_model(target: Any) -> bool:
     )
 
 
+def _validatable(target: Any) -> Any:
+    """``target``, or for a ``typing.TypedDict`` on Python < 3.12 the same TypedDict rebuilt with
+    ``typing_extensions`` (pydantic refuses the former there: it cannot see which keys are
+    required). Its instances are plain dicts either way, so builders see no difference."""
+    import typing
+
+    import typing_extensions
+
+    from_typing = typing.is_typeddict(target) and type(target).__module__ == "typing"
+    if sys.version_info >= (3, 12) or not from_typing:
+        return target
+    hints = typing.get_type_hints(target, include_extras=True)
+    required, optional = typing_extensions.Required, typing_extensions.NotRequired
+    annotations = {
+        name: required[hint] if name in target.__required_keys__ else optional[hint] for name, hint in hints.items()
+    }
+    rebuilt: Any = typing_extensions.TypedDict(target.__name__, annotations)  # type: ignore[misc]
+    rebuilt.__module__ = target.__module__
+    rebuilt.__qualname__ = target.__qualname__
+    return rebuilt
+
+
 def _describe(target: Any) -> str:
     if isinstance(target, type):
         return f"the class {target.__qualname__}"
@@ -304,23 +325,6 @@ def _describe(target: Any) -> str:
 
 
 def _import_object(reference: str, option: str) -> Any:
-    module_name, sep, attr_path = reference.partition(":")
-    if not sep or not module_name or not attr_path:
-        raise ParityInputError(
-            f"input model reference {reference!r} must look like 'package.module:Model'", field=option
-        )
-    # As for builder references: resolved from the working directory too.
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ParityInputError(f"cannot import {module_name!r}: {exc}", field=option) from None
-    except Exception as exc:  # whatever the module raised at import
-        raise ParityInputError(f"importing {module_name!r} raised {type(exc).__name__}: {exc}", field=option) from None
-    for part in attr_path.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ParityInputError(f"{module_name!r} has no attribute {attr_path!r}", field=option) from None
-    return target
+    return import_reference(
+        reference, what="input model reference", form="'package.module:Model'", option=option, contain=True
+    )

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from harness.run_result import RunResult
 
 # The version of the parity report document (parity-report.json), not of the fuzz report.
-REPORT_SCHEMA_VERSION = "1.0"
+# 1.1: each scenario's `suite`, and the `suites` summary.
+REPORT_SCHEMA_VERSION = "1.1"
 
 
 def build_document(result: RunResult) -> dict[str, Any]:
@@ -50,10 +51,34 @@ def build_document(result: RunResult) -> dict[str, Any]:
             "stale": list(result.waivers_stale),
             "expired": list(result.waivers_expired),
         },
+        "suites": _suites(result),
         "scenarios": [_scenario(outcome.to_dict(), result.redactor) for outcome in result.outcomes],
     }
     scrubbed: dict[str, Any] = result.redactor.scrub_strings(document)
     return scrubbed
+
+
+def _suites(result: RunResult) -> list[dict[str, Any]]:
+    """Each suite of the run, the default one first: its builders, input model and counts."""
+    suites = []
+    for suite in result.config.all_suites:
+        outcomes = [outcome for outcome in result.outcomes if outcome.suite == suite.name]
+        statuses = Counter(outcome.status for outcome in outcomes)
+        suites.append(
+            {
+                "name": suite.name,
+                "file": str(suite.file) if suite.file is not None else None,
+                "builders": {"legacy": suite.legacy, "new": suite.new},
+                "inputs_model": suite.inputs_model,
+                "call": suite.call,
+                "summary": {
+                    "scenarios": len(outcomes),
+                    "passed": sum(1 for outcome in outcomes if outcome.passed),
+                    **{status.value: statuses.get(status, 0) for status in Status},
+                },
+            }
+        )
+    return suites
 
 
 def _scenario(scenario: dict[str, Any], redactor: Redactor) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from harness.report.markdown import suite_groups, suite_title
 from harness.report.sidebyside import Row, side_by_side
 
 CATEGORIES = ("semantic", "waived", "metadata", "noise", "cosmetic")
@@ -28,12 +29,17 @@ def _environment() -> jinja2.Environment:
 
 def render_html(document: dict[str, Any]) -> str:
     scenarios = [_scenario_view(scenario) for scenario in document["scenarios"]]
+    views = {id(original): view for original, view in zip(document["scenarios"], scenarios, strict=True)}
+    # By suite, a heading each when the run had more than one (markdown groups the same way).
+    groups = [(suite, [views[id(member)] for member in members]) for suite, members in suite_groups(document)]
     return (
         _environment()
         .get_template("report.html.j2")
         .render(
             doc=document,
             scenarios=scenarios,
+            groups=groups,
+            suite_titles={suite["name"]: suite_title(suite) for suite, _ in groups if suite is not None},
             statuses=sorted(Counter(s["status"] for s in document["scenarios"]).items()),
             category_chart=_category_chart(document),
             duration_chart=_duration_chart(document),

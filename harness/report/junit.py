@@ -13,21 +13,29 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render_junit(document: dict[str, Any]) -> str:
     root = ET.Element("testsuites", name="argo-parity")
-    root.append(_scenario_suite(document))
+    suites = [suite["name"] for suite in document.get("suites") or []]
+    if len(suites) <= 1:
+        root.append(_scenario_suite(document, "argo-parity.scenarios", document["scenarios"]))
+    else:
+        # A testsuite per suite (the default suite's name stays argo-parity.scenarios).
+        for name in suites:
+            members = [s for s in document["scenarios"] if s.get("suite", "default") == name]
+            label = "argo-parity.scenarios" if name == "default" else f"argo-parity.scenarios.{name}"
+            root.append(_scenario_suite(document, label, members))
     root.append(_gate_suite(document))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _scenario_suite(document: dict[str, Any]) -> ET.Element:
-    suite = ET.Element("testsuite", name="argo-parity.scenarios")
-    for scenario in document["scenarios"]:
+def _scenario_suite(document: dict[str, Any], name: str, scenarios: list[dict[str, Any]]) -> ET.Element:
+    suite = ET.Element("testsuite", name=name)
+    for scenario in scenarios:
         for check, failure in _checks(scenario):
             seconds = sum((scenario[side] or {}).get("duration_ms", 0) for side in ("legacy", "new")) / 1000
             case = ET.SubElement(
                 suite,
                 "testcase",
-                classname=f"parity.{scenario['kind']}",
+                classname=_classname(scenario),
                 name=f"{scenario['name']}[{check}]",
                 time=f"{seconds:.3f}",
                 file=_clean(scenario["source"]),
@@ -39,6 +47,11 @@ def _scenario_suite(document: dict[str, Any]) -> ET.Element:
             element.text = _clean(body)
     _count(suite)
     return suite
+
+
+def _classname(scenario: dict[str, Any]) -> str:
+    suite = scenario.get("suite", "default")
+    return f"parity.{scenario['kind']}" if suite == "default" else f"parity.{suite}.{scenario['kind']}"
 
 
 def _checks(scenario: dict[str, Any]) -> list[tuple[str, tuple[str, str, str] | None]]:

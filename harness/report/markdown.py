@@ -75,13 +75,49 @@ def _criteria(document: dict[str, Any]) -> str:
     return "\n".join(rows) + "\n\n"
 
 
+def suite_groups(document: dict[str, Any]) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+    """The scenarios by suite, in the order of the report's ``suites`` (the default one first);
+    one group with no suite when the run had only the default suite (or the report predates
+    suites, schema 1.0). Shared by the markdown and html renderers."""
+    suites = document.get("suites") or []
+    if len(suites) <= 1:
+        return [(None, list(document["scenarios"]))]
+    groups: dict[str, list[dict[str, Any]]] = {suite["name"]: [] for suite in suites}
+    for scenario in document["scenarios"]:
+        groups.setdefault(scenario.get("suite", "default"), []).append(scenario)
+    by_name = {suite["name"]: suite for suite in suites}
+    return [(by_name.get(name, {"name": name}), members) for name, members in groups.items()]
+
+
+def suite_title(suite: dict[str, Any]) -> str:
+    """One line about a suite: its builders, input model and counts."""
+    parts = []
+    if "builders" in suite:
+        parts.append(f"legacy {suite['builders']['legacy']} vs new {suite['builders']['new']}")
+    if suite.get("inputs_model"):
+        parts.append(f"input model {suite['inputs_model']} (call: {suite.get('call', 'dict')})")
+    summary = suite.get("summary")
+    if summary:
+        parts.append(f"{summary['scenarios']} scenarios, {summary['passed']} passed")
+    return " · ".join(parts)
+
+
 def _scenario_table(document: dict[str, Any]) -> str:
+    text = "### Scenarios\n\n"
+    for suite, scenarios in suite_groups(document):
+        if suite is not None:
+            title = suite_title(suite)
+            text += f"#### Suite `{suite['name']}`\n\n" + (f"{_cell(title, limit=2000)}\n\n" if title else "")
+        text += _table(scenarios)
+    return text
+
+
+def _table(scenarios: list[dict[str, Any]]) -> str:
     rows = [
-        "### Scenarios\n",
         "| scenario | kind | result | execution | semantic | waived | metadata | cosmetic | noise |",
         "|---|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    for scenario in document["scenarios"]:
+    for scenario in scenarios:
         counts = scenario["counts"]
         result = f"{_STATUS_ICON.get(scenario['status'], '')} {scenario['status']}"
         if scenario["problems"]:
@@ -114,7 +150,8 @@ def _waivers(document: dict[str, Any]) -> str:
 
 def _details(document: dict[str, Any]) -> list[str]:
     blocks = []
-    for scenario in document["scenarios"]:
+    grouped = suite_groups(document)
+    for scenario in (scenario for _, scenarios in grouped for scenario in scenarios):
         execution = scenario.get("execution") or {}
         shown = [
             d for d in scenario["differences"] + execution.get("differences", []) if d["category"] in _DETAIL_CATEGORIES
@@ -127,8 +164,9 @@ def _details(document: dict[str, Any]) -> list[str]:
             execution_problems = [f"{execution['status']}: {execution['message']}", *execution_problems]
         if not (shown or errors or scenario["problems"] or scenario["crash"] or execution_problems):
             continue
+        suite = f" (suite <code>{scenario['suite']}</code>)" if len(grouped) > 1 else ""
         lines = [
-            f"<details><summary><code>{scenario['name']}</code>: {scenario['status']}</summary>\n",
+            f"<details><summary><code>{scenario['name']}</code>{suite}: {scenario['status']}</summary>\n",
         ]
         if scenario["crash"]:
             lines.append(f"Harness crash: {_code(scenario['crash'])}\n")

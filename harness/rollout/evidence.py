@@ -48,3 +48,5 @@ class Evidence:
     used_waivers: tuple[str, ...] = ()
     # What each gatherer of the evidence step gathered, or why it gathered nothing.
     notes: tuple[str, ...] = ()
+    # Suites other than the default one: the router probe and fuzzing covered none of them.
+    unprobed_suites: tuple[str, ...] = ()

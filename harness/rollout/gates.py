@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.execute.result import RunPhase
@@ -324,6 +324,11 @@ def duration_ratio(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None
 def router_fallbacks(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
     if criteria.steps is None:
         return None
+    return _default_suite_only(_router_fallbacks(evidence, criteria), evidence, "routed")
+
+
+def _router_fallbacks(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
+    assert criteria.steps is not None
     limit = criteria.max_fallback_rate or 0.0
     if evidence.router is None:
         return Reason("router-fallback", Verdict.INCONCLUSIVE, "the feature-flag router was not probed")
@@ -354,6 +359,11 @@ def router_fallbacks(evidence: Evidence, criteria: PhaseCriteria) -> Reason | No
 def fuzz_examples(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
     if criteria.min_fuzz_examples is None:
         return None
+    return _default_suite_only(_fuzz_examples(evidence, criteria), evidence, "fuzzed")
+
+
+def _fuzz_examples(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
+    assert criteria.min_fuzz_examples is not None
     fuzz = evidence.fuzz
     if fuzz is None:
         return Reason(
@@ -370,6 +380,14 @@ def fuzz_examples(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
             f"only {fuzz.examples} fuzz examples ran, {criteria.min_fuzz_examples} needed ({fuzz.source})",
         )
     return Reason("fuzz-clean", Verdict.READY, f"{fuzz.examples} fuzz examples, no divergence ({fuzz.source})")
+
+
+def _default_suite_only(reason: Reason, evidence: Evidence, done: str) -> Reason:
+    """The router probe and fuzzing cover the default suite only: say which suites were not."""
+    if not evidence.unprobed_suites:
+        return reason
+    others = ", ".join(evidence.unprobed_suites)
+    return replace(reason, message=f"{reason.message} [default suite only; not {done}: {others}]")
 
 
 _CHECKS: tuple[Check, ...] = (

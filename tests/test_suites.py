@@ -1,0 +1,257 @@
+"""Suites: a sub-folder of the scenarios folder holding a ``suite.toml`` runs its scenarios through
+its own builders and input model; one run, one report grouped by suite, one gate over them all.
+
+The project: the scenarios folder holds a python-job scenario (the reference builders, the default
+suite) and ``team/``, a suite of ``tests.team_builders`` jobs (``TeamJob``, called with the model).
+``build_new`` writes one retry fewer at ``retries: 5``: a semantic difference in the team suite only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from harness.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PLAIN = """\
+- name: plain-hello
+  kind: plain
+  description: the smallest job
+  inputs:
+    python_code: print("hello from argo-parity")
+"""
+
+TEAM_JOBS = """\
+- name: team-four
+  kind: retries
+  inputs: {job_name: nightly, image: "busybox:1.36", command: [echo, hi], retries: 4}
+- name: team-five
+  kind: retries
+  inputs: {job_name: nightly, image: "busybox:1.36", command: [echo, hi], retries: 5}
+"""
+
+FIXED = "tests.team_builders:build_new_fixed"
+DEFECTIVE = "tests.team_builders:build_new"
+
+
+def suite_toml(new: str = FIXED, extra: str = "") -> str:
+    return (
+        'legacy = "tests.team_builders:build_legacy"\n'
+        f'new = "{new}"\n'
+        'inputs_model = "tests.team_builders:TeamJob"\n'
+        'call = "model"\n' + extra
+    )
+
+
+def make_project(tmp_path: Path, *, suite: str | None = None, jobs: str = TEAM_JOBS, here: bool = False) -> Path:
+    root = tmp_path if here else tmp_path / "proj"
+    (root / ".git").mkdir(parents=True)
+    (root / "cases" / "team").mkdir(parents=True)
+    (root / "cases" / "plain.yaml").write_text(PLAIN)
+    (root / "cases" / "team" / "suite.toml").write_text(suite if suite is not None else suite_toml())
+    (root / "cases" / "team" / "jobs.yaml").write_text(jobs)
+    (root / "parity.toml").write_text('scenarios = "cases"\nreport_dir = "out"\n')
+    return root
+
+
+def parity_run(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[Result, dict[str, Any]]:
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["run", "--no-progress", *args])
+    report = root / "out" / "parity-report.json"
+    return result, json.loads(report.read_text()) if report.exists() else {}
+
+
+def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {scenario["name"]: scenario for scenario in report["scenarios"]}
+
+
+def test_one_run_gives_one_report_grouped_by_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path)
+    result, report = parity_run(root, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert report["schema_version"] == "1.1"
+    scenarios = by_name(report)
+    assert {name: s["suite"] for name, s in scenarios.items()} == {
+        "plain-hello": "default",
+        "team-four": "team",
+        "team-five": "team",
+    }
+    assert all(s["status"] == "equivalent" for s in scenarios.values())
+    # each suite's own builders built its scenarios, with its own input model
+    assert scenarios["team-four"]["legacy"]["builder"] == "tests.team_builders:build_legacy"
+    assert scenarios["team-four"]["inputs"]["queue"] == "default-q"  # the model's default, filled in
+    assert scenarios["plain-hello"]["new"]["builder"] == "harness.builders.hera:build"
+    default, team = report["suites"]
+    assert default["name"] == "default" and default["file"] is None and default["inputs_model"] is None
+    assert default["summary"]["scenarios"] == 1
+    assert team["name"] == "team" and team["file"] == str(root / "cases" / "team" / "suite.toml")
+    assert team["builders"] == {"legacy": "tests.team_builders:build_legacy", "new": FIXED}
+    assert (team["inputs_model"], team["call"]) == ("tests.team_builders:TeamJob", "model")
+    assert team["summary"]["scenarios"] == 2 and team["summary"]["passed"] == 2
+    assert report["summary"]["scenarios"] == 3
+
+    markdown = (root / "out" / "parity-report.md").read_text()
+    assert "#### Suite `default`" in markdown and "#### Suite `team`" in markdown
+    assert markdown.index("#### Suite `team`") < markdown.index("`team-four`")
+    html = (root / "out" / "parity-report.html").read_text()
+    assert 'id="suite-team"' in html and "<h3>Suite team</h3>" in html
+    junit = ET.parse(root / "out" / "junit.xml").getroot()
+    suites = {suite.get("name"): suite for suite in junit.findall("testsuite")}
+    assert {case.get("name") for case in suites["argo-parity.scenarios.team"].findall("testcase")} == {
+        "team-four[manifest]",
+        "team-five[manifest]",
+    }
+    assert [case.get("name") for case in suites["argo-parity.scenarios"].findall("testcase")] == [
+        "plain-hello[manifest]"
+    ]
+
+
+def test_a_semantic_difference_in_one_suite_only_fails_the_whole_gate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path, suite=suite_toml(new=DEFECTIVE))
+    result, report = parity_run(root, monkeypatch)
+    assert result.exit_code == 1, result.output
+    assert report["verdict"] == "NOT READY"
+    scenarios = by_name(report)
+    assert scenarios["plain-hello"]["status"] == "equivalent"
+    assert scenarios["team-five"]["status"] == "different"
+    assert [d["path"] for d in scenarios["team-five"]["differences"]] == ["spec.templates[main].retryStrategy.limit"]
+    parity = next(reason for reason in report["reasons"] if reason["criterion"] == "manifest-parity")
+    assert parity["verdict"] == "NOT READY" and parity["scenarios"] == ["team-five"]
+    assert [suite["summary"]["different"] for suite in report["suites"]] == [0, 1]
+
+
+def test_a_suite_has_its_own_waivers_beside_its_suite_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path, suite=suite_toml(new=DEFECTIVE))
+    (root / "cases" / "team" / "waivers.yaml").write_text(
+        "waivers:\n"
+        "  - id: team-retry-limit\n"
+        "    path: spec.templates[main].retryStrategy.limit\n"
+        "    reason: the new retry budget is agreed\n"
+        "    owner: team\n"
+        "    expires: 2999-01-01\n"
+    )
+    result, report = parity_run(root, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert by_name(report)["team-five"]["status"] == "waived"
+    assert report["waivers"]["used"] == ["team-retry-limit"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "message"),
+    [
+        ('report_dir = "elsewhere"\n', "report_dir", "not a suite setting"),
+        ('legcy = "x:y"\n', "legcy", "unknown key"),
+        ("build_timeout = -1\n", "build_timeout", "greater than 0"),
+        ('waivers = "missing.yaml"\n', "waivers", "no such file"),
+    ],
+)
+def test_a_bad_key_in_suite_toml_is_bad_input_naming_the_file_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, key: str, message: str
+) -> None:
+    root = make_project(tmp_path, suite=suite_toml(extra=extra))
+    result, report = parity_run(root, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert str(root / "cases" / "team" / "suite.toml") in result.output
+    assert f"field '{key}'" in result.output and message in result.output
+    assert report == {}
+
+
+def test_scenario_names_are_unique_across_suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    jobs = TEAM_JOBS.replace("team-four", "plain-hello")
+    root = make_project(tmp_path, jobs=jobs)
+    result, _ = parity_run(root, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert "duplicate scenario name" in result.output
+    assert str(root / "cases" / "plain.yaml") in result.output
+    assert str(root / "cases" / "team" / "jobs.yaml") in result.output
+
+
+def test_suite_names_are_unique_and_default_is_the_root_suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path, suite=suite_toml(extra='name = "default"\n'))
+    result, _ = parity_run(root, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert "field 'name'" in result.output and "the scenarios folder's own suite" in result.output
+
+
+def test_a_suite_scenario_is_validated_against_the_suite_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path, jobs=TEAM_JOBS.replace("retries: 5", "retries: 9"))
+    result, _ = parity_run(root, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert str(root / "cases" / "team" / "jobs.yaml") in result.output
+    assert "scenario 'team-five'" in result.output and "field 'inputs.retries'" in result.output
+
+
+def test_a_python_job_in_a_team_suite_folder_is_refused_by_the_team_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path)
+    (root / "cases" / "team" / "stray.yaml").write_text(PLAIN.replace("plain-hello", "stray"))
+    result, _ = parity_run(root, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert "scenario 'stray'" in result.output and "inputs" in result.output
+
+
+def _comparable(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "verdict": report["verdict"],
+        "suites": report["suites"],
+        "scenarios": [
+            {key: s[key] for key in ("name", "suite", "status", "inputs", "differences", "counts")}
+            | {side: s[side]["manifest"] for side in ("legacy", "new")}
+            for s in report["scenarios"]
+        ],
+    }
+
+
+def test_parallel_workers_give_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(tmp_path, suite=suite_toml(new=DEFECTIVE))
+    serial_result, serial = parity_run(root, monkeypatch)
+    parallel_result, parallel = parity_run(root, monkeypatch, "-n", "2")
+    assert serial_result.exit_code == parallel_result.exit_code == 1, parallel_result.output
+    assert _comparable(parallel) == _comparable(serial)
+
+
+def test_the_pytest_plugin_runs_every_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_project(pytester.path, suite=suite_toml(new=DEFECTIVE), here=True)
+    # tests.team_builders must import in the pytest subprocess
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--parity-phase=dev", "-v")
+    result.stdout.fnmatch_lines(
+        [
+            "*plain.yaml::plain-hello PASSED*",
+            "*jobs.yaml::team/team-four PASSED*",
+            "*jobs.yaml::team/team-five FAILED*",
+        ]
+    )
+    assert result.ret == 1
+    report = json.loads((root / "out" / "parity-report.json").read_text())
+    assert [suite["name"] for suite in report["suites"]] == ["default", "team"]
+    assert {s["name"]: s["suite"] for s in report["scenarios"]} == {
+        "plain-hello": "default",
+        "team-five": "team",
+        "team-four": "team",
+    }
+    assert report["verdict"] == "NOT READY"
+
+
+def test_the_router_and_fuzz_criteria_say_which_suites_they_left_out() -> None:
+    from harness.phases import Phase
+    from harness.rollout.evidence import Evidence, FuzzEvidence
+    from harness.rollout.gates import evaluate
+
+    evidence = Evidence(outcomes=(), fuzz=FuzzEvidence(10_000, 0, "saved.json"), unprobed_suites=("team",))
+    reasons = {reason.criterion: reason for reason in evaluate(Phase.CANARY, evidence).reasons}
+    assert reasons["fuzz-clean"].message.endswith("[default suite only; not fuzzed: team]")
+    assert reasons["router-fallback"].message.endswith("[default suite only; not routed: team]")
+    alone = {r.criterion: r for r in evaluate(Phase.CANARY, Evidence(outcomes=(), fuzz=evidence.fuzz)).reasons}
+    assert "default suite only" not in alone["fuzz-clean"].message
