@@ -505,6 +505,16 @@ def _make_importable(project: ProjectConfig) -> None:
             sys.path.insert(0, root)
 
 
+def load_rollout_config(root: Path = Path(), explicit: Path | None = None) -> RolloutConfig:
+    """``explicit`` if given, else the ``rollout`` setting of the project configuration in
+    ``root`` (``parity.toml``, or ``[tool.parity]`` in ``root/pyproject.toml``: a path, or the
+    criteria inline), else ``rollout.yaml`` under ``root``, else the defaults.
+
+    Front doors resolve it with :func:`resolve_rollout` on the configuration found upwards from
+    the working directory; this reads the one in ``root`` only."""
+    return resolve_rollout(load_project_config(root, search=False), explicit)
+
+
 __all__ = [
     "OPTIONS",
     "SUITE_KEYS",
@@ -516,6 +526,7 @@ __all__ = [
     "discover_suites",
     "find_config_file",
     "load_project_config",
+    "load_rollout_config",
     "read_config_file",
     "read_suite_file",
     "resolve_fuzz",

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     # module, and must not pay for, or break on, what it does not use.
     from harness.outcomes import ScenarioOutcome
     from harness.run_config import RunConfig
-    from harness.scenarios import Scenario
+    from harness.scenarios import Scenario, ScenarioNames
 
 _SCENARIO_SUFFIXES = frozenset({".yaml", ".yml"})
 
@@ -45,14 +45,15 @@ class ParityPytestState:
 
     def __init__(self, config: RunConfig, scenarios_dir: Path, report_dir: Path) -> None:
         from harness.engine import ParitySession
+        from harness.scenarios import ScenarioNames
 
         self.engine = ParitySession(config)
         self.scenarios_dir = scenarios_dir.resolve()
         self.report_dir = report_dir
         self.outcomes: dict[str, ScenarioOutcome] = {}
         self.verdict_line: str | None = None
-        # Scenario name -> the file that defined it: a name is one scenario across the suite.
-        self.defined_in: dict[str, str] = {}
+        # A name is one scenario across every suite of the run.
+        self.names: ScenarioNames = ScenarioNames()
         self.claimed_files: set[str] = set()
 
     def lost_outcomes(self, reported: Iterable[str]) -> list[ScenarioOutcome]:
@@ -91,15 +92,7 @@ class ParityPytestState:
             return
         self.claimed_files.add(source)
         for scenario in scenarios:
-            first = self.defined_in.get(scenario.name)
-            if first is not None:
-                raise ParityInputError(
-                    f"duplicate scenario name, first defined in {first}",
-                    file=source,
-                    scenario=scenario.name,
-                    field="name",
-                )
-            self.defined_in[scenario.name] = source
+            self.names.claim(scenario, path)
 
     def owns(self, path: Path) -> bool:
         from harness.scenarios import NOT_SCENARIO_FILES

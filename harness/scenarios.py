@@ -140,19 +140,32 @@ def load_scenarios(location: str | Path, *, input_model: InputModel | str | None
         raise ParityInputError("no scenario files (*.yaml, *.yml) found", file=str(root))
 
     scenarios: list[Scenario] = []
-    seen: dict[str, str] = {}
+    names = ScenarioNames()
     for path in files:
         for scenario in load_scenario_file(path, input_model=model):
-            if scenario.name in seen:
-                raise ParityInputError(
-                    f"duplicate scenario name, first defined in {seen[scenario.name]}",
-                    file=str(path),
-                    scenario=scenario.name,
-                    field="name",
-                )
-            seen[scenario.name] = str(path)
+            names.claim(scenario, path)
             scenarios.append(scenario)
     return scenarios
+
+
+class ScenarioNames:
+    """The scenario names seen so far, and where. Names key the report and the gate: a second
+    scenario of a name would silently replace the first one's outcome, so it is an error naming
+    both files, for `parity run` and the pytest plugin alike."""
+
+    def __init__(self) -> None:
+        self._defined_in: dict[str, str] = {}
+
+    def claim(self, scenario: Scenario, path: Path) -> None:
+        first = self._defined_in.get(scenario.name)
+        if first is not None:
+            raise ParityInputError(
+                f"duplicate scenario name, first defined in {first}",
+                file=str(path),
+                scenario=scenario.name,
+                field="name",
+            )
+        self._defined_in[scenario.name] = str(path)
 
 
 def load_run_scenarios(config: RunConfig) -> list[Scenario]:
@@ -170,21 +183,14 @@ def load_run_scenarios(config: RunConfig) -> list[Scenario]:
     suites = config.all_suites
     models = {suite.name: resolve_input_model(suite.inputs_model, option=suite.inputs_model_option) for suite in suites}
     scenarios: list[Scenario] = []
-    seen: dict[str, str] = {}
+    names = ScenarioNames()
     files = sorted(_fixture_files(root))
     if not files:
         raise ParityInputError("no scenario files (*.yaml, *.yml) found", file=str(root))
     for path in files:
         suite = suite_of(path, suites)
         for scenario in load_scenario_file(path, input_model=models[suite.name], suite=suite.name):
-            if scenario.name in seen:
-                raise ParityInputError(
-                    f"duplicate scenario name, first defined in {seen[scenario.name]}",
-                    file=str(path),
-                    scenario=scenario.name,
-                    field="name",
-                )
-            seen[scenario.name] = str(path)
+            names.claim(scenario, path)
             scenarios.append(scenario)
     return scenarios
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 from harness.cli import cli
 from harness.errors import ParityInputError
 from harness.phases import Phase
+from harness.project_config import load_rollout_config
 from harness.rollout.config import DEFAULT_CRITERIA as DEFAULTS
-from harness.rollout.config import load_rollout_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

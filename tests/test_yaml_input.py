@@ -21,8 +21,8 @@ from harness.builders import NotAManifestError, coerce_manifest
 from harness.cli import cli
 from harness.diff import compare, load_rules, load_waivers
 from harness.errors import ParityInputError
+from harness.project_config import load_rollout_config
 from harness.report import render_json
-from harness.rollout.config import load_rollout_config
 from harness.scenarios import load_scenarios, parse_scenarios
 from harness.yaml_input import MAX_ALIAS_NODES, MAX_NESTING, load_yaml, load_yaml_documents
 

@@ -69,18 +69,6 @@ class RolloutConfig(BaseModel):
         return self.phases[phase]
 
 
-def load_rollout_config(root: Path = Path(), explicit: Path | None = None) -> RolloutConfig:
-    """``explicit`` if given, else the ``rollout`` setting of the project configuration in
-    ``root`` (``parity.toml``, or ``[tool.parity]`` in ``root/pyproject.toml``: a path, or the
-    criteria inline), else ``rollout.yaml`` under ``root``, else the defaults.
-
-    Front doors resolve it through :mod:`harness.project_config`, which finds the configuration
-    upwards from the working directory; this reads the one in ``root`` only."""
-    from harness.project_config import load_project_config, resolve_rollout
-
-    return resolve_rollout(load_project_config(root, search=False), explicit)
-
-
 def rollout_from_yaml(path: Path) -> RolloutConfig:
     """The criteria in a ``rollout.yaml``-style file."""
     text = read_input_file(path, "rollout config")
