@@ -95,8 +95,9 @@ def model_inputs(
     """
     resolved = resolve_input_model(model)
     overrides = {**_REGISTERED, **resolve_field_strategies(field_strategies)}
+    schema = resolved.json_schema() if overrides else {}
     for path in overrides:
-        if not field_path_exists(resolved.json_schema(), path):
+        if not field_path_exists(schema, path):
             raise ParityInputError(
                 f"{resolved.reference} has no field at {path!r}: a strategy for it would never be used",
                 field=f"{FUZZ_STRATEGIES_OPTION}.{path}",

@@ -176,11 +176,6 @@ class InProcessBuilds:
         return [self.build(side, inputs) for side, inputs in requests]
 
 
-def run_side(builder: Builder, inputs: Mapping[str, Any]) -> SideResult:
-    """Call ``builder`` on a private deep copy of ``inputs``; never raises for a builder's failure."""
-    return SideResult.of("", run_build(builder, copy.deepcopy(dict(inputs))))
-
-
 def check_parity(
     legacy: Builder,
     new: Builder,
