@@ -311,7 +311,16 @@ class ParitySession:
         ``expected`` names every scenario the run was meant to cover: one that has no outcome
         (deselected, interrupted, lost) makes the verdict INCONCLUSIVE.
         """
-        return self.evidence.gather(outcomes, self.host, expected=expected, interrupted=interrupted, stopped=stopped)
+        # Every suite's builds must have been confined: one unconfined host is enough to doubt the run.
+        problems = dict.fromkeys(p for runtime in self.suites.values() for p in runtime.host.confinement_problems)
+        return self.evidence.gather(
+            outcomes,
+            self.host,
+            expected=expected,
+            interrupted=interrupted,
+            stopped=stopped,
+            confinement_problems=tuple(problems),
+        )
 
     def judge(
         self, evidence: Evidence, *, started_at: datetime.datetime | None = None, duration_s: float = 0.0

@@ -92,12 +92,15 @@ class EvidenceStep:
         expected: Sequence[str] | None = None,
         interrupted: bool = False,
         stopped: Callable[[], bool] | None = None,
+        confinement_problems: Sequence[str] | None = None,
     ) -> Evidence:
         """The evidence on ``outcomes``, gathered with the run's builders (``host``).
 
         ``expected`` names every scenario the run was meant to cover: one that has no outcome
         (deselected, interrupted, lost) is missing evidence. ``stopped`` says whether the run has
         been interrupted since: inline fuzzing asks it before every build.
+        ``confinement_problems``: what kept any of the run's builder hosts (one per suite) from
+        confining its builds; ``host``'s own when not given.
         """
         ordered = tuple(sorted(outcomes, key=lambda outcome: outcome.name))
         # A waiver is stale only when the whole suite ran without needing it.
@@ -123,7 +126,9 @@ class EvidenceStep:
             fuzz=fuzz.value,
             expected=tuple(sorted(set(expected))) if expected is not None else None,
             interrupted=interrupted,
-            confinement_problems=host.confinement_problems,
+            confinement_problems=tuple(
+                host.confinement_problems if confinement_problems is None else confinement_problems
+            ),
             demoted_by_rules=_demotions(ordered),
             used_waivers=waivers.used,
             notes=notes,

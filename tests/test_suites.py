@@ -255,3 +255,20 @@ def test_the_router_and_fuzz_criteria_say_which_suites_they_left_out() -> None:
     assert reasons["router-fallback"].message.endswith("[default suite only; not routed: team]")
     alone = {r.criterion: r for r in evaluate(Phase.CANARY, Evidence(outcomes=(), fuzz=evidence.fuzz)).reasons}
     assert "default suite only" not in alone["fuzz-clean"].message
+
+
+def test_a_suite_whose_builds_ran_unconfined_makes_the_build_isolation_criterion_doubt_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each suite has a builder host of its own; the gate must hear from every one of them.
+    from harness.engine import ParitySession
+    from harness.project_config import load_project_config, resolve_run
+
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root)
+    config = resolve_run(load_project_config(), {}).config
+    with ParitySession(config) as session:
+        team = session.suites["team"].host
+        monkeypatch.setattr(team, "confinement_problems", ("seccomp unavailable in the team suite's host",))
+        evidence = session.gather([])
+    assert evidence.confinement_problems == ("seccomp unavailable in the team suite's host",)
