@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.requirements import CORPORA, corpus_absent
+from tests.requirements import CORPORA, corpus_absent, skip_without_corpus
 
 pytest_plugins = ["pytester"]
 
@@ -19,8 +19,15 @@ def project_root() -> Path:
     return ROOT
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before fixtures: a skip from a fixture is reported at each test's line, one summary line
+    # per test; from here, one line per missing corpus.
+    skip_without_corpus(item)
+
+
 @pytest.fixture(scope="session")
 def corpora() -> Path:
-    if not CORPORA.is_dir():
-        pytest.skip(corpus_absent(CORPORA, "real Argo Workflow objects from Argo's own tests"))
+    if not CORPORA.is_dir():  # a test that reads the corpus without the `corpus` mark
+        pytest.skip(corpus_absent(CORPORA))
     return CORPORA

@@ -32,18 +32,19 @@ from typing import TYPE_CHECKING, Any
 
 from harness.builders.isolation import BuilderHost, BuildTicket, check_build_timeout
 from harness.diff import Category, Comparison, Difference, NoiseModel, calibrate_noise, compare
+from harness.diff.paths import PathPattern
 from harness.diff.waivers import WaiverSet, load_waivers
 from harness.errors import ParityInputError
 from harness.evidence import EvidenceStep
 from harness.execute import EXECUTORS, executes, get_executor
 from harness.normalize import CanonicalManifest, canonicalize
-from harness.outcomes import ScenarioOutcome, SideResult, Status, decide_sides
+from harness.outcomes import PlantedDifference, ScenarioOutcome, SideResult, Status, decide_sides
 from harness.rollout.evidence import Evidence
 from harness.rollout.gates import evaluate_all
 from harness.run_config import RunConfig
 from harness.run_result import RunResult
-from harness.scenarios import Scenario
-from harness.suites import DEFAULT_SUITE, SuiteConfig
+from harness.scenarios import ExpectedDifferences, Scenario
+from harness.suites import SuiteConfig
 
 if TYPE_CHECKING:
     from harness.execute.base import Executor
@@ -81,16 +82,17 @@ class ParitySession:
         for suite in config.all_suites:
             check_build_timeout(suite.build_timeout_s, option=suite.build_timeout_option)
             self.suites[suite.name] = SuiteRuntime.load(suite, today=config.today)
-        default = self.suites[DEFAULT_SUITE]
+        # The run's own suite: "default", or the scenarios folder's suite.toml's name.
+        default = self.suites[config.default_suite.name]
         self.waivers: WaiverSet | None = default.waivers
         self.active_waivers = default.active_waivers
         self.rules = default.rules
+        # Every suite's waivers under its own name, the default suite's included: a waiver is
+        # judged stale on the outcomes of its own suite, and those carry the suite's real name.
         self.evidence = EvidenceStep(
-            config,
-            self.waivers,
-            suite_waivers={name: suite.waivers for name, suite in self.suites.items() if name != DEFAULT_SUITE},
+            config, None, suite_waivers={name: suite.waivers for name, suite in self.suites.items()}
         )
-        self.executor = _executor(config.execute)
+        self.executor = _executor(config)
         # Every suite's builder host is started now, not at its first scenario: a builder that
         # cannot be imported is bad input before any build, and the forked workers of a parallel
         # run (``_parallel_outcomes``) inherit started hosts, each worker asking each host for
@@ -124,6 +126,7 @@ class ParitySession:
             status=Status.CRASHED,
             inputs=scenario.inputs.for_builder(),
             suite=scenario.suite,
+            planted=_planted(scenario),
         )
         try:
             return self._run_scenario(scenario, blank, builds or self._submit(scenario))
@@ -157,12 +160,15 @@ class ParitySession:
         execution = self._execute(scenario, legacy.manifest, new.manifest)
         used = tuple(sorted({*comparison.waivers_used, *(execution.waivers_used if execution else ())}))
         status = _parity_status(comparison.differences)
+        planted_problems: tuple[str, ...] = ()
+        if scenario.expect.planted is not None:
+            status, planted_problems = _judge_planted(scenario.expect.planted, comparison.differences, status)
         return replace(
             outcome,
             status=status,
             differences=tuple(comparison.differences),
             waivers_used=used,
-            problems=_expectation_problems(scenario, used, status),
+            problems=_expectation_problems(scenario, used, status) + planted_problems,
             execution=execution,
             expected_exit_code=scenario.expect.execution.exit_code if scenario.expect.execution else None,
         )
@@ -366,6 +372,7 @@ def _crashed(scenario: Scenario, message: str) -> ScenarioOutcome:
         crash=message,
         inputs=scenario.inputs.for_builder(),
         suite=scenario.suite,
+        planted=_planted(scenario),
     )
 
 
@@ -390,7 +397,40 @@ def _expectation_problems(scenario: Scenario, used: Sequence[str], status: Statu
     ]
     if scenario.expect.rejected and status is not Status.BOTH_REJECTED:
         problems.append(f"expected both builders to reject this input, but the scenario is {status.value}")
+    planted = scenario.expect.planted
+    if planted is not None and status in {Status.BOTH_REJECTED, Status.BUILDER_ERROR, Status.LEGACY_CRASHED}:
+        # Without two manifests there is nothing the planted difference could show in.
+        problems.append(
+            f"expected the planted difference at {', '.join(planted.paths)}, but the scenario is {status.value}"
+        )
     return tuple(problems)
+
+
+def _planted(scenario: Scenario) -> PlantedDifference | None:
+    planted = scenario.expect.planted
+    return PlantedDifference(tuple(planted.paths), planted.reason) if planted is not None else None
+
+
+def _judge_planted(
+    planted: ExpectedDifferences, differences: Sequence[Difference], status: Status
+) -> tuple[Status, tuple[str, ...]]:
+    """A scenario with a planted mistake (expect.parity.differs): ``caught`` when every expected
+    path shows a semantic difference and no unwaived semantic difference lies elsewhere; otherwise
+    the status the differences give, with a problem for each expected path nothing showed at (the
+    harness missed the planted difference) and one naming the differences nobody planted."""
+    semantic = [d for d in differences if d.category is Category.SEMANTIC]
+    patterns = [PathPattern.compile(path) for path in planted.paths]
+    missed = [p.text for p in patterns if not any(p.matches(d.path) for d in semantic)]
+    elsewhere = [d.path for d in semantic if not any(p.matches(d.path) for p in patterns)]
+    problems = [
+        f"the planted difference was not found at {path} (expected because: {planted.reason}): the harness missed it"
+        for path in missed
+    ]
+    if elsewhere:
+        problems.append(f"semantic differences outside the planted ones: {', '.join(elsewhere)}")
+    if not problems:
+        return Status.CAUGHT, ()
+    return status, tuple(problems)
 
 
 class SuiteRuntime:
@@ -442,11 +482,16 @@ def _load_rules(suite: SuiteConfig) -> Any:
     return load_rules(path)
 
 
-def _executor(name: str) -> Executor | None:
+def _executor(config: RunConfig) -> Executor | None:
+    """The run's executor, with the run's choices passed to it: which cluster ``cluster`` runs in
+    travels in the config (forked workers inherit the executor built here), never through the
+    process environment."""
+    name = config.execute
     if name == "none":
         return None
+    options: dict[str, Any] = {"cluster": config.cluster} if name == "cluster" else {}
     try:
-        return get_executor(name)
+        return get_executor(name, **options)
     except ValueError as exc:
         raise ParityInputError(str(exc), field="--execute") from None
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
+
+
+class Problem(NamedTuple):
+    """One thing wrong with an input: what, and the field it is in (None: the input as a whole)."""
+
+    message: str
+    field: str | None = None
 
 
 class ParityInputError(Exception):
     """Input the harness cannot use: a fixture, a manifest, a waiver file, a builder reference.
 
     The message always names the file, and where known the scenario and the field, because the
-    person reading it has to find the line to fix without a traceback.
+    person reading it has to find the line to fix without a traceback. An input with several
+    problems carries them all (``also``): the first on the first line, each other on a line of its
+    own, so one run shows everything to fix.
     """
 
     def __init__(
@@ -19,12 +30,27 @@ class ParityInputError(Exception):
         file: str | None = None,
         scenario: str | None = None,
         field: str | None = None,
+        also: Iterable[Problem] = (),
     ) -> None:
         self.message = message
         self.file = file
         self.scenario = scenario
         self.field = field
+        self.also = tuple(also)
         super().__init__(str(self))
+
+    @classmethod
+    def of(
+        cls, problems: Iterable[Problem], *, file: str | None = None, scenario: str | None = None
+    ) -> ParityInputError:
+        """The error for every one of ``problems`` (at least one), the first named first."""
+        first, *rest = problems
+        return cls(first.message, file=file, scenario=scenario, field=first.field, also=rest)
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem, the one the first line names first."""
+        return (Problem(self.message, self.field), *self.also)
 
     def __str__(self) -> str:
         where = []
@@ -35,7 +61,9 @@ class ParityInputError(Exception):
         if self.field:
             where.append(f"field '{self.field}'")
         prefix = ": ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        first = f"{prefix}: {self.message}" if prefix else self.message
+        more = [f"  and field '{p.field}': {p.message}" if p.field else f"  and {p.message}" for p in self.also]
+        return "\n".join([first, *more])
 
 
 def read_input_file(path: str | Path, what: str) -> str:

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from harness.outcomes import ScenarioOutcome, Status
 from harness.rollout.evidence import Evidence, FuzzEvidence
-from harness.suites import DEFAULT_SUITE
 
 if TYPE_CHECKING:
     from harness.builders.isolation import BuilderHost
@@ -149,7 +148,7 @@ def gather_waivers(
     whose scenario did not run). ``waivers`` are the default suite's; each other suite's own
     (``suite_waivers``) are judged on that suite's outcomes only."""
     used = tuple(sorted({waiver for outcome in outcomes for waiver in outcome.waivers_used}))
-    sets = {name: found for name, found in {DEFAULT_SUITE: waivers, **(suite_waivers or {})}.items() if found}
+    sets = {name: found for name, found in {config.suite_name: waivers, **(suite_waivers or {})}.items() if found}
     if not sets:
         return WaiverEvidence(used, (), (), "waivers: no waiver file")
     expired: set[str] = set()
@@ -176,12 +175,13 @@ def gather_router(
         return Gathered(None, f"router probe: the {config.phase.value} gate routes no canary steps")
     from harness.rollout.router_probe import probe_router
 
-    # The default suite's builders sit behind the router; the other suites' scenarios are
-    # another input model's, so they are not routed (the gate's message says so).
+    # The run's own suite's builders sit behind the router (named "default", or a suite folder's
+    # name when that folder is the run); the other suites' scenarios are another input model's,
+    # so they are not routed (the gate's message says so).
     inputs = {
         outcome.name: outcome.inputs
         for outcome in outcomes
-        if outcome.status is not Status.CRASHED and outcome.suite == DEFAULT_SUITE
+        if outcome.status is not Status.CRASHED and outcome.suite == config.suite_name
     }
     steps = probe_router(
         host.callable("legacy"),

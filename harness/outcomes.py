@@ -28,6 +28,10 @@ class Status(StrEnum):
     EQUIVALENT = "equivalent"  # no semantic difference
     WAIVED = "waived"  # semantic differences, every one covered by a waiver
     DIFFERENT = "different"  # at least one semantic difference nobody waived
+    # The scenario plants a mistake in the new builder (expect.parity.differs) and the harness found
+    # it: semantic differences at every expected path and no unwaived one elsewhere. The scenario
+    # passes: it is evidence that the detector works, not a difference to fix.
+    CAUGHT = "caught"
     BOTH_REJECTED = "both-rejected"  # both builders refused the input (ValueError): agreement
     # One side built or refused and the other did not do the same: the new builder refuses what
     # the legacy one built (or the reverse), or the new builder crashed where the legacy did not.
@@ -40,6 +44,11 @@ class Status(StrEnum):
     @property
     def agrees(self) -> bool:
         return self in {Status.EQUIVALENT, Status.WAIVED, Status.BOTH_REJECTED}
+
+    @property
+    def as_expected(self) -> bool:
+        """The manifests are what the scenario says: they agree, or differ exactly as planted."""
+        return self.agrees or self is Status.CAUGHT
 
     @property
     def is_evidence(self) -> bool:
@@ -120,11 +129,14 @@ class ScenarioOutcome:
     expected_exit_code: int | None = None
     # The suite whose builders built it (harness.run_config.SuiteConfig).
     suite: str = DEFAULT_SUITE
+    # The scenario's planted difference (expect.parity.differs): the path globs it must show at and
+    # why it is planted; None for a scenario whose builders should agree.
+    planted: PlantedDifference | None = None
 
     @property
     def passed(self) -> bool:
         executed_ok = self.execution is None or self.execution.passed
-        return self.status.agrees and not self.problems and executed_ok
+        return self.status.as_expected and not self.problems and executed_ok
 
     @property
     def semantic_differences(self) -> tuple[Difference, ...]:
@@ -151,4 +163,18 @@ class ScenarioOutcome:
             "problems": list(self.problems),
             "crash": self.crash,
             "execution": self.execution.to_dict() if self.execution else None,
+            # Only for a scenario with a planted difference: reports of every other scenario keep
+            # their shape.
+            **({"planted": self.planted.to_dict()} if self.planted else {}),
         }
+
+
+@dataclass(frozen=True)
+class PlantedDifference:
+    """Where a scenario's planted difference must show (globs over readable paths), and why."""
+
+    paths: tuple[str, ...]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"paths": list(self.paths), "reason": self.reason}

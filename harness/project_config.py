@@ -19,11 +19,14 @@ scenarios folder.
 
 A sub-folder of the scenarios folder holding a ``suite.toml`` is a suite (:func:`discover_suites`):
 the file says, with the same keys and the same model (:class:`Settings`), the per-suite settings
-(:data:`SUITE_KEYS`), its paths relative to its own folder.
+(:data:`SUITE_KEYS`), its paths relative to its own folder. When the scenarios folder itself holds
+a ``suite.toml`` (``parity run --scenarios scenarios/phases``: one suite of a project run on its
+own), the run is that suite (:func:`read_root_suite`; the precedence is in :class:`_Resolver`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import tomllib
@@ -34,9 +37,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness.argo.testcluster import CLUSTER_CHOICES, CLUSTER_ENV
 from harness.builders import HERA_REF, LEGACY_REF
 from harness.builders.isolation import DEFAULT_BUILD_TIMEOUT_S, MAX_BUILD_TIMEOUT_S
-from harness.errors import ParityInputError, read_input_file
+from harness.errors import ParityInputError, Problem, read_input_file
 from harness.execute import EXECUTORS
 from harness.phases import Phase
 from harness.rollout.config import RolloutConfig, parse_rollout_config, rollout_from_yaml
@@ -91,6 +95,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("build_timeout", "--build-timeout", "--parity-build-timeout", ("run", "fuzz")),
     Option("phase", "--phase", "--parity-phase"),
     Option("execute", "--execute", "--parity-execute"),
+    # Which cluster --execute cluster runs in: "kubeconfig" or "testcontainers" (a throwaway k3s).
+    Option("cluster", "--cluster", "--parity-cluster"),
     # parity fuzz writes the report (--report) that parity run reads as evidence (--fuzz-report).
     Option("fuzz_report", "--fuzz-report", "--parity-fuzz-report", ("run", "fuzz"), path=True, fuzz_cli="--report"),
     Option("noise_calibration", "--noise-calibration", "--parity-noise-calibration"),
@@ -126,6 +132,7 @@ class Settings(BaseModel):
     build_timeout: float | None = Field(default=None, gt=0, le=MAX_BUILD_TIMEOUT_S)
     phase: str | None = None
     execute: str | None = None
+    cluster: str | None = None
     jobs: int | None = Field(default=None, ge=1)
     fuzz_report: str | None = None
     noise_calibration: bool | None = None
@@ -151,6 +158,13 @@ class Settings(BaseModel):
     def _known_executor(cls, value: str | None) -> str | None:
         if value is not None and value not in EXECUTORS:
             raise ValueError(f"unknown executor {value!r}; choose from {', '.join(EXECUTORS)}")
+        return value
+
+    @field_validator("cluster")
+    @classmethod
+    def _known_cluster(cls, value: str | None) -> str | None:
+        if value is not None and value not in CLUSTER_CHOICES:
+            raise ValueError(f"unknown cluster {value!r}; choose from {', '.join(CLUSTER_CHOICES)}")
         return value
 
     @field_validator("fuzz_strategies")
@@ -227,10 +241,7 @@ def read_config_file(path: Path, prefix: str = "") -> ProjectConfig:
     try:
         settings = Settings.model_validate(table)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        location = ".".join(str(part) for part in error["loc"])
-        message = "unknown key" if error["type"] == "extra_forbidden" else _message(error)
-        raise ParityInputError(message, file=str(path), field=f"{prefix}{location}") from None
+        raise ParityInputError.of(_problems(exc, prefix), file=str(path)) from None
     return ProjectConfig(file=path, root=path.parent, settings=settings, prefix=prefix)
 
 
@@ -239,6 +250,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(read_input_file(path, path.name))
     except tomllib.TOMLDecodeError as exc:
         raise ParityInputError(f"invalid TOML: {exc}", file=str(path)) from None
+
+
+def _problems(exc: ValidationError, prefix: str = "") -> list[Problem]:
+    """Every problem pydantic found, each at its key (``prefix``: where the table sits)."""
+    return [
+        Problem(
+            "unknown key" if error["type"] == "extra_forbidden" else _message(error),
+            prefix + ".".join(str(part) for part in error["loc"]),
+        )
+        for error in exc.errors()
+    ]
 
 
 def _message(error: Any) -> str:
@@ -267,37 +289,76 @@ class ResolvedFuzz:
 
 
 class _Resolver:
-    """Picks each setting: the explicit option, else the file, else the default."""
+    """Picks each setting from the first of these layers that sets it:
 
-    def __init__(self, project: ProjectConfig, explicit: Mapping[str, Any], door: FrontDoor) -> None:
+    1. the explicit option (the command line, or the plugin's ``--parity-*``);
+    2. the scenarios folder's own ``suite.toml`` (``suite``), when it has one: the suite keys
+       (:data:`SUITE_KEYS`) only;
+    3. the project file (``[tool.parity]`` or ``parity.toml``);
+    4. the built-in default.
+
+    The command line is what the user asked of this one run, so it beats every file, as it always
+    has. The folder's suite.toml beats the project file because it is the more specific of the
+    two: it says which builders and input model *its* scenarios are written for, while the
+    project file's per-suite keys describe the project's own scenarios folder, whose builders
+    cannot build another suite's scenarios. For the same reason a suite key the suite.toml leaves
+    out skips layer 3 and takes the built-in default: that is what the same suite.toml means when
+    its folder runs as a sub-folder suite of the whole project (:func:`read_suite_file`), so a
+    suite builds alike run alone or with its project. ``build_timeout`` is the exception, as
+    there: it is the run's too, so a suite.toml that leaves it out takes the project file's.
+    """
+
+    def __init__(
+        self, project: ProjectConfig, explicit: Mapping[str, Any], door: FrontDoor, suite: SuiteFile | None = None
+    ) -> None:
         unknown = set(explicit) - set(OPTION_BY_KEY)
         if unknown:
             raise ValueError(f"not project settings: {sorted(unknown)}")
         self.project = project
         self.explicit = {key: value for key, value in explicit.items() if value is not None}
         self.door = door
+        self.suite = suite
+
+    def with_suite(self, suite: SuiteFile | None) -> _Resolver:
+        """This resolver with the scenarios folder's own suite.toml as layer 2."""
+        return _Resolver(self.project, self.explicit, self.door, suite)
 
     def spelling(self, key: str) -> str:
         """How a message names where the setting came from: the option, or the file's key."""
-        if key not in self.explicit and self.from_file(key) is not None:
-            return self.project.label(key)
+        if key not in self.explicit:
+            if self.suite is not None and self.from_suite(key) is not None:
+                return self.suite.label(key)
+            if self.from_file(key) is not None:
+                return self.project.label(key)
         option = OPTION_BY_KEY[key]
         return (option.cli if self.door == "cli" else option.pytest) or key
 
+    def from_suite(self, key: str) -> Any:
+        if self.suite is None or key not in SUITE_KEYS:
+            return None
+        return getattr(self.suite.settings, key)
+
     def from_file(self, key: str) -> Any:
+        if self.suite is not None and key in SUITE_KEYS and key != "build_timeout":
+            return None  # the suite.toml owns the suite's keys (see the class doc)
         return getattr(self.project.settings, key)
 
     def value(self, key: str, default: Any = None) -> Any:
         if key in self.explicit:
             return self.explicit[key]
-        configured = self.from_file(key)
+        configured = self.from_suite(key)
+        if configured is None:
+            configured = self.from_file(key)
         return default if configured is None else configured
 
     def path(self, key: str, default: str | None = None, *, must_exist: bool = False) -> Path | None:
-        """An explicit path as given (relative to the working directory); the file's, relative
-        to the file's folder; the default, at the project root."""
+        """An explicit path as given (relative to the working directory); the suite.toml's,
+        relative to its folder; the file's, relative to the file's folder; the default, at the
+        project root."""
         if key in self.explicit:
             return Path(self.explicit[key])
+        if self.suite is not None and self.from_suite(key) is not None:
+            return self.suite.located(key)
         configured = self.from_file(key)
         if configured is not None:
             path: Path = self.project.root / configured
@@ -325,8 +386,11 @@ def resolve_run(project: ProjectConfig, explicit: Mapping[str, Any], *, door: Fr
     here, before any build."""
     pick = _Resolver(project, explicit, door)
     _make_importable(project)
-    build_timeout = pick.value("build_timeout", DEFAULT_BUILD_TIMEOUT_S)
     scenarios = pick.path("scenarios", DEFAULT_SCENARIOS, must_exist=True)
+    # A scenarios folder holding a suite.toml is that suite, run on its own: its keys are layer 2.
+    root_suite = read_root_suite(scenarios)
+    pick = pick.with_suite(root_suite)
+    build_timeout = pick.value("build_timeout", DEFAULT_BUILD_TIMEOUT_S)
     fuzz_report = pick.path("fuzz_report")
     if fuzz_report is not None and "fuzz_report" not in pick.explicit and not fuzz_report.exists():
         # The file names where `parity fuzz` writes its report; until it has run, there is none.
@@ -338,6 +402,9 @@ def resolve_run(project: ProjectConfig, explicit: Mapping[str, Any], *, door: Fr
         call=pick.value("call", "dict"),
         phase=Phase(pick.value("phase", Phase.DEV.value)),
         execute=pick.value("execute", "none"),
+        # The one reader of PARITY_CLUSTER: a user may set the choice there, below the option and
+        # the file. The choice then travels in this config (the engine hands it to the executor).
+        cluster=pick.value("cluster", os.environ.get(CLUSTER_ENV) or "kubeconfig"),
         jobs=pick.value("jobs", 1),
         scenarios=scenarios,
         # Beside the scenarios folder is the engine's default; named here only when set.
@@ -351,33 +418,40 @@ def resolve_run(project: ProjectConfig, explicit: Mapping[str, Any], *, door: Fr
         calibrate_noise=pick.value("noise_calibration", True),
         rollout=resolve_rollout(project, pick.explicit.get("rollout"), option=pick.spelling("rollout")),
         fuzz_report=fuzz_report,
-        suites=discover_suites(scenarios, build_timeout_s=float(build_timeout)) if scenarios is not None else (),
+        suites=discover_suites(scenarios, build_timeout_s=float(build_timeout), root=root_suite)
+        if scenarios is not None
+        else (),
+        suite_name=root_suite.name if root_suite is not None else DEFAULT_SUITE,
+        suite_file=root_suite.path if root_suite is not None else None,
     )
+    if config.cluster not in CLUSTER_CHOICES:  # from the environment: the file's is checked above
+        raise ParityInputError(
+            f"unknown cluster {config.cluster!r} in the environment variable {CLUSTER_ENV}; "
+            f"choose from {', '.join(CLUSTER_CHOICES)}"
+        )
     report_dir = pick.path("report_dir", DEFAULT_REPORT_DIR)
     assert report_dir is not None
     return ResolvedRun(config=config, report_dir=report_dir, progress=pick.value("progress"))
 
 
-def discover_suites(scenarios: Path, *, build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> tuple[SuiteConfig, ...]:
+def discover_suites(
+    scenarios: Path, *, build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S, root: SuiteFile | None = None
+) -> tuple[SuiteConfig, ...]:
     """The suites below the scenarios folder: each sub-folder (at any depth) holding a
     ``suite.toml``, in path order. A scenario file belongs to the nearest suite folder above it.
 
     A key a suite.toml leaves out takes the built-in default, as in ``[tool.parity]``, except
     ``build_timeout``, which is the run's. Every problem is bad input naming the file and key.
+    The scenarios folder's own suite.toml is not one of them: it makes the run's own suite
+    (:func:`read_root_suite`, passed as ``root`` so that no sub-folder suite takes its name).
     """
     if not scenarios.is_dir():
         return ()
     suites: list[SuiteConfig] = []
-    names: dict[str, Path] = {}
+    names: dict[str, Path] = {root.name: root.path} if root is not None else {}
     for path in sorted(scenarios.rglob(SUITE_FILE)):
-        if not path.is_file():
+        if not path.is_file() or path.parent == scenarios:
             continue
-        if path.parent == scenarios:
-            raise ParityInputError(
-                "the scenarios folder itself is the default suite, set by the run's configuration "
-                "([tool.parity] or parity.toml): a suite.toml belongs in a sub-folder",
-                file=str(path),
-            )
         suite = read_suite_file(path, scenarios, build_timeout_s=build_timeout_s)
         if suite.name in names:
             raise ParityInputError(
@@ -390,29 +464,50 @@ def discover_suites(scenarios: Path, *, build_timeout_s: float = DEFAULT_BUILD_T
     return tuple(suites)
 
 
-def read_suite_file(path: Path, scenarios: Path, *, build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> SuiteConfig:
-    """One ``suite.toml``, validated by :class:`Settings`; only :data:`SUITE_KEYS` and ``name``."""
+@dataclass(frozen=True)
+class SuiteFile:
+    """One ``suite.toml``, validated: its name and its settings (only :data:`SUITE_KEYS` set)."""
+
+    path: Path
+    name: str
+    settings: Settings
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def label(self, key: str) -> str:
+        """A setting of this file, spelled for a message that names no file itself."""
+        return f"{key} in {self.path}"
+
+    def located(self, key: str) -> Path | None:
+        """The file a path setting names, relative to the suite's folder; it must exist."""
+        configured = getattr(self.settings, key)
+        if configured is None:
+            return None
+        located: Path = self.folder / configured
+        if not located.is_file():
+            raise ParityInputError(f"{located}: no such file", file=str(self.path), field=key)
+        return located
+
+
+def load_suite_file(path: Path, *, default_name: str) -> SuiteFile:
+    """A ``suite.toml`` validated by :class:`Settings`: only :data:`SUITE_KEYS` and ``name``
+    (``default_name`` when it sets none). Every problem is bad input naming the file and key."""
     table = dict(_read_toml(path))
-    folder = path.parent
-    default_name = folder.relative_to(scenarios).as_posix()
+    named = "name" in table
     name = table.pop("name", default_name)
     if not isinstance(name, str) or not SUITE_NAME_PATTERN.match(name):
+        given = "" if named else " (the folder's name: set `name` in the file)"
         raise ParityInputError(
-            f"must be a string of letters, digits, '.', '_', '-' and '/', got {name!r}", file=str(path), field="name"
-        )
-    if name == DEFAULT_SUITE:
-        raise ParityInputError(
-            f"{DEFAULT_SUITE!r} is the scenarios folder's own suite; name this one otherwise",
+            f"must be a string of letters, digits, '.', '_', '-' and '/', got {name!r}{given}",
             file=str(path),
             field="name",
         )
     try:
         settings = Settings.model_validate(table)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        location = ".".join(str(part) for part in error["loc"])
-        message = "unknown key" if error["type"] == "extra_forbidden" else _message(error)
-        raise ParityInputError(message, file=str(path), field=location) from None
+        raise ParityInputError.of(_problems(exc), file=str(path)) from None
     run_keys = sorted(settings.model_fields_set - set(SUITE_KEYS))
     if run_keys:
         raise ParityInputError(
@@ -420,25 +515,41 @@ def read_suite_file(path: Path, scenarios: Path, *, build_timeout_s: float = DEF
             file=str(path),
             field=run_keys[0],
         )
+    return SuiteFile(path=path, name=name, settings=settings)
 
-    def beside(key: str) -> Path | None:
-        configured = getattr(settings, key)
-        if configured is None:
-            return None
-        located: Path = folder / configured
-        if not located.is_file():
-            raise ParityInputError(f"{located}: no such file", file=str(path), field=key)
-        return located
 
+def read_root_suite(scenarios: Path | None) -> SuiteFile | None:
+    """The scenarios folder's own ``suite.toml``, when it has one: the run is then that suite
+    (named by its ``name``, else the folder's name), with no separate default suite. Its paths are
+    checked here, with the file's other problems, before any build."""
+    if scenarios is None or not scenarios.is_dir() or not (scenarios / SUITE_FILE).is_file():
+        return None
+    suite = load_suite_file(scenarios / SUITE_FILE, default_name=scenarios.resolve().name)
+    for key in ("waivers", "rules"):
+        suite.located(key)
+    return suite
+
+
+def read_suite_file(path: Path, scenarios: Path, *, build_timeout_s: float = DEFAULT_BUILD_TIMEOUT_S) -> SuiteConfig:
+    """One sub-folder's ``suite.toml`` as a suite of the run (:func:`load_suite_file`)."""
+    folder = path.parent
+    suite = load_suite_file(path, default_name=folder.relative_to(scenarios).as_posix())
+    if suite.name == DEFAULT_SUITE:
+        raise ParityInputError(
+            f"{DEFAULT_SUITE!r} is the scenarios folder's own suite; name this one otherwise",
+            file=str(path),
+            field="name",
+        )
+    settings = suite.settings
     return SuiteConfig(
-        name=name,
+        name=suite.name,
         folder=folder,
         legacy=settings.legacy or LEGACY_REF,
         new=settings.new or HERA_REF,
         inputs_model=settings.inputs_model,
         call=settings.call or "dict",
-        waivers=beside("waivers"),
-        rules=beside("rules"),
+        waivers=suite.located("waivers"),
+        rules=suite.located("rules"),
         build_timeout_s=float(settings.build_timeout or build_timeout_s),
         file=path,
         legacy_option=f"legacy in {path}",
@@ -454,6 +565,8 @@ def resolve_fuzz(project: ProjectConfig, explicit: Mapping[str, Any]) -> Resolve
 
     pick = _Resolver(project, explicit, "cli")
     _make_importable(project)
+    # As for `parity run`: a scenarios folder holding a suite.toml names the builders to fuzz.
+    pick = pick.with_suite(read_root_suite(pick.path("scenarios", DEFAULT_SCENARIOS)))
     config = FuzzConfig(
         legacy=pick.value("legacy", LEGACY_REF),
         new=pick.value("new", HERA_REF),
@@ -523,11 +636,14 @@ __all__ = [
     "ResolvedFuzz",
     "ResolvedRun",
     "Settings",
+    "SuiteFile",
     "discover_suites",
     "find_config_file",
     "load_project_config",
     "load_rollout_config",
+    "load_suite_file",
     "read_config_file",
+    "read_root_suite",
     "read_suite_file",
     "resolve_fuzz",
     "resolve_rollout",

@@ -1,7 +1,8 @@
 """pytest front door: one test per scenario, and a session that fails unless the phase is READY.
 
 Scenarios of a suite other than the default one (a sub-folder with a ``suite.toml``) are tests
-named ``SUITE/SCENARIO``, built by that suite's builders.
+named ``SUITE/SCENARIO``, built by that suite's builders. ``--parity-scenarios`` may name a suite
+folder itself: the run is then that suite, its tests named by the scenario alone.
 
 Each hook is a few lines over ``ParitySession``, the same engine ``parity run`` uses, so a
 verdict in CI and a verdict on a laptop cannot disagree. The plugin stays inert unless a
@@ -20,7 +21,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from harness.argo.testcluster import CLUSTER_CHOICES
 from harness.builders import HERA_REF, LEGACY_REF
+from harness.diff.model import show_value
 from harness.errors import ParityInputError
 from harness.execute import EXECUTORS
 from harness.phases import Phase, Verdict
@@ -129,6 +132,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="how a builder receives the inputs (default: dict)",
     )
     group.addoption("--parity-execute", choices=EXECUTORS, default=None, help="executor for result parity")
+    group.addoption(
+        "--parity-cluster",
+        choices=CLUSTER_CHOICES,
+        default=None,
+        help="with --parity-execute cluster: kubeconfig (make cluster-up's cluster) or testcontainers "
+        "(a throwaway k3s with Argo for this session)",
+    )
     group.addoption("--parity-report-dir", default=None, help="where the parity reports are written (default: reports)")
     group.addoption("--parity-waivers", default=None, help="waiver file (default: waivers.yaml beside the scenarios)")
     group.addoption("--parity-rules", default=None, help="user rules file (default: rules.yaml beside the scenarios)")
@@ -286,7 +296,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[ScenarioItem]:
         from harness.scenarios import load_scenario_file, suite_of
-        from harness.suites import DEFAULT_SUITE
 
         state = self.config.stash[_SESSION]
         # The file's suite (the nearest suite folder above it, as for `parity run`): its input
@@ -295,7 +304,9 @@ class ScenarioFile(pytest.File):
         scenarios = load_scenario_file(self.path, input_model=suite.inputs_model, suite=suite.name)
         state.claim(self.path, scenarios)
         for scenario in scenarios:
-            name = scenario.name if suite.name == DEFAULT_SUITE else f"{suite.name}/{scenario.name}"
+            # The run's own suite ("default", or the --parity-scenarios folder's suite.toml) goes unnamed.
+            own = suite.name == state.engine.config.default_suite.name
+            name = scenario.name if own else f"{suite.name}/{scenario.name}"
             yield ScenarioItem.from_parent(self, name=name, scenario=scenario)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -349,7 +360,8 @@ def describe_failure(outcome: ScenarioOutcome) -> str:
             lines.append(f"  {label} builder raised {side.error.type}: {side.error.message}")
     for difference in outcome.semantic_differences:
         lines.append(f"  {difference.path}: {difference.message} [{difference.rule}]")
-        lines.append(f"      legacy: {difference.left!r}")
-        lines.append(f"      new:    {difference.right!r}")
+        # JSON style (true, null, "text"), as parity diff, the summary and the reports write values
+        lines.append(f"      legacy: {show_value(difference.left)}")
+        lines.append(f"      new:    {show_value(difference.right)}")
     lines.extend(f"  expectation: {problem}" for problem in outcome.problems)
     return "\n".join(lines)

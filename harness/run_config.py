@@ -31,6 +31,9 @@ class RunConfig:
     call: str = "dict"
     phase: Phase = Phase.DEV
     execute: str = "none"
+    # Which cluster `execute="cluster"` runs in: "kubeconfig" (make cluster-up's, or the context
+    # PARITY_KUBE_CONTEXT names) or "testcontainers" (a throwaway k3s for this run).
+    cluster: str = "kubeconfig"
     jobs: int = 1
     # The scenarios folder (or file): waivers.yaml and rules.yaml beside it apply by default.
     scenarios: Path | None = None
@@ -52,6 +55,11 @@ class RunConfig:
     # The suites below the scenarios folder (each a sub-folder with a suite.toml), found by
     # harness.project_config; the default suite, the folder itself, is this config's own.
     suites: tuple[SuiteConfig, ...] = ()
+    # The default suite's name and file: "default" and None, unless the scenarios folder itself
+    # holds a suite.toml (one suite of a project run on its own, whose settings then fill this
+    # config: harness.project_config.read_root_suite).
+    suite_name: str = DEFAULT_SUITE
+    suite_file: Path | None = None
 
     @property
     def default_suite(self) -> SuiteConfig:
@@ -60,8 +68,9 @@ class RunConfig:
         if self.scenarios is not None:
             folder = self.scenarios if self.scenarios.is_dir() else self.scenarios.parent
         return SuiteConfig(
-            name=DEFAULT_SUITE,
+            name=self.suite_name,
             folder=folder,
+            file=self.suite_file,
             legacy=self.legacy,
             new=self.new,
             inputs_model=self.inputs_model,

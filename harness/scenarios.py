@@ -19,12 +19,15 @@ from typing import Annotated, Any, Literal, NoReturn
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     ValidationError,
+    field_validator,
 )
 
-from harness.errors import ParityInputError
+from harness.errors import ParityInputError, Problem
 from harness.input_models.model import InputModel, InputsInvalid, ModelInputs, resolve_input_model
 from harness.input_models.python_job import (
     BUILTIN_SCENARIO_KINDS,
@@ -36,7 +39,7 @@ from harness.input_models.python_job import (
     VolumeInput,
 )
 from harness.run_config import RunConfig
-from harness.suites import DEFAULT_SUITE, SuiteConfig
+from harness.suites import DEFAULT_SUITE, SUITE_FILE, SuiteConfig
 from harness.yaml_input import load_yaml_documents
 
 # A scenario's kind: for the built-in suite one of BUILTIN_SCENARIO_KINDS (enforced), for a team's
@@ -51,9 +54,11 @@ __all__ = [
     "BUILTIN_SCENARIO_KINDS",
     "NOT_SCENARIO_FILES",
     "BuiltinScenarioKind",
+    "DiffersExpectation",
     "EnvValue",
     "ExecutionExpectation",
     "Expectation",
+    "ExpectedDifferences",
     "Inputs",
     "ModelInputs",
     "Scenario",
@@ -85,8 +90,54 @@ class WaivedExpectation(_Strict):
     waived: list[str] = Field(min_length=1)
 
 
+class ExpectedDifferences(_Strict):
+    """Where a planted difference must show: globs over readable paths (as a waiver's ``path``:
+    ``*`` within a segment, ``**`` across), and why the scenario plants it."""
+
+    paths: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+    @field_validator("paths")
+    @classmethod
+    def _paths_are_globs(cls, paths: list[str]) -> list[str]:
+        from harness.diff.paths import PathPattern, PathSyntaxError
+
+        for path in paths:
+            try:
+                PathPattern.compile(path)
+            except PathSyntaxError as exc:
+                raise ValueError(f"{path!r} is not a readable-path glob ({exc})") from None
+        return paths
+
+
+class DiffersExpectation(_Strict):
+    """``parity: {differs: {paths: [...], reason: ...}}``: the new builder carries a planted
+    mistake and the harness must catch it. The scenario passes (status ``caught``) only when the
+    comparison finds semantic differences at every one of ``paths`` and no unwaived semantic
+    difference elsewhere; a planted difference the harness does not report fails the scenario."""
+
+    differs: ExpectedDifferences
+
+
+def _parity_form(value: Any) -> str:
+    # Which form an author wrote, so an error is reported against that form alone (not "unknown
+    # key 'differs'" from the waived form). The tags are the forms' names, which error paths omit.
+    if isinstance(value, dict | DiffersExpectation | WaivedExpectation):
+        differs = isinstance(value, DiffersExpectation) or (isinstance(value, dict) and "differs" in value)
+        return "DiffersExpectation" if differs else "WaivedExpectation"
+    return "literal['equivalent']"
+
+
+ParityExpectation = Annotated[
+    Annotated[Literal["equivalent"], Tag("literal['equivalent']")]
+    | Annotated[WaivedExpectation, Tag("WaivedExpectation")]
+    | Annotated[DiffersExpectation, Tag("DiffersExpectation")],
+    Discriminator(_parity_form),
+]
+
+
 class Expectation(_Strict):
-    parity: Literal["equivalent"] | WaivedExpectation = "equivalent"
+    parity: ParityExpectation = "equivalent"
     execution: ExecutionExpectation | None = None
     # Both builders must refuse this input (ValueError): a scenario that pins down what is
     # refused, so a builder that starts accepting it fails the run.
@@ -95,6 +146,11 @@ class Expectation(_Strict):
     @property
     def waiver_ids(self) -> tuple[str, ...]:
         return tuple(self.parity.waived) if isinstance(self.parity, WaivedExpectation) else ()
+
+    @property
+    def planted(self) -> ExpectedDifferences | None:
+        """The planted difference the harness must find, if the scenario has one."""
+        return self.parity.differs if isinstance(self.parity, DiffersExpectation) else None
 
 
 class Scenario(_Strict):
@@ -123,26 +179,32 @@ class _ModelFixture(Scenario):
     inputs: Any
 
 
-def load_scenarios(location: str | Path, *, input_model: InputModel | str | None = None) -> list[Scenario]:
+def load_scenarios(
+    location: str | Path, *, input_model: InputModel | str | None = None, suite: str = DEFAULT_SUITE
+) -> list[Scenario]:
     """Load every scenario under ``location`` (a folder, searched recursively, or one file).
 
     ``input_model`` is what the scenarios' ``inputs`` are validated against (an InputModel or a
     ``package.module:Model`` reference; None: the built-in python job).
     Raises ParityInputError for the first problem found, naming file, scenario and field.
     Scenario names must be unique across the whole folder.
+
+    A folder is one suite (named ``suite``): a sub-folder holding a ``suite.toml`` is a suite of
+    its own, with its own input model, so its scenarios are left out (:func:`load_run_scenarios`
+    loads every suite).
     """
     model = resolve_input_model(input_model)
     root = Path(location)
     if not root.exists():
         raise ParityInputError("no such file or directory", file=str(root))
-    files = [root] if root.is_file() else sorted(_fixture_files(root))
+    files = [root] if root.is_file() else sorted(_fixture_files(root, own_suite_only=True))
     if not files:
         raise ParityInputError("no scenario files (*.yaml, *.yml) found", file=str(root))
 
     scenarios: list[Scenario] = []
     names = ScenarioNames()
     for path in files:
-        for scenario in load_scenario_file(path, input_model=model):
+        for scenario in load_scenario_file(path, input_model=model, suite=suite):
             names.claim(scenario, path)
             scenarios.append(scenario)
     return scenarios
@@ -179,7 +241,8 @@ def load_run_scenarios(config: RunConfig) -> list[Scenario]:
         raise ParityInputError("no such file or directory", file=str(root))
     if root.is_file() or not config.suites:
         model = resolve_input_model(config.inputs_model, option=config.inputs_model_option)
-        return load_scenarios(root, input_model=model)
+        # The run's own suite: "default", or the scenarios folder's own suite.toml's name.
+        return load_scenarios(root, input_model=model, suite=config.default_suite.name)
     suites = config.all_suites
     models = {suite.name: resolve_input_model(suite.inputs_model, option=suite.inputs_model_option) for suite in suites}
     scenarios: list[Scenario] = []
@@ -210,10 +273,23 @@ def suite_of(path: Path, suites: Sequence[SuiteConfig]) -> SuiteConfig:
     return best
 
 
-def _fixture_files(root: Path) -> Iterator[Path]:
+def _fixture_files(root: Path, *, own_suite_only: bool = False) -> Iterator[Path]:
+    """The fixture files below ``root``; with ``own_suite_only``, not those of a sub-folder
+    holding a suite.toml (a suite of its own)."""
     for path in root.rglob("*"):
         if path.suffix in {".yaml", ".yml"} and path.is_file() and path.name not in NOT_SCENARIO_FILES:
+            if own_suite_only and _in_nested_suite(path, root):
+                continue
             yield path
+
+
+def _in_nested_suite(path: Path, root: Path) -> bool:
+    folder = path.parent
+    while folder != root and folder.is_relative_to(root):
+        if (folder / SUITE_FILE).is_file():
+            return True
+        folder = folder.parent
+    return False
 
 
 def load_scenario_file(
@@ -290,24 +366,30 @@ def _as_scenario(fixture: Scenario, inputs: Inputs | ModelInputs | None = None) 
 
 
 def _refuse(errors: list[Any], label: str, source: str) -> NoReturn:
-    """Raise the ParityInputError for the most telling of ``errors``."""
+    """Raise the ParityInputError listing every problem of ``errors``, the most telling first."""
     # With unions pydantic reports one error per member; the one that got deepest into the
-    # value is the member the author meant (a dict env value meant a secretKeyRef).
-    # An unknown key comes first: it is usually a typo, and the "missing field" beside it
-    # is its consequence.
-    error = max(errors, key=lambda item: (item["type"] == "extra_forbidden", len(_field_path(item["loc"]))))
-    chosen = _field_path(error["loc"])
-    more = len({path for item in errors if not chosen.startswith(path := _field_path(item["loc"]))})
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    # value is the member the author meant (a dict env value meant a secretKeyRef), and the
+    # others at or above its field are not problems of their own. An unknown key comes first:
+    # it is usually a typo, and the "missing field" beside it is its consequence.
+    ranked = sorted(
+        errors, key=lambda item: (item["type"] == "extra_forbidden", len(_field_path(item["loc"]))), reverse=True
+    )
+    chosen: dict[str, Any] = {}
+    for error in ranked:
+        path = _field_path(error["loc"])
+        if not any(found.startswith(path) for found in chosen):
+            chosen[path] = error
+    (first, error), *rest = chosen.items()
     raise ParityInputError(
-        _pydantic_message(error) + suffix,
+        _pydantic_message(error),
         file=source,
         scenario=label,
-        field=_field_path(error["loc"]),
+        field=first,
+        also=[Problem(_pydantic_message(other), path) for path, other in rest],
     ) from None
 
 
-_UNION_TAGS = frozenset({"str", "int", "bool", "SecretEnv", "WaivedExpectation"})
+_UNION_TAGS = frozenset({"str", "int", "bool", "SecretEnv", "WaivedExpectation", "DiffersExpectation"})
 
 
 def _field_path(loc: Iterable[int | str]) -> str:

@@ -2,7 +2,9 @@
 
 The scenarios folder is the default suite (the run's own builders and input model); each
 sub-folder of it holding a ``suite.toml`` is a suite of its own, read by
-:func:`harness.project_config.discover_suites`. Plain data: importing it loads nothing else of
+:func:`harness.project_config.discover_suites`. A scenarios folder that itself holds a
+``suite.toml`` is that suite run on its own: the default suite then takes the file's name and
+settings (:func:`harness.project_config.read_root_suite`). Plain data: importing it loads nothing else of
 the harness but the builders' reference names.
 """
 
@@ -26,7 +28,7 @@ class SuiteConfig:
 
     ``folder`` holds the suite's scenarios (those of a suite folder nested in it excepted);
     ``waivers`` and ``rules`` are its own (None: ``waivers.yaml``/``rules.yaml`` in ``folder``,
-    when present). ``file`` is its ``suite.toml`` (None for the default suite).
+    when present). ``file`` is its ``suite.toml`` (None for a default suite without one).
     """
 
     name: str
@@ -44,7 +46,3 @@ class SuiteConfig:
     new_option: str = "--new"
     inputs_model_option: str = "--inputs-model"
     build_timeout_option: str = "--build-timeout"
-
-    @property
-    def is_default(self) -> bool:
-        return self.file is None

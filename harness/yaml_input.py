@@ -38,8 +38,8 @@ __all__ = ["MAX_ALIAS_NODES", "MAX_NESTING", "load_yaml", "load_yaml_documents"]
 # Why 100: the normaliser and the differ recurse about three Python frames per level and, at
 # Python's default recursion limit of 1000, fail near 330 levels of nested mappings; 100 leaves
 # room for the frames of whoever called them (the CLI, pytest, the report writers). Real
-# manifests are far shallower: the deepest of the ~250 Argo and Hera manifests in the shared
-# corpora nests 12 levels. (libyaml itself stops at 1000.)
+# manifests are far shallower: the deepest of ~250 public Argo examples and Hera's ports of them
+# (tests/test_diff_corpus.py) nests 12 levels. (libyaml itself stops at 1000.)
 MAX_NESTING = 100
 
 # The most nodes that alias expansion may add to a document beyond the nodes written in it.

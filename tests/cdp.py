@@ -88,6 +88,70 @@ class Browser:
         return message
 
 
+class Page:
+    """One page in its own headless browser, at an exact viewport size (CSS pixels, scale 1), so
+    "above the fold" means the first ``height`` pixels a reader of a ``width``-wide window sees.
+
+    >>> with Page(chromium, profile, width=800, height=900) as page:
+    ...     page.open(url)
+    ...     page.evaluate("document.title")
+    """
+
+    def __init__(self, executable: str, profile: Path, *, width: int = 1400, height: int = 900) -> None:
+        self.width, self.height = width, height
+        self._browser = Browser(executable, profile, width=width, height=height)
+        try:
+            target = self._browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self._session = self._browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+                "sessionId"
+            ]
+            self._send("Network.enable")
+            self._send("Page.enable")
+            self._send(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+            )
+        except BaseException:
+            self._browser.close()
+            raise
+
+    def __enter__(self) -> Page:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._browser.close()
+
+    def _send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self._browser.send(method, params, session=self._session)
+
+    def open(self, url: str) -> None:
+        self._send("Page.navigate", {"url": url})
+        self._browser.wait_for("Page.loadEventFired")
+
+    def evaluate(self, expression: str) -> Any:
+        """The JSON value of a JavaScript expression in the page (raises on a script error)."""
+        reply = self._send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"{expression!r} failed in the page: {reply['exceptionDetails']}")
+        return reply["result"].get("value")
+
+    def screenshot(self, clip: dict[str, float] | None = None) -> bytes:
+        """A PNG of the viewport, or of ``clip`` (page coordinates: x, y, width, height)."""
+        params: dict[str, Any] = {"format": "png"}
+        if clip is not None:
+            params.update(captureBeyondViewport=True, clip={**clip, "scale": 1})
+        return base64.b64decode(self._send("Page.captureScreenshot", params)["data"])
+
+    @property
+    def requested(self) -> list[str]:
+        """Every URL this page asked the network for, itself included."""
+        return [
+            event["params"]["request"]["url"]
+            for event in self._browser.events
+            if event.get("method") == "Network.requestWillBeSent" and event.get("sessionId") == self._session
+        ]
+
+
 def load_page(executable: str, profile: Path, url: str) -> tuple[list[str], str, bytes]:
     """Open ``url``; return (every URL the page requested, the rendered DOM, a PNG screenshot)."""
     browser = Browser(executable, profile)

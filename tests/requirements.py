@@ -101,10 +101,33 @@ def require_module(need: Need, name: str) -> ModuleType:
 # CI's clone have none. PARITY_CORPORA points elsewhere.
 CORPORA = Path(os.environ.get("PARITY_CORPORA", Path(__file__).resolve().parents[2] / "shared" / "corpora"))
 
+# Each corpus (a folder of CORPORA) by what it holds, in a user's words. A test that reads one
+# requests the `corpora` fixture and is marked `@pytest.mark.corpus("folder")`.
+CORPUS_CONTENTS: dict[str, str] = {
+    "argo-status": "Argo's own test Workflow objects (status, nodes, outputs)",
+    "hera-upstream-pairs": "the public Argo example workflows and Hera's ports of them",
+}
 
-def corpus_absent(corpus: Path, compares: str) -> str:
+
+def corpus_absent(corpus: Path, compares: str | None = None) -> str:
     """The skip reason of the tests that read ``corpus``, in words a user understands."""
+    what = compares or CORPUS_CONTENTS.get(corpus.name, "the public Argo/Hera example manifests")
     return (
-        f"the public corpus at {corpus} is not beside this clone (it is not part of the repository; "
-        f"PARITY_CORPORA can point at a copy); these tests compare {compares} when it is"
+        f"{what}: public data, not part of this repository; looked in {corpus} "
+        "(PARITY_CORPORA can point at a copy). The tests that read it run where it is"
     )
+
+
+def skip_without_corpus(item: pytest.Item) -> None:
+    """Skip ``item``, a test that reads the corpus (it requests the ``corpora`` fixture), when
+    the folder its ``corpus`` mark names (none: the corpora themselves) is not there; CI
+    included: the corpus is not a tool CI installs. Called from conftest.py's
+    pytest_runtest_setup, before any fixture. Raised here, not at the test's line (no
+    __tracebackhide__), so pytest's summary folds every test that needs one missing corpus into
+    one line: `SKIPPED [23] ...`."""
+    if "corpora" not in getattr(item, "fixturenames", ()):
+        return
+    marker = item.get_closest_marker("corpus")
+    folder = CORPORA / marker.args[0] if marker is not None and marker.args else CORPORA
+    if not folder.is_dir():
+        pytest.skip(corpus_absent(folder))

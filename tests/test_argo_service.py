@@ -23,16 +23,17 @@ import pytest
 from harness.argo import (
     ArgoError,
     ArgoService,
-    CommandExecutor,
-    CommandResult,
+    CommandOutput,
     FailureKind,
-    SubprocessExecutor,
+    ProgramRunner,
+    SubprocessCommandExecutor,
     WorkflowResult,
     WorkflowStatus,
     provision,
     rbac,
 )
 from harness.argo import service as service_module
+from harness.argo.commands import finished
 from harness.argo.result import classify_failure as classify
 from harness.argo.service import KUBERNETES_PACKAGE_HINT as PACKAGE_HINT
 from harness.argo.service import kubeconfig_contexts
@@ -103,20 +104,22 @@ WORKFLOW: dict[str, Any] = {
 
 
 def test_a_result_is_either_a_value_or_a_failure() -> None:
-    ok = WorkflowResult.success(3)
-    assert ok.ok and ok.unwrap() == 3 and ok.map(lambda v: v * 2).unwrap() == 6 and str(ok) == "ok: 3"
-    failed: WorkflowResult[int] = WorkflowResult.failure(FailureKind.FORBIDDEN, "no", status=403)
-    assert not failed.ok and failed.value_or(7) == 7
+    ok = WorkflowResult.success_result(3)
+    assert ok.success and ok.unwrap() == 3 and ok.map(lambda v: v * 2).unwrap() == 6 and str(ok) == "ok: 3"
+    failed: WorkflowResult[int] = WorkflowResult.error_result("no", FailureKind.FORBIDDEN, status=403)
+    assert not failed.success and failed.data_or(7) == 7 and failed.data is None
     mapped = failed.map(lambda v: v * 2)
-    assert (mapped.kind, mapped.reason, mapped.status) == (FailureKind.FORBIDDEN, "no", 403)
+    assert (mapped.kind, mapped.error, mapped.status) == (FailureKind.FORBIDDEN, "no", 403)
     with pytest.raises(ArgoError, match="no") as raised:
         failed.unwrap()
     assert raised.value.kind is FailureKind.FORBIDDEN and raised.value.status == 403
-    with pytest.raises(ValueError, match="needs a reason"):
-        WorkflowResult(kind=FailureKind.TIMEOUT)
-    with pytest.raises(ValueError, match="no reason"):
-        WorkflowResult(value=1, reason="why")
-    assert WorkflowResult.success(None).ok  # a deletion returns nothing and succeeded
+    with pytest.raises(ValueError, match="needs an error"):
+        WorkflowResult(success=False, kind=FailureKind.TIMEOUT)
+    with pytest.raises(ValueError, match="has no error"):
+        WorkflowResult(success=True, data=1, error="why")
+    assert WorkflowResult.success_result(None).success  # a deletion returns nothing and succeeded
+    # The plan's error_result names no kind: it is an API error then.
+    assert WorkflowResult.error_result("boom").kind is FailureKind.API_ERROR
 
 
 # --- exceptions -> failure kinds -----------------------------------------------------------------------
@@ -144,7 +147,7 @@ def test_api_exceptions_map_to_kinds(status: int, kind: FailureKind) -> None:
     exc = ApiException(status=status, reason="Reason", body=body)
     result = WorkflowResult.from_exception(exc, "reading workflow wf")
     assert (result.kind, result.status) == (kind, status)
-    assert result.reason == f'reading workflow wf: workflows.argoproj.io "wf" says {status} (HTTP {status})'
+    assert result.error == f'reading workflow wf: workflows.argoproj.io "wf" says {status} (HTTP {status})'
 
 
 def test_an_api_exception_without_a_status_body_uses_the_reason() -> None:
@@ -188,53 +191,53 @@ def test_an_empty_kubeconfig_is_unavailable_with_the_way_out(tmp_path: Path, mon
     monkeypatch.setenv("KUBECONFIG", str(empty))
     result = ArgoService("argo").available()
     assert result.kind is FailureKind.UNAVAILABLE
-    assert result.reason == (
+    assert result.error == (
         f"no Kubernetes configuration: {empty} is empty; run `make cluster-up` (kind or k3d), "
         "or point KUBECONFIG at a cluster with Argo Workflows"
     )
-    # Every other operation fails the same way, without raising.
+    # Every other operation fails the same way, without raising, saying what it was doing.
     submitted = ArgoService("argo").submit(WORKFLOW)
-    assert (submitted.kind, submitted.reason) == (result.kind, result.reason)
+    assert (submitted.kind, submitted.error) == (result.kind, f"submitting workflow job-* to argo: {result.error}")
 
 
 def test_a_missing_or_unusable_kubeconfig(tmp_path: Path) -> None:
     missing = ArgoService(kubeconfig=str(tmp_path / "nope")).available()
-    assert missing.kind is FailureKind.UNAVAILABLE and f"{tmp_path / 'nope'} does not exist" in (missing.reason or "")
+    assert missing.kind is FailureKind.UNAVAILABLE and f"{tmp_path / 'nope'} does not exist" in (missing.error or "")
     broken = tmp_path / "broken"
     broken.write_text("apiVersion: v1\nkind: Config\nclusters: []\n")
     unusable = ArgoService(kubeconfig=str(broken)).available()
     assert unusable.kind is FailureKind.UNAVAILABLE
-    assert (unusable.reason or "").startswith("the Kubernetes configuration cannot be used: ")
+    assert (unusable.error or "").startswith("the Kubernetes configuration cannot be used: ")
     context = ArgoService(kubeconfig=str(kubeconfig_for(tmp_path / "k", "http://127.0.0.1:1")), context="nope")
-    assert "nope" in (context.available().reason or "")
+    assert "nope" in (context.available().error or "")
 
 
 def test_an_unreachable_api(tmp_path: Path) -> None:
     port = closed_port()
     result = service_for(kubeconfig_for(tmp_path / "k", f"http://127.0.0.1:{port}")).available()
     assert result.kind is FailureKind.UNAVAILABLE
-    assert result.reason == (
+    assert result.error == (
         f"the Kubernetes API at http://127.0.0.1:{port} is unreachable: cannot connect ([Errno 111] Connection "
         "refused); run `make cluster-up` (kind or k3d), or point KUBECONFIG at a cluster with Argo Workflows"
     )
     # The operations say what they were doing when the connection failed.
     created = service_for(kubeconfig_for(tmp_path / "k", f"http://127.0.0.1:{port}")).ensure_pvc("claim")
-    assert created.reason == "creating persistent volume claim claim: cannot connect ([Errno 111] Connection refused)"
+    assert created.error == "creating persistent volume claim claim: cannot connect ([Errno 111] Connection refused)"
 
 
 def test_available_when_argo_is_installed(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
     fake, kubeconfig = fake_kubernetes
     service = service_for(kubeconfig)
     result = service.available()
-    assert result.ok, result
+    assert result.success, result
     assert (service.host or "").startswith("http://127.0.0.1:")
-    assert result.value == f"Kubernetes v1.31.0-fake at {service.host}, with Argo's Workflow CRD"
+    assert result.data == f"Kubernetes v1.31.0-fake at {service.host}, with Argo's Workflow CRD"
     service.close()
     fake.crd_installed = False
     missing = service_for(kubeconfig).available()
     assert missing.kind is FailureKind.UNAVAILABLE
-    assert "Argo Workflows is not installed" in (missing.reason or "")
-    assert "workflows.argoproj.io" in (missing.reason or "")
+    assert "Argo Workflows is not installed" in (missing.error or "")
+    assert "workflows.argoproj.io" in (missing.error or "")
 
 
 # --- the namespace and what a workflow needs in it -------------------------------------------------------
@@ -243,13 +246,13 @@ def test_available_when_argo_is_installed(fake_kubernetes: tuple[FakeKubernetes,
 def test_ensure_creates_once_and_accepts_what_exists(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
     fake, kubeconfig = fake_kubernetes
     with service_for(kubeconfig) as service:
-        assert service.ensure_namespace({"argo-parity/run": "x"}).value is True
-        assert service.ensure_namespace().value is False
-        assert service.ensure_service_account("runner").value is True
-        assert service.ensure_service_account("runner").value is False
-        assert service.ensure_pvc("task-results-pvc", size="2Gi", storage_class="standard").value is True
-        assert service.ensure_secret("api-credentials", {"token": "t1"}).value is True
-        assert service.ensure_secret("api-credentials", {"token": "t2"}).value is False
+        assert service.ensure_namespace({"argo-parity/run": "x"}).data is True
+        assert service.ensure_namespace().data is False
+        assert service.ensure_service_account("runner").data is True
+        assert service.ensure_service_account("runner").data is False
+        assert service.ensure_pvc("task-results-pvc", size="2Gi", storage_class="standard").data is True
+        assert service.ensure_secret("api-credentials", {"token": "t1"}).data is True
+        assert service.ensure_secret("api-credentials", {"token": "t2"}).data is False
     namespace, again = fake.created(r"/api/v1/namespaces")
     assert again["metadata"]["name"] == "team"
     assert namespace["metadata"] == {"name": "team", "labels": {**rbac.MANAGED_BY, "argo-parity/run": "x"}}
@@ -281,7 +284,7 @@ def test_creating_in_a_missing_namespace_is_not_found(fake_kubernetes: tuple[Fak
     _, kubeconfig = fake_kubernetes
     result = service_for(kubeconfig, "absent").ensure_pvc("claim")
     assert result.kind is FailureKind.NOT_FOUND and result.status == 404
-    assert result.reason == 'creating persistent volume claim claim: namespaces "absent" not found (HTTP 404)'
+    assert result.error == 'creating persistent volume claim claim: namespaces "absent" not found (HTTP 404)'
 
 
 def test_deleting_a_namespace_that_is_gone_is_fine(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
@@ -289,9 +292,9 @@ def test_deleting_a_namespace_that_is_gone_is_fine(fake_kubernetes: tuple[FakeKu
     with service_for(kubeconfig) as service:
         service.ensure_namespace()
         service.ensure_pvc("claim")
-        assert service.delete_namespace().ok
+        assert service.delete_namespace().success
         assert not any(key.startswith("/api/v1/namespaces/team") for key in fake.objects)
-        assert service.delete_namespace().ok  # 404: already gone
+        assert service.delete_namespace().success  # 404: already gone
     (delete,) = fake.sent("DELETE", r"/api/v1/namespaces/team")[:1]
     assert delete.query == {"propagationPolicy": "Background"}
 
@@ -304,7 +307,7 @@ def test_submit_places_the_workflow_in_the_namespace(fake_kubernetes: tuple[Fake
     with service_for(kubeconfig) as service:
         service.ensure_namespace()
         created = service.submit(WORKFLOW)
-    assert created.ok, created
+    assert created.success, created
     assert created.unwrap()["metadata"]["name"] == "job-x7k2p"
     (body,) = fake.created(rf"{ARGO_API}/namespaces/team/workflows")
     assert body["metadata"] == {"generateName": "job-", "namespace": "team"}
@@ -319,7 +322,7 @@ def test_a_refused_submission_is_a_typed_failure(fake_kubernetes: tuple[FakeKube
     )
     result = service_for(kubeconfig).submit(WORKFLOW)
     assert (result.kind, result.status) == (FailureKind.FORBIDDEN, 403)
-    assert result.reason == (
+    assert result.error == (
         "submitting workflow job-* to team: workflows.argoproj.io is forbidden: "
         'User "dev" cannot create resource "workflows" (HTTP 403)'
     )
@@ -330,11 +333,11 @@ def test_get_reads_the_typed_status(fake_kubernetes: tuple[FakeKubernetes, Path]
     with service_for(kubeconfig) as service:
         service.ensure_namespace()
         name = service.submit(WORKFLOW).unwrap()["metadata"]["name"]
-        fresh = service.get(name)
-        assert fresh.ok and fresh.value is not None and fresh.value.phase is None
+        fresh = service.get_workflow_status(name)
+        assert fresh.success and fresh.data is not None and fresh.data.phase == ""
         fake.objects[f"{ARGO_API}/namespaces/team/workflows/{name}"]["status"] = final_status(name, "Failed")
-        status = service.get(name).unwrap()
-        missing = service.get("nope")
+        status = service.get_workflow_status(name).unwrap()
+        missing = service.get_workflow_status("nope")
     assert isinstance(status, WorkflowStatus)
     assert (status.phase, status.pods()[0].exit_code, status.duration_s) == ("Failed", 3, 7.0)
     assert missing.kind is FailureKind.NOT_FOUND
@@ -353,8 +356,8 @@ def test_wait_follows_a_watch_from_the_version_it_read(fake_kubernetes: tuple[Fa
     service, name = _submitted(fake, kubeconfig, [running, final_status("job-x7k2p")])
     created_version = fake.objects[f"{ARGO_API}/namespaces/team/workflows/{name}"]["metadata"]["resourceVersion"]
     result = service.wait(name, timeout_s=20)
-    assert result.ok, result
-    assert result.value is not None and result.value.phase == "Succeeded"
+    assert result.success, result
+    assert result.data is not None and result.data.phase == "Succeeded"
     (watch,) = [r for r in fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows") if r.query.get("watch") == "true"]
     assert watch.query["resourceVersion"] == created_version
     assert watch.query["fieldSelector"] == f"metadata.name={name}"
@@ -366,7 +369,7 @@ def test_wait_starts_again_after_410_gone(fake_kubernetes: tuple[FakeKubernetes,
     fake.watch = "gone"
     service, name = _submitted(fake, kubeconfig, [final_status("job-x7k2p")])
     result = service.wait(name, timeout_s=20)
-    assert result.ok and result.value is not None and result.value.is_finished
+    assert result.success and result.data is not None and result.data.is_finished
     watches = [r for r in fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows") if r.query.get("watch") == "true"]
     assert len(watches) == 2
 
@@ -377,7 +380,7 @@ def test_wait_polls_when_watching_fails(fake_kubernetes: tuple[FakeKubernetes, P
     running = {"phase": "Running"}
     service, name = _submitted(fake, kubeconfig, [running, running, final_status("job-x7k2p", "Error")])
     result = service.wait(name, timeout_s=20)
-    assert result.ok and result.value is not None and result.value.phase == "Error"
+    assert result.success and result.data is not None and result.data.phase == "Error"
     watches = [r for r in fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows") if r.query.get("watch") == "true"]
     assert len(watches) == 1  # tried once, then polled
     assert len(fake.sent("GET", rf"{ARGO_API}/namespaces/team/workflows/{name}")) == 3  # one step per read
@@ -392,7 +395,7 @@ def test_wait_times_out_saying_the_controller_never_came(
     result = service.wait(name, timeout_s=1.5)
     assert clock.elapsed == pytest.approx(1.5)  # it waited until its deadline, not a moment past it
     assert result.kind is FailureKind.TIMEOUT
-    assert result.reason == (
+    assert result.error == (
         f"workflow team/{name} did not finish within 2 s: Argo's controller never picked it up "
         "(no status): is the workflow-controller running?"
     )
@@ -410,7 +413,7 @@ def test_wait_reports_a_deleted_workflow(fake_kubernetes: tuple[FakeKubernetes, 
     fake._watch = deleting  # type: ignore[method-assign]
     result = service.wait(name, timeout_s=10)
     fake._watch = original  # type: ignore[method-assign]
-    assert result.kind is FailureKind.NOT_FOUND and "deleted while waiting" in (result.reason or "")
+    assert result.kind is FailureKind.NOT_FOUND and "deleted while waiting" in (result.error or "")
 
 
 def test_wait_reads_again_when_the_server_is_busy_for_a_moment(
@@ -423,8 +426,8 @@ def test_wait_reads_again_when_the_server_is_busy_for_a_moment(
     fake.failures_once.append(("GET", path, 503, "the server is currently unable to handle the request"))
     fake.failures_once.append(("GET", path, 429, "too many requests, please try again later"))
     result = service.wait(name, timeout_s=20)
-    assert result.ok, result
-    assert result.value is not None and result.value.phase == "Succeeded"
+    assert result.success, result
+    assert result.data is not None and result.data.phase == "Succeeded"
     assert fake.failures_once == []  # both were answered, and the wait went on
     assert len(fake.sent("GET", path)) >= 3
 
@@ -442,9 +445,9 @@ def test_wait_gives_up_on_a_lasting_failure_at_the_deadline(
     assert clock.elapsed == pytest.approx(0.5)
     assert (result.kind, result.status) == (FailureKind.UNAVAILABLE, 503)
     assert re.fullmatch(
-        rf"reading workflow team/{name}: the server is currently unable to handle the request \(HTTP 503\) "
-        r"\(tried \d+ times until the deadline\)",
-        result.reason or "",
+        rf"Failed to get workflow status of team/{name}: the server is currently unable to handle the request "
+        r"\(HTTP 503\) \(tried \d+ times until the deadline\)",
+        result.error or "",
     )
     assert len(fake.sent("GET", path)) >= 3
     fake.failures[("GET", path)] = (403, "forbidden")  # not a passing failure: no second read
@@ -462,27 +465,27 @@ def test_a_check_can_end_the_wait_early(fake_kubernetes: tuple[FakeKubernetes, P
 
     def check(status: WorkflowStatus) -> WorkflowResult[Any] | None:
         seen.append(status)
-        return WorkflowResult.failure(FailureKind.TIMEOUT, "given up") if len(seen) == 3 else None
+        return WorkflowResult.error_result("given up", FailureKind.TIMEOUT) if len(seen) == 3 else None
 
     result = service.wait(name, timeout_s=60, check=check, check_interval_s=0.05)
     assert clock.elapsed < 60  # the check ended it, not the deadline (this clock moves only by pauses)
-    assert (result.kind, result.reason) == (FailureKind.TIMEOUT, "given up")
-    assert len(seen) == 3 and all(status.phase is None for status in seen)
+    assert (result.kind, result.error) == (FailureKind.TIMEOUT, "given up")
+    assert len(seen) == 3 and all(status.phase == "" for status in seen)
 
 
 def test_list_pods_by_label(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
     fake, kubeconfig = fake_kubernetes
     with service_for(kubeconfig) as service:
         service.ensure_namespace()
-        assert service.list_pods().value == []
+        assert service.list_pods().data == []
         for pod, workflow in (("a", "wf"), ("b", "other")):
             fake.objects[f"/api/v1/namespaces/team/pods/{pod}"] = {
                 "metadata": {"name": pod, "labels": {"workflows.argoproj.io/workflow": workflow}},
                 "status": {"phase": "Pending"},
             }
         listed = service.list_pods("workflows.argoproj.io/workflow=wf")
-        assert [pod["metadata"]["name"] for pod in listed.value or []] == ["a"]
-        assert len(service.list_pods().value or []) == 2
+        assert [pod["metadata"]["name"] for pod in listed.data or []] == ["a"]
+        assert len(service.list_pods().data or []) == 2
     (request,) = [r for r in fake.sent("GET", r"/api/v1/namespaces/team/pods") if r.query]
     assert request.query == {"labelSelector": "workflows.argoproj.io/workflow=wf"}
 
@@ -497,8 +500,8 @@ def test_a_log_that_breaks_while_read_is_a_failure(fake_kubernetes: tuple[FakeKu
     with service_for(kubeconfig) as service:
         failed = service.stream_pod_logs("job-x7k2p", refuse)
         assert failed.kind is FailureKind.API_ERROR
-        assert failed.reason == "reading the log of team/job-x7k2p (main): OSError: disk full"
-        assert service.pod_logs("job-x7k2p").value == "line\n" * 50_000  # the next read is whole
+        assert failed.error == "reading the log of team/job-x7k2p (main): OSError: disk full"
+        assert service.pod_logs("job-x7k2p").data == "line\n" * 50_000  # the next read is whole
 
 
 def test_without_the_kubernetes_package_nothing_raises(monkeypatch: pytest.MonkeyPatch, clock: FakeClock) -> None:
@@ -507,8 +510,8 @@ def test_without_the_kubernetes_package_nothing_raises(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(service_module, "_kubernetes_client", missing)
     service = ArgoService("team", api_client=object(), poll_interval_s=0.01)
-    assert service.available().reason == PACKAGE_HINT
-    assert service.delete_namespace().reason == f"deleting namespace team: {PACKAGE_HINT}"
+    assert service.available().error == PACKAGE_HINT
+    assert service.delete_namespace().error == f"deleting namespace team: {PACKAGE_HINT}"
     # From then on every operation says so at once; waiting does not retry it.
     operations: list[Callable[[], WorkflowResult[Any]]] = [
         service.ensure_namespace,
@@ -516,16 +519,16 @@ def test_without_the_kubernetes_package_nothing_raises(monkeypatch: pytest.Monke
         lambda: service.ensure_pvc("claim"),
         lambda: service.ensure_secret("s", {"k": "v"}),
         lambda: service.submit(WORKFLOW),
-        lambda: service.get("wf"),
-        lambda: service.terminate("wf"),
+        lambda: service.get_workflow_status("wf"),
+        lambda: service.terminate_workflow("wf"),
         lambda: service.pod_logs("pod"),
         service.list_pods,
         lambda: service.run_pod({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c"}]}}, 1),
     ]
     for operation in operations:
         result = operation()
-        assert (result.kind, result.reason) == (FailureKind.UNAVAILABLE, PACKAGE_HINT)
-    assert service.wait("wf", timeout_s=30).reason == PACKAGE_HINT
+        assert result.kind is FailureKind.UNAVAILABLE and (result.error or "").endswith(PACKAGE_HINT), result
+    assert service.wait("wf", timeout_s=30).error == f"Failed to get workflow status of team/wf: {PACKAGE_HINT}"
     assert clock.sleeps == []  # it answered at once, never paused to try again
 
 
@@ -555,7 +558,7 @@ def test_the_contexts_of_a_kubeconfig(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_terminate_sends_a_merge_patch(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
     fake, kubeconfig = fake_kubernetes
     service, name = _submitted(fake, kubeconfig, [])
-    assert service.terminate(name).ok
+    assert service.terminate_workflow(name).success
     (patch,) = fake.sent("PATCH", rf"{ARGO_API}/namespaces/team/workflows/{name}")
     assert patch.body == {"spec": {"shutdown": "Terminate"}}
     assert patch.content_type == "application/merge-patch+json"
@@ -571,12 +574,12 @@ def test_pod_logs_stream_in_chunks(fake_kubernetes: tuple[FakeKubernetes, Path])
     service = service_for(kubeconfig)
     chunks: list[bytes] = []
     streamed = service.stream_pod_logs("job-x7k2p", chunks.append)
-    assert streamed.value == len(text.encode()) and len(chunks) > 1
-    assert service.pod_logs("job-x7k2p").value == text
+    assert streamed.data == len(text.encode()) and len(chunks) > 1
+    assert service.pod_logs("job-x7k2p").data == text
     (request,) = [r for r in fake.requests if r.path.endswith("/log")][:1]
     assert request.query == {"container": "main"}
     missing = service.pod_logs("gone")
-    assert missing.kind is FailureKind.NOT_FOUND and 'pods "gone" not found' in (missing.reason or "")
+    assert missing.kind is FailureKind.NOT_FOUND and 'pods "gone" not found' in (missing.error or "")
 
 
 def test_run_pod_returns_its_log_or_why_it_failed(fake_kubernetes: tuple[FakeKubernetes, Path]) -> None:
@@ -585,33 +588,34 @@ def test_run_pod_returns_its_log_or_why_it_failed(fake_kubernetes: tuple[FakeKub
     with service_for(kubeconfig) as service:
         service.ensure_namespace()
         fake.pod_result = lambda body: ("Succeeded", "listing\n")
-        assert service.run_pod(pod, timeout_s=10).value == "listing\n"
+        assert service.run_pod(pod, timeout_s=10).data == "listing\n"
         fake.pod_result = lambda body: ("Failed", "a\nb\nTraceback: boom\n")
         failed = service.run_pod({**pod, "metadata": {"name": "reader-2"}}, timeout_s=10)
         fake.pod_result = lambda body: ("Pending", "")
         stuck = service.run_pod({**pod, "metadata": {"name": "reader-3"}}, timeout_s=0.2)
-    assert failed.kind is FailureKind.API_ERROR and failed.reason == "pod team/reader-2 failed: a | b | Traceback: boom"
-    assert stuck.kind is FailureKind.TIMEOUT and "did not finish within 0 s (phase Pending" in (stuck.reason or "")
+    assert failed.kind is FailureKind.API_ERROR and failed.error == "pod team/reader-2 failed: a | b | Traceback: boom"
+    assert stuck.kind is FailureKind.TIMEOUT and "did not finish within 0 s (phase Pending" in (stuck.error or "")
 
 
 # --- CommandExecutor -------------------------------------------------------------------------------------
 
 
 def test_subprocess_executor_runs_and_reports() -> None:
-    commands = SubprocessExecutor()
-    assert isinstance(commands, CommandExecutor)
+    commands = SubprocessCommandExecutor()
+    assert isinstance(commands, ProgramRunner)
     done = commands.run(["bash", "-c", "cat; echo err >&2; exit 3"], timeout_s=10, input_text="in\n")
-    assert (done.returncode, done.stdout, done.stderr, done.ok) == (3, "in\n", "err\n", False)
+    assert (done.return_code, done.stdout, done.stderr, done.success) == (3, "in\n", "err\n", False)
     assert done.summary() == "bash -c 'cat; echo err >&2; exit 3': exited 3: err"
     missing = commands.run(["argo-parity-no-such-program"], timeout_s=10)
-    assert missing.returncode is None and missing.error and "argo-parity-no-such-program" in missing.summary()
+    assert (missing.success, missing.return_code) == (False, 127)
+    assert missing.error and "argo-parity-no-such-program" in missing.summary()
     assert commands.which("bash") is not None and commands.which("argo-parity-no-such-program") is None
-    assert SubprocessExecutor(env={"PATH": "/nonexistent"}).which("bash") is None
+    assert SubprocessCommandExecutor(env={"PATH": "/nonexistent"}).which("bash") is None
 
 
 def test_output_that_is_not_utf8_is_replaced_not_raised() -> None:
-    done = SubprocessExecutor().run(["bash", "-c", r"printf 'ok \xff\xfe\n'; printf '\xc3' >&2"], timeout_s=10)
-    assert done.ok
+    done = SubprocessCommandExecutor().run(["bash", "-c", r"printf 'ok \xff\xfe\n'; printf '\xc3' >&2"], timeout_s=10)
+    assert done.success
     assert (done.stdout, done.stderr) == ("ok \ufffd\ufffd\n", "\ufffd")
 
 
@@ -620,8 +624,8 @@ def test_a_timeout_kills_the_command_and_its_children(tmp_path: Path) -> None:
     # only once both are gone, and each leaves a mark if it lives on to the end of its sleep.
     marks = tmp_path / "lived-on"
     script = f"(sleep 30; echo child >> {marks}) & sleep 30; echo command >> {marks}"
-    result = SubprocessExecutor().run(["bash", "-c", script], timeout_s=0.5)
-    assert result.timed_out and result.returncode is None
+    result = SubprocessCommandExecutor().run(["bash", "-c", script], timeout_s=0.5)
+    assert result.timed_out and (result.success, result.return_code) == (False, 124)
     assert "timed out after" in result.summary()
     assert processes_with(str(marks)) == []  # neither the command nor its child runs on
     assert not marks.exists()  # nor lived to the end of its sleep
@@ -635,19 +639,19 @@ class Recording:
     """A CommandExecutor that records commands and answers from a script: no program runs."""
 
     installed: set[str]
-    answers: dict[str, CommandResult] = field(default_factory=dict)  # command prefix -> result
+    answers: dict[str, CommandOutput] = field(default_factory=dict)  # command prefix -> result
     commands: list[str] = field(default_factory=list)
 
     def which(self, program: str) -> str | None:
         return f"/usr/bin/{program}" if program in self.installed else None
 
-    def run(self, argv: Any, *, timeout_s: float, input_text: str | None = None) -> CommandResult:
+    def run(self, argv: Any, *, timeout_s: float, input_text: str | None = None) -> CommandOutput:
         command = " ".join(argv)
         self.commands.append(command)
         for prefix, result in self.answers.items():
             if command.startswith(prefix):
                 return result
-        return CommandResult(tuple(argv), 0)
+        return finished(argv, 0)
 
 
 def _provisioner(commands: Recording, probe: Callable[[str], str | None] = lambda url: None) -> provision.Provisioner:
@@ -677,8 +681,8 @@ def test_up_with_kind_creates_installs_and_waits() -> None:
 
 
 def test_up_with_k3d_keeps_an_existing_cluster() -> None:
-    exists = CommandResult(("k3d",), 0, "argo-parity  1/1")
-    already = CommandResult(("kubectl",), 1, stderr='namespaces "argo" AlreadyExists')
+    exists = finished(("k3d",), 0, "argo-parity  1/1")
+    already = finished(("kubectl",), 1, stderr='namespaces "argo" AlreadyExists')
     commands = Recording(
         {"k3d", "docker", "kubectl"}, {"k3d cluster get": exists, "kubectl --context k3d-argo-parity create": already}
     )
@@ -690,7 +694,7 @@ def test_up_with_k3d_keeps_an_existing_cluster() -> None:
 
 
 def test_up_stops_at_the_first_failing_step() -> None:
-    failed = CommandResult(("kubectl",), 1, stderr="error: unable to read URL\nconnection reset\n")
+    failed = finished(("kubectl",), 1, stderr="error: unable to read URL\nconnection reset\n")
     commands = Recording({"kind", "podman", "kubectl"}, {"kubectl --context kind-argo-parity apply": failed})
     outcome = _provisioner(commands).up()
     assert outcome.code == 1
@@ -728,10 +732,10 @@ def test_the_registry_probe_is_real(tmp_path: Path) -> None:
 
 
 def test_down_deletes_with_the_installed_tool() -> None:
-    listed = CommandResult(("kind",), 0, "argo-parity\nother\n")
+    listed = finished(("kind",), 0, "argo-parity\nother\n")
     commands = Recording({"kind"}, {"kind get clusters": listed})
     assert _provisioner(commands).down().code == 0
     assert commands.commands[-1] == "kind delete cluster --name argo-parity"
-    absent = Recording({"kind"}, {"kind get clusters": CommandResult(("kind",), 0, "other\n")})
+    absent = Recording({"kind"}, {"kind get clusters": finished(("kind",), 0, "other\n")})
     assert _provisioner(absent).down().messages == ("kind cluster argo-parity does not exist",)
     assert _provisioner(Recording(set())).down().code == 2

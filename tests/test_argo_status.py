@@ -18,7 +18,7 @@ import yaml
 
 from harness.argo import ArgoPhase, NodeStatus, NodeType, StatusError, WorkflowStatus
 from harness.argo.status import fnv32a
-from tests.requirements import CORPORA, corpus_absent
+from tests.requirements import CORPORA
 
 # The same place the `corpora` fixture looks; read at collection time to parametrize.
 _STATUS = CORPORA / "argo-status"
@@ -30,11 +30,11 @@ def _manifest() -> list[dict[str, Any]]:
 
 
 ENTRIES = {entry["file"]: entry for entry in _manifest()}
-COMPARES = "real Argo Workflow objects from Argo's own tests"
-# Without the corpus, one skipped case that says why (not pytest's "got empty parameter set").
-NAMES = sorted(ENTRIES) or [pytest.param("", marks=pytest.mark.skip(reason=corpus_absent(_STATUS, COMPARES)))]
+# Without the corpus, one case per test (not pytest's "got empty parameter set"), skipped by
+# conftest.py with one reason for every test that reads the corpus.
+NAMES = sorted(ENTRIES) or [""]
 
-pytestmark = pytest.mark.corpus
+pytestmark = pytest.mark.corpus(_STATUS.name)
 
 
 def load(corpora: Path, name: str) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def load(corpora: Path, name: str) -> dict[str, Any]:
 
 
 def status_of(corpora: Path, name: str) -> WorkflowStatus:
-    return WorkflowStatus.from_workflow(load(corpora, name))
+    return WorkflowStatus.from_dict(load(corpora, name))
 
 
 def _timestamp(text: str | None) -> datetime | None:
@@ -66,11 +66,13 @@ def test_the_manifest_lists_every_object(corpora: Path) -> None:
 def test_corpus_object_matches_its_manifest_entry(corpora: Path, name: str) -> None:
     entry = ENTRIES[name]
     status = status_of(corpora, name)
-    assert status.phase_text == entry["phase"]
-    assert status.name == entry["name"]
-    assert status.message == entry["message"]
-    assert status.started_at == _timestamp(entry["startedAt"])
-    assert status.finished_at == _timestamp(entry["finishedAt"])
+    # The plan's contract: name and phase "" when absent, message "" when absent, times or None.
+    assert status.phase == (entry["phase"] or "")
+    assert status.name == (entry["name"] or "")
+    assert status.message == (entry["message"] or "")
+    assert status.start_time == _timestamp(entry["startedAt"])
+    assert status.end_time == _timestamp(entry["finishedAt"])
+    assert status.raw_data == load(corpora, name)
     assert len(status.nodes) == entry["node_count"]
     # The manifest counts a node without a type or a phase under "None".
     assert Counter(str(node.type_text) for node in status.nodes.values()) == entry["node_types"]
@@ -98,14 +100,50 @@ def test_helpers_agree_with_the_nodes(corpora: Path, name: str) -> None:
         assert found is not None and found.display_name == node.display_name
 
 
+def _waiting_at_suspend(obj: dict[str, Any]) -> bool:
+    """Read straight from the raw object, apart from the model: a node of type Suspend in phase
+    Running (Argo's NodeStatus.IsActiveSuspendNode), nodes kept as a map or a compressed map."""
+    status = obj.get("status") or {}
+    nodes = status.get("nodes")
+    if nodes is None and status.get("compressedNodes"):
+        nodes = json.loads(gzip.decompress(base64.b64decode(status["compressedNodes"])))
+    return any(
+        isinstance(node, dict) and node.get("type") == "Suspend" and node.get("phase") == "Running"
+        for node in (nodes or {}).values()
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_has_suspended_nodes_over_the_corpus(corpora: Path, name: str) -> None:
+    obj = load(corpora, name)
+    status = WorkflowStatus.from_dict(obj)
+    assert status.has_suspended_nodes == _waiting_at_suspend(obj)
+    assert status.has_suspended_nodes == bool(status.suspended_nodes())
+    assert status.raw_data is obj
+
+
+def test_the_corpus_holds_waiting_and_resumed_suspend_nodes(corpora: Path) -> None:
+    # Two objects wait at an approval step; in the third every Suspend node was resumed
+    # (Succeeded), which is not suspended, though its nodes are of type Suspend.
+    waiting = {name for name in ENTRIES if WorkflowStatus.from_dict(load(corpora, name)).has_suspended_nodes}
+    assert waiting == {
+        "workflow-controller-operator_metrics_test__L689__suspendWfWithMetrics.yaml",
+        "workflow-controller-operator_test__L7170__deadlineWf.yaml",
+    }
+    resumed = status_of(corpora, "workflow-util-util_test__L1391__retryWorkflowWithNestedDAGsWithSuspendNodes.yaml")
+    suspend_nodes = [node for node in resumed.nodes.values() if node.type is NodeType.SUSPEND]
+    assert len(suspend_nodes) == 6 and all(node.phase is ArgoPhase.SUCCEEDED for node in suspend_nodes)
+    assert not resumed.has_suspended_nodes
+
+
 # --- the odd cases the corpus holds ---------------------------------------------------------------------
 
 
 def test_an_object_without_kind_metadata_or_phase(corpora: Path) -> None:
     obj = load(corpora, "util-resource-updater_test__L15__TestUpdater.yaml")
     assert "kind" not in obj and "apiVersion" not in obj and "metadata" not in obj
-    status = WorkflowStatus.from_workflow(obj)
-    assert (status.name, status.phase, status.started_at, status.is_finished) == (None, None, None, False)
+    status = WorkflowStatus.from_dict(obj)
+    assert (status.name, status.phase, status.start_time, status.is_finished) == ("", "", None, False)
     untyped = sorted(node.id for node in status.nodes.values() if node.type is None)
     assert untyped == ["dag", "root"]
     assert status.node("root").children == ("pod", "dag")  # type: ignore[union-attr]
@@ -120,18 +158,18 @@ def test_an_invalid_phase_is_kept_as_unknown(corpora: Path) -> None:
     status = status_of(
         corpora, "workflow-controller-operator_test__L11818__TestRetryWhenEncounterExceededQuota.wf.yaml"
     )
-    assert status.phase is ArgoPhase.UNKNOWN
-    assert status.phase_text == "Runningg"
+    assert status.argo_phase is ArgoPhase.UNKNOWN
+    assert status.phase == "Runningg"
     assert not status.is_finished
     assert status.problems == ("status.phase 'Runningg' is not an Argo phase: read as Unknown",)
-    assert status.finished_at is None  # `finishedAt:` with no value
+    assert status.end_time is None  # `finishedAt:` with no value
     without_phase = [node for node in status.nodes.values() if node.phase is None]
     assert [node.name for node in without_phase] == ["exceeded-quota-hook"]
 
 
 def test_a_workflow_without_a_phase_whose_node_has_none_either(corpora: Path) -> None:
     status = status_of(corpora, "dag_retry_succeeded.yaml")
-    assert status.phase is None and status.phase_text is None
+    assert status.phase == "" and status.argo_phase is None
     root = status.root()
     assert root is not None and root.type is NodeType.DAG and root.phase is None
     assert isinstance(root.started_at, datetime) and root.started_at.tzinfo is not None
@@ -248,17 +286,17 @@ def test_v1_annotation_is_honoured(corpora: Path) -> None:
 
 def test_not_a_mapping_is_a_clear_error() -> None:
     with pytest.raises(StatusError, match="must be a mapping, not list"):
-        WorkflowStatus.from_workflow([{"status": {}}])
+        WorkflowStatus.from_dict([{"status": {}}])
 
 
 def test_a_fresh_workflow_has_no_status() -> None:
-    status = WorkflowStatus.from_workflow({"kind": "Workflow", "metadata": {"name": "wf", "resourceVersion": "7"}})
-    assert (status.name, status.phase, status.nodes, status.resource_version) == ("wf", None, {}, "7")
+    status = WorkflowStatus.from_dict({"kind": "Workflow", "metadata": {"name": "wf", "resourceVersion": "7"}})
+    assert (status.name, status.phase, status.nodes, status.resource_version) == ("wf", "", {}, "7")
     assert not status.is_finished and status.problems == ()
 
 
 def test_broken_fields_are_reported_not_raised() -> None:
-    status = WorkflowStatus.from_workflow(
+    status = WorkflowStatus.from_dict(
         {
             "kind": "CronWorkflow",
             "metadata": {"name": "wf"},
@@ -274,7 +312,7 @@ def test_broken_fields_are_reported_not_raised() -> None:
         }
     )
     assert status.phase is ArgoPhase.SUCCEEDED and status.is_finished
-    assert status.started_at is None
+    assert status.start_time is None
     assert list(status.nodes) == ["wf"]
     node = status.nodes["wf"]
     assert (node.type, node.type_text, node.exit_code, node.children) == (NodeType.UNKNOWN, "Teleport", None, ())
@@ -286,20 +324,20 @@ def test_broken_fields_are_reported_not_raised() -> None:
 
 def test_compressed_nodes_are_decoded(corpora: Path) -> None:
     obj = load(corpora, "workflow-util-util_test__L736__deepDeleteOfNodes.yaml")
-    plain = WorkflowStatus.from_workflow(obj)
+    plain = WorkflowStatus.from_dict(obj)
     compressed = copy.deepcopy(obj)
     nodes = compressed["status"].pop("nodes")
     payload = json.dumps(nodes, default=str).encode()
     compressed["status"]["compressedNodes"] = base64.b64encode(gzip.compress(payload)).decode()
-    decoded = WorkflowStatus.from_workflow(compressed)
+    decoded = WorkflowStatus.from_dict(compressed)
     assert list(decoded.nodes) == list(plain.nodes)
     assert [n.phase for n in decoded.nodes.values()] == [n.phase for n in plain.nodes.values()]
     compressed["status"]["compressedNodes"] = "not base64 gzip"
-    broken = WorkflowStatus.from_workflow(compressed)
+    broken = WorkflowStatus.from_dict(compressed)
     assert broken.nodes == {} and "compressedNodes could not be decoded" in broken.problems[0]
 
 
 def test_timestamps_as_text_and_as_datetimes_agree() -> None:
-    as_text = WorkflowStatus.from_workflow({"status": {"startedAt": "2024-01-02T03:04:05Z"}})
-    naive = WorkflowStatus.from_workflow({"status": {"startedAt": datetime(2024, 1, 2, 3, 4, 5)}})
-    assert as_text.started_at == naive.started_at == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    as_text = WorkflowStatus.from_dict({"status": {"startedAt": "2024-01-02T03:04:05Z"}})
+    naive = WorkflowStatus.from_dict({"status": {"startedAt": datetime(2024, 1, 2, 3, 4, 5)}})
+    assert as_text.start_time == naive.start_time == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)

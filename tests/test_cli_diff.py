@@ -130,6 +130,146 @@ def test_multi_document_files_match_by_kind_and_name(tmp_path: Path) -> None:
     assert diff["rule"] == "document-presence"
 
 
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: argo}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27"}]
+"""
+
+
+def test_documents_of_different_kinds_are_one_different_documents_difference(tmp_path: Path) -> None:
+    deployment = tmp_path / "deployment.yaml"
+    deployment.write_text(DEPLOYMENT)
+    result = run(JOB, str(deployment), "--format", "json")
+    assert result.exit_code == 1
+    (diff,) = json.loads(result.stdout)["differences"]
+    assert (diff["category"], diff["rule"]) == ("semantic", "different-documents")
+    assert diff["left"] == "argoproj.io/v1alpha1 Workflow/python-job-"
+    assert diff["right"] == "apps/v1 Deployment/web"
+    assert diff["message"].startswith("different documents: a Workflow on the left, a Deployment on the right")
+    text = run(JOB, str(deployment))
+    assert text.exit_code == 1 and "different documents" in text.stdout and "1 semantic" in text.stdout
+
+
+def test_the_same_kind_of_another_api_group_is_a_different_document(tmp_path: Path) -> None:
+    doc = yaml.safe_load((FIXTURES / "job.yaml").read_text())
+    doc["apiVersion"] = "example.com/v1"
+    other = tmp_path / "other-group.yaml"
+    other.write_text(yaml.safe_dump(doc))
+    (diff,) = json.loads(run(JOB, str(other), "--format", "json").stdout)["differences"]
+    assert diff["rule"] == "different-documents"
+    assert "API group example.com" in diff["message"]
+
+
+def test_multi_document_files_sharing_no_document_are_different_documents(tmp_path: Path) -> None:
+    apps = tmp_path / "apps.yaml"
+    apps.write_text(
+        DEPLOYMENT + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n"
+    )
+    result = run(str(FIXTURES / "multi.yaml"), str(apps), "--format", "json")
+    assert result.exit_code == 1
+    (diff,) = json.loads(result.stdout)["differences"]
+    assert diff["rule"] == "different-documents"
+    assert diff["right"] == "apps/v1 Deployment/web, v1 Service/web"
+
+
+# --- --show-cosmetic: what was judged equal, and by which rule ---------------------------------------------
+
+# Form-only changes in job-reformatted.yaml and the rule that holds each equal (a sample).
+FORM_ONLY = {
+    "spec.templates[main].script.env[PYTHON_CODE].value": "python-code-in-env",
+    "spec.templates[main].script.imagePullPolicy": "image-pull-policy-default",
+    "spec.templates[main].script.resources.limits.cpu": "quantity",
+    "spec.templates[main].script.env": "keyed-list",
+    "spec.templates[main].script.terminationMessagePath": "kubernetes-default",
+    "spec.templates[main].script.args": "empty-is-absent",
+    "spec.templates[main].inputs": "empty-is-absent",
+    "spec.templates[main].script.resources.requests": "requests-default-to-limits",
+    "spec.templates[main].script.volumeMounts[task-results].readOnly": "kubernetes-default",
+    "spec.templates[main].script.env[API_TOKEN].valueFrom.secretKeyRef.optional": "kubernetes-default",
+    "spec.volumes": "volume-level",
+    "spec.templates[main].volumes": "volume-level",
+}
+
+
+def test_show_cosmetic_lists_what_was_judged_equal_and_by_which_rule() -> None:
+    reformatted = str(FIXTURES / "job-reformatted.yaml")
+    hidden = run(JOB, reformatted)
+    assert hidden.exit_code == 0
+    assert "--show-cosmetic" in hidden.stdout  # says there is something to show
+    shown = run(JOB, reformatted, "--show-cosmetic")
+    assert shown.exit_code == 0, shown.output
+    for path, rule in FORM_ONLY.items():
+        line = next((line for line in shown.stdout.splitlines() if f" {path} " in line), None)
+        assert line is not None and "cosmetic" in line and f"[{rule}]" in line, (path, shown.stdout)
+    as_json = json.loads(run(JOB, reformatted, "--show-cosmetic", "--format", "json").stdout)
+    assert as_json["equivalent"] is True
+    found = {d["path"]: d for d in as_json["differences"]}
+    for path, rule in FORM_ONLY.items():
+        assert (found[path]["category"], found[path]["rule"]) == ("cosmetic", rule)
+    assert found["spec.templates[main].script.resources.limits.cpu"]["left"] == "1"
+    assert found["spec.templates[main].script.resources.limits.cpu"]["right"] == "1000m"
+    github = run(JOB, reformatted, "--show-cosmetic", "--format", "github").stdout
+    assert "title=parity cosmetic%3A spec.templates[main].script.imagePullPolicy::judged equal" in github
+    # without the option, json keeps its shape: only what differs by meaning
+    assert json.loads(run(JOB, reformatted, "--format", "json").stdout)["differences"] == []
+
+
+def test_show_cosmetic_names_live_object_fields_in_every_format() -> None:
+    live = str(FIXTURES / "job-live.yaml")
+    expected = {
+        "status": "live-object",
+        "metadata.name": "live-object",
+        "metadata.uid": "live-object",
+        'metadata.labels["workflows.argoproj.io/phase"]': "live-object",
+        "metadata.annotations": "live-object",  # only the controller's annotation: the whole map
+    }
+    as_json = json.loads(run(JOB, live, "--show-cosmetic", "--format", "json").stdout)
+    found = {d["path"]: (d["category"], d["rule"]) for d in as_json["differences"]}
+    for path, rule in expected.items():
+        assert found[path] == ("cosmetic", rule), (path, found)
+    text = run(JOB, live, "--show-cosmetic").stdout
+    line = next(line for line in text.splitlines() if " metadata.uid " in line)
+    assert "[live-object]" in line
+    github = run(JOB, live, "--show-cosmetic", "--format", "github").stdout
+    assert "title=parity cosmetic%3A status::judged equal (what the API server or the Argo controller" in github
+
+
+def test_show_cosmetic_beside_a_real_difference(tmp_path: Path) -> None:
+    doc = yaml.safe_load((FIXTURES / "job-reformatted.yaml").read_text())
+    doc["spec"]["templates"][0]["script"]["image"] = "python:3.12-slim"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(yaml.safe_dump(doc))
+    result = json.loads(run(JOB, str(changed), "--show-cosmetic", "--format", "json").stdout)
+    by_path = {d["path"]: d["category"] for d in result["differences"]}
+    assert by_path["spec.templates[main].script.image"] == "semantic"
+    assert by_path["spec.templates[main].script.imagePullPolicy"] == "cosmetic"
+    assert result["equivalent"] is False
+
+
+def test_show_cosmetic_never_shows_a_secret(tmp_path: Path) -> None:
+    doc = yaml.safe_load((FIXTURES / "job.yaml").read_text())
+    env = doc["spec"]["templates"][0]["script"]["env"]
+    env.append({"name": "DB_PASSWORD", "value": "hunter2-very-secret"})
+    left = tmp_path / "left.yaml"
+    left.write_text(yaml.safe_dump(doc))
+    env.insert(0, env.pop())  # the same env in another order: form only, listed with its values
+    right = tmp_path / "right.yaml"
+    right.write_text(yaml.safe_dump(doc))
+    for fmt in ("text", "json", "github"):
+        result = run(str(left), str(right), "--show-cosmetic", "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert "keyed-list" in result.stdout
+        assert "hunter2" not in result.output
+
+
 # --- bad input: exit 2, one clear line naming the file, never a traceback ---------------------------------
 
 GARBAGE = {

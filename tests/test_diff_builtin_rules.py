@@ -53,6 +53,23 @@ def test_no_module_writes_a_rule_id_or_keeps_a_rule_constant_of_its_own() -> Non
     assert offenders == []
 
 
+def test_every_declared_rule_is_used_by_name_outside_the_registry() -> None:
+    # A rule nobody names decides nothing: declared for a use that went away, or a second copy
+    # of a rule some module still applies under another name.
+    constants = {name: rule for name, rule in vars(builtin_rules).items() if isinstance(rule, BuiltinRule)}
+    used: set[str] = set()
+    for path in sorted(HARNESS.rglob("*.py")):
+        if path == REGISTRY:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "harness.diff.builtin_rules":
+                used.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.Attribute) and node.attr in constants:
+                used.add(node.attr)
+    assert sorted(set(constants) - used) == []
+
+
 def _assigned_names(node: ast.AST) -> list[str]:
     if isinstance(node, ast.Assign):
         return [t.id for t in node.targets if isinstance(t, ast.Name)]

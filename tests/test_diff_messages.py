@@ -135,3 +135,162 @@ def test_long_values_are_cut_around_the_change() -> None:
     right = legacy.build({"python_code": "pass", "env": {"SETTING": "x" * 100 + "-new"}})
     message = only_semantic(left, right).message
     assert message.endswith(f"SETTING: …{'x' * 55}-old -> …{'x' * 55}-new")
+
+
+# --- booleans: what the new value does, in both directions ---------------------------------------------
+
+
+def _workflow() -> dict[str, Any]:
+    """A workflow with every place a boolean the messages know can sit."""
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": "flags-"},
+        "spec": {
+            "entrypoint": "main",
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-pvc"}}],
+            "templates": [
+                {
+                    "name": "main",
+                    "dag": {"tasks": [{"name": "a", "template": "work"}]},
+                },
+                {
+                    "name": "work",
+                    "inputs": {"artifacts": [{"name": "model", "path": "/model"}]},
+                    "container": {
+                        "image": "busybox:1.36",
+                        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                        "env": [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+                        "securityContext": {},
+                    },
+                },
+            ],
+        },
+    }
+
+
+def _at(doc: dict[str, Any], path: tuple[str | int, ...]) -> dict[str, Any]:
+    node: Any = doc
+    for part in path:
+        node = node[part]
+    return node  # type: ignore[no-any-return]
+
+
+# (field as the test names it, where it sits, the field, what `true` means, what `false` means,
+# what leaving it out means). The phrases are written here, not read from the harness, so a
+# message that names the wrong direction fails.
+_WORK = ("spec", "templates", 1)
+_TASK = ("spec", "templates", 0, "dag", "tasks", 0)
+BOOLEANS: list[tuple[str, tuple[str | int, ...], str, str, str, str]] = [
+    ("volumeMount.readOnly", (*_WORK, "container", "volumeMounts", 0), "readOnly", "read-only", "writable", "writable"),
+    (
+        "persistentVolumeClaim.readOnly",
+        ("spec", "volumes", 0, "persistentVolumeClaim"),
+        "readOnly",
+        "read-only",
+        "writable",
+        "writable",
+    ),
+    (
+        "secretKeyRef.optional",
+        (*_WORK, "container", "env", 0, "valueFrom", "secretKeyRef"),
+        "optional",
+        "optional",
+        "required",
+        "required",
+    ),
+    ("artifact.optional", (*_WORK, "inputs", "artifacts", 0), "optional", "optional", "required", "required"),
+    ("template.daemon", _WORK, "daemon", "a daemon", "a normal step", "a normal step"),
+    ("workflow.suspend", ("spec",), "suspend", "suspended", "active", "active"),
+    ("container.tty", (*_WORK, "container"), "tty", "allocated", "not allocated", "not allocated"),
+    ("container.stdin", (*_WORK, "container"), "stdin", "open", "closed", "closed"),
+    (
+        "securityContext.privileged",
+        (*_WORK, "container", "securityContext"),
+        "privileged",
+        "privileged",
+        "unprivileged",
+        "unprivileged",
+    ),
+    (
+        "securityContext.readOnlyRootFilesystem",
+        (*_WORK, "container", "securityContext"),
+        "readOnlyRootFilesystem",
+        "read-only",
+        "writable",
+        "writable",
+    ),
+    (
+        "securityContext.allowPrivilegeEscalation",
+        (*_WORK, "container", "securityContext"),
+        "allowPrivilegeEscalation",
+        "allowed",
+        "blocked",
+        "allowed",
+    ),
+    (
+        "securityContext.runAsNonRoot",
+        (*_WORK, "container", "securityContext"),
+        "runAsNonRoot",
+        "refused",
+        "allowed",
+        "allowed",
+    ),
+    ("spec.hostNetwork", ("spec",), "hostNetwork", "the host's network", "its own network", "its own network"),
+    (
+        "spec.automountServiceAccountToken",
+        ("spec",),
+        "automountServiceAccountToken",
+        "mounted",
+        "not mounted",
+        "mounted",
+    ),
+    ("dag.failFast", ("spec", "templates", 0, "dag"), "failFast", "fail-fast", "run-to-end", "fail-fast"),
+    ("task.continueOn.failed", (*_TASK, "continueOn"), "failed", "tolerated", "fatal", "fatal"),
+    ("task.continueOn.error", (*_TASK, "continueOn"), "error", "tolerated", "fatal", "fatal"),
+    ("spec.archiveLogs", ("spec",), "archiveLogs", "on", "off", "whatever the controller"),
+]
+
+
+def _set(path: tuple[str | int, ...], field: str, value: bool | None) -> dict[str, Any]:
+    doc = _workflow()
+    if path[-1] == "continueOn":
+        _at(doc, path[:-1])["continueOn"] = {}
+    target = _at(doc, path)
+    if value is not None:
+        target[field] = value
+    return doc
+
+
+@pytest.mark.parametrize(("name", "path", "field", "on", "off", "unset"), BOOLEANS, ids=[b[0] for b in BOOLEANS])
+def test_a_boolean_message_says_what_the_new_value_does_both_ways(
+    name: str, path: tuple[str | int, ...], field: str, on: str, off: str, unset: str
+) -> None:
+    state = {True: on, False: off, None: unset}
+    cases = [(True, False), (False, True), (True, None), (None, True)]
+    if unset != off:  # leaving it out is a third state: false is a real change from it
+        cases += [(None, False), (False, None)]
+    for left, right in cases:
+        # a change of state says what the new value does; a change that keeps it says so
+        verb = "becomes" if state[left] != state[right] else "stays"
+        differences = compare(_set(path, field, left), _set(path, field, right)).differences
+        shown = f"{name}: {left} -> {right}: {[d.message for d in differences]}"
+        assert len(differences) == 1, shown
+        (difference,) = differences
+        assert difference.category is Category.SEMANTIC, shown
+        message = difference.message
+        assert f"{verb} {state[right]}" in message, shown
+        # the value written on each side, in the style of every output (true/false, unset); a
+        # false the canonical form drops as the default reads as unset, saying it is the same
+        written = {True: ["true"], False: ["false", "unset (same as false)"], None: ["unset"]}
+        assert any(f"{field} {text}" in message for text in written[left]), shown
+        assert any(f"-> {text}" in message for text in written[right]), shown
+        assert "True" not in message and "False" not in message and "None" not in message, shown
+        assert "removed" not in message and "added" not in message, shown
+
+
+def test_every_boolean_the_messages_know_is_tested_both_ways() -> None:
+    from harness.diff.messages import SWITCHES
+
+    tested = {field for _, _, field, *_ in BOOLEANS}
+    assert {field for _, field in SWITCHES} <= tested

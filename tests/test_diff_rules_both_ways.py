@@ -227,9 +227,54 @@ CASES = [
     Case(
         "set-like-list",
         "dag.yaml",
-        form=lambda m: template(m, "main")["dag"]["tasks"][2]["dependencies"].reverse(),
+        setup=lambda m: template(m, "work").update(
+            tolerations=[{"key": "gpu", "operator": "Exists"}, {"key": "spot", "operator": "Exists"}]
+        ),
+        form=lambda m: template(m, "work")["tolerations"].reverse(),
+        real=lambda m: template(m, "work")["tolerations"].pop(),
+        real_path="spec.templates[work].tolerations",
+    ),
+    # DAG dependencies by meaning (harness.normalize.dag); more in tests/test_diff_dag.py
+    Case(
+        "dag-depends-form",
+        "dag.yaml",
+        form=lambda m: template(m, "main")["dag"]["tasks"][2].update(dependencies=None, depends="b && a"),
         real=lambda m: template(m, "main")["dag"]["tasks"][2]["dependencies"].pop(),
-        real_path="spec.templates[main].dag.tasks[c].dependencies",
+        caught_by="dag-ordering-relaxed",
+        real_path="spec.templates[main].dag.tasks[c].depends",
+    ),
+    Case(
+        "dag-ordering-added",
+        "dag.yaml",
+        setup=lambda m: template(m, "main")["dag"]["tasks"].append({"name": "d", "template": "work"}),
+        form=lambda m: template(m, "main")["dag"]["tasks"][2].update(dependencies=["b"]),  # a is implied by b
+        real=lambda m: template(m, "main")["dag"]["tasks"][2].update(dependencies=["a", "b", "d"]),
+        real_path="spec.templates[main].dag.tasks[c].depends",
+    ),
+    Case(
+        "dag-condition",
+        "dag.yaml",
+        form=lambda m: template(m, "main")["dag"]["tasks"][1].update(
+            dependencies=None, depends="a.Succeeded || a.Skipped || a.Daemoned"
+        ),
+        real=lambda m: template(m, "main")["dag"]["tasks"][1].update(dependencies=None, depends="a.Failed"),
+        real_path="spec.templates[main].dag.tasks[b].depends",
+    ),
+    Case(
+        "steps-vs-dag",
+        "dag.yaml",
+        form=lambda m: template(m, "steps-main")["steps"][0].reverse(),
+        real=lambda m: template(m, "steps-main").update(
+            steps=None,
+            dag={
+                "tasks": [
+                    {"name": "s1", "template": "work"},
+                    {"name": "s2", "template": "work"},
+                    {"name": "s3", "template": "work", "depends": "s1 && s2"},
+                ]
+            },
+        ),
+        real_path="spec.templates[steps-main]",
     ),
     Case(
         "set-like-list-access-modes",

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.argo import WorkflowStatus
+from harness.argo import FailureKind, WorkflowStatus, provision, testcluster
 from harness.builders import hera, legacy
 from harness.execute import executes, get_executor
 from harness.execute.base import Executor
@@ -259,7 +259,7 @@ def corpus_object(corpora: Path, name: str) -> dict[str, Any]:
 
 def converted(corpora: Path, name: str, logs: dict[str, Output] | None = None) -> Any:
     obj = corpus_object(corpora, name)
-    return workflow_run_from_status(WorkflowStatus.from_workflow(obj), obj, label=name, logs=logs)
+    return workflow_run_from_status(WorkflowStatus.from_dict(obj), obj, label=name, logs=logs)
 
 
 @pytest.mark.corpus
@@ -305,7 +305,7 @@ def test_a_dag_in_task_order(corpora: Path) -> None:
 @pytest.mark.corpus
 def test_groups_retries_and_nodes_that_never_ran_are_left_out(corpora: Path) -> None:
     name = "workflow-controller-dag_test__L2462__testFailsWithParamDAG.yaml"
-    status = WorkflowStatus.from_workflow(corpus_object(corpora, name))
+    status = WorkflowStatus.from_dict(corpus_object(corpora, name))
     run = converted(corpora, name)
     superseded = superseded_attempts(status)
     # Attempts 0 and 1 of process-tasks(3:3) were retried: only attempt 2 counts.
@@ -401,7 +401,7 @@ def test_definition_order_beats_start_time() -> None:
         "spec": {"entrypoint": "main", "templates": list(templates.values())},
         "status": {"phase": "Succeeded", "nodes": dict(reversed(nodes.items()))},
     }
-    run = workflow_run_from_status(WorkflowStatus.from_workflow(obj), obj, label="order")
+    run = workflow_run_from_status(WorkflowStatus.from_dict(obj), obj, label="order")
     assert [n.name for n in run.nodes] == names
 
 
@@ -771,17 +771,17 @@ def test_the_parity_clusters_context_is_found_by_name(
         tmp_path / "kind", {"prod": nowhere, "kind-argo-parity": _server(kubeconfig)}, current="prod"
     )
     executor = ClusterExecutor(kubeconfig=str(kind), poll_interval_s=0.01, request_timeout_s=10)
-    assert executor.kube_context().value == "kind-argo-parity"
+    assert executor.kube_context().data == "kind-argo-parity"
     assert executor.unavailable_reason() is None
     FakeArgo(fake, tmp_path, writes_results)
     run = executor.run(legacy_manifest("volumes-default-results"), label="kind")
     assert run.error is None and run.phase is Phase.SUCCEEDED, run
     k3d = kubeconfig_with(tmp_path / "k3d", {"prod": nowhere, "k3d-argo-parity": _server(kubeconfig)}, current="prod")
-    assert ClusterExecutor(kubeconfig=str(k3d)).kube_context().value == "k3d-argo-parity"
+    assert ClusterExecutor(kubeconfig=str(k3d)).kube_context().data == "k3d-argo-parity"
     both = kubeconfig_with(
         tmp_path / "both", {"k3d-argo-parity": nowhere, "kind-argo-parity": nowhere}, current="k3d-argo-parity"
     )
-    assert ClusterExecutor(kubeconfig=str(both)).kube_context().value == "kind-argo-parity"  # kind first
+    assert ClusterExecutor(kubeconfig=str(both)).kube_context().data == "kind-argo-parity"  # kind first
 
 
 def test_a_context_named_explicitly_is_used_as_given(
@@ -791,9 +791,9 @@ def test_a_context_named_explicitly_is_used_as_given(
     prod = kubeconfig_with(tmp_path / "prod-only", {"prod": _server(kubeconfig)}, current="prod")
     monkeypatch.setenv("PARITY_KUBE_CONTEXT", "prod")
     executor = ClusterExecutor(kubeconfig=str(prod))
-    assert executor.kube_context().value == "prod"
+    assert executor.kube_context().data == "prod"
     assert executor.unavailable_reason() is None
-    assert ClusterExecutor(kubeconfig=str(prod), context="staging").kube_context().value == "staging"  # argument first
+    assert ClusterExecutor(kubeconfig=str(prod), context="staging").kube_context().data == "staging"  # argument first
     missing = ClusterExecutor(kubeconfig=str(prod), context="staging").unavailable_reason()
     assert missing is not None and "staging" in missing
     monkeypatch.delenv("PARITY_KUBE_CONTEXT")
@@ -853,7 +853,7 @@ def test_the_namespace_is_replaced_in_logs_messages_and_outputs() -> None:
     }
     log = Output(f"ns={namespace}\n...[cut]...\n{namespace}\n", 5000, truncated=True)
     run = workflow_run_from_status(
-        WorkflowStatus.from_workflow(obj), obj, label="x", logs={"wf": log}, namespace=(namespace, "argo")
+        WorkflowStatus.from_dict(obj), obj, label="x", logs={"wf": log}, namespace=(namespace, "argo")
     )
     assert run.message == 'pods "wf" is forbidden in namespace argo'
     (node,) = run.nodes
@@ -998,7 +998,7 @@ def _retried_steps() -> dict[str, Any]:
 
 def test_a_step_that_failed_once_then_succeeded_counts_as_succeeded() -> None:
     obj = _retried_steps()
-    status = WorkflowStatus.from_workflow(obj)
+    status = WorkflowStatus.from_dict(obj)
     logs = {"wf-flaky-0": Output("try 1\n", 6), "wf-flaky-1": Output("try 2\n", 6), "wf-after": Output("after\n", 6)}
     run = workflow_run_from_status(status, obj, label="retried", logs=logs)
     assert (run.phase, run.exit_code) == (Phase.SUCCEEDED, 0)
@@ -1028,7 +1028,7 @@ def test_a_retried_steps_template_leaves_out_all_that_ran_in_the_attempt() -> No
         "boundaryID": "wf-flaky-0",
         "outputs": {"exitCode": "7"},
     }
-    status = WorkflowStatus.from_workflow(obj)
+    status = WorkflowStatus.from_dict(obj)
     assert superseded_attempts(status) == {"wf-flaky-0", "wf-inner"}
     run = workflow_run_from_status(status, obj, label="retried")
     assert run.exit_code == 0 and "main[0].flaky(0)[0].inner" not in {n.name for n in run.nodes}
@@ -1358,3 +1358,125 @@ def test_a_new_claim_per_run_loses_the_results_on_the_cluster(live_cluster: Clus
     )
     assert outcome.status is ExecutionStatus.DIFFERENT, outcome.to_dict()
     assert 'execution.files["/mnt/results/out.txt"]' in {d.path for d in outcome.semantic_differences}
+
+
+# --- --cluster testcontainers: a throwaway k3s cluster ---------------------------------------------------------
+
+
+def test_the_throwaway_cluster_names_everything_it_lacks_in_one_line() -> None:
+    problem = testcluster.missing(
+        probe=lambda url: "Name or service not known" if "docker" in url or "quay" in url else None,
+        docker_problem=lambda: "no Docker engine answers (connection refused)",
+        package_problem=lambda: None,
+        environ={},
+    )
+    assert problem == (
+        "no Docker engine answers (connection refused); no registry access: "
+        f"Docker Hub ({testcluster.K3S_IMAGE}, testcontainers/ryuk, python:3.11-slim) at "
+        "https://registry-1.docker.io/v2/: Name or service not known; "
+        "quay.io (Argo's controller and executor images) at https://quay.io/v2/: Name or service not known"
+    )
+    mirror = testcluster.missing(
+        probe=lambda url: None,
+        docker_problem=lambda: None,
+        package_problem=lambda: None,
+        environ={"PARITY_REGISTRY_PROBES": "https://mirror.example/v2/"},
+    )
+    assert mirror is None
+    probed: list[str] = []
+
+    def probe(url: str) -> str | None:
+        probed.append(url)
+        return None
+
+    testcluster.missing(
+        probe=probe,
+        docker_problem=lambda: None,
+        package_problem=lambda: None,
+        environ={"PARITY_REGISTRY_PROBES": "https://mirror.example/v2/"},
+    )
+    assert probed == ["https://mirror.example/v2/"]
+
+
+def test_the_throwaway_cluster_pins_what_it_installs() -> None:
+    cluster = testcluster.ThrowawayCluster()
+    assert cluster.image == "rancher/k3s:v1.31.0-k3s1"
+    assert cluster.argo_version == provision.ARGO_RELEASE  # the release make cluster-up installs
+    assert [url for _, url in testcluster.default_probes()][-1] == provision.install_manifest_url()
+
+
+def test_the_cluster_choice_is_the_executors_argument_and_no_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(testcluster.CLUSTER_ENV, raising=False)
+    assert ClusterExecutor().cluster_choice() == "kubeconfig"
+    assert ClusterExecutor(cluster="testcontainers").cluster_choice() == "testcontainers"
+    # The variable is read by the front doors' configuration only, never behind the caller's back.
+    monkeypatch.setenv(testcluster.CLUSTER_ENV, "testcontainers")
+    assert ClusterExecutor().cluster_choice() == "kubeconfig"
+    unknown = ClusterExecutor(cluster="minikube").target()
+    assert unknown.kind is FailureKind.INVALID
+    assert unknown.error == "unknown cluster 'minikube'; choose from kubeconfig, testcontainers"
+
+
+def test_the_runs_cluster_choice_reaches_the_executor_in_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.engine import ParitySession
+    from harness.project_config import load_project_config, resolve_run
+
+    monkeypatch.delenv(testcluster.CLUSTER_ENV, raising=False)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "parity.toml").write_text('scenarios = "cases"\nexecute = "cluster"\ncluster = "testcontainers"\n')
+    before = dict(os.environ)
+    config = resolve_run(load_project_config(tmp_path), {}).config
+    with ParitySession(config) as session:
+        assert isinstance(session.executor, ClusterExecutor)
+        assert session.executor.cluster_choice() == "testcontainers"
+    with ParitySession(resolve_run(load_project_config(tmp_path), {"cluster": "kubeconfig"}).config) as session:
+        assert isinstance(session.executor, ClusterExecutor)
+        assert session.executor.cluster_choice() == "kubeconfig"
+    assert dict(os.environ) == before  # nothing went through the environment
+
+
+def test_without_what_it_needs_the_throwaway_cluster_is_unavailable_and_nothing_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(testcluster, "missing", lambda: "no registry access: Docker Hub at https://x/v2/: refused")
+    monkeypatch.setattr(testcluster._Shared, "checked", False)  # probed afresh, then once only
+    monkeypatch.setattr(testcluster._Shared, "missing", None)
+    executor = ClusterExecutor(cluster="testcontainers")
+    assert executor.unavailable_reason() == (
+        "no throwaway cluster (--cluster testcontainers): no registry access: Docker Hub at https://x/v2/: refused"
+    )
+    monkeypatch.setattr(testcluster, "missing", lambda: "changed")
+    assert executor.unavailable_reason() == (  # not probed again in this process
+        "no throwaway cluster (--cluster testcontainers): no registry access: Docker Hub at https://x/v2/: refused"
+    )
+    monkeypatch.setattr(testcluster, "missing", lambda: "no registry access: Docker Hub at https://x/v2/: refused")
+    failed = testcluster.ThrowawayCluster().start()  # checks before it pulls anything
+    assert failed.kind is FailureKind.UNAVAILABLE
+    assert failed.error == "no throwaway cluster: no registry access: Docker Hub at https://x/v2/: refused"
+
+
+@pytest.fixture(scope="module")
+def throwaway_cluster() -> ClusterExecutor:
+    # Probed, never assumed: the registries, a Docker engine, the packages. No CI machine of this
+    # project reaches a registry either, so this skips under CI=true too, saying the same.
+    problem = testcluster.missing()
+    if problem:
+        ci = " (CI=true: CI machines reach no registry either)" if os.environ.get("CI") == "true" else ""
+        pytest.skip(f"no throwaway k3s cluster from testcontainers{ci}: {problem}")
+    executor = ClusterExecutor(cluster="testcontainers", default_deadline_s=300)
+    reason = executor.unavailable_reason()
+    if reason:
+        pytest.fail(f"every prerequisite answered, yet the throwaway cluster did not start: {reason}")
+    return executor
+
+
+@pytest.mark.slow  # minutes: a k3s container, Argo's images, real pods
+def test_a_builtin_scenario_executes_equally_on_a_throwaway_cluster(throwaway_cluster: ClusterExecutor) -> None:
+    outcome = execute_builtin(throwaway_cluster, SCENARIOS["plain-hello"])
+    assert outcome.legacy is not None and outcome.legacy.executor == "cluster"
+    assert outcome.legacy.phase is Phase.SUCCEEDED, outcome.to_dict()

@@ -163,6 +163,120 @@ def test_an_option_overrides_the_file_which_overrides_the_default(tmp_path: Path
     assert resolve_run(loaded, {"phase": None}).config.phase is Phase.STAGING
 
 
+def test_the_cluster_comes_from_the_option_the_file_the_environment_or_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PARITY_CLUSTER", raising=False)
+    plain = load_project_config(project(tmp_path / "a", ""))
+    assert resolve_run(plain, {}).config.cluster == "kubeconfig"
+    configured = load_project_config(project(tmp_path / "b", 'execute = "cluster"\ncluster = "testcontainers"\n'))
+    before = dict(os.environ)
+    assert resolve_run(configured, {}).config.cluster == "testcontainers"
+    assert resolve_run(configured, {"cluster": "kubeconfig"}, door="pytest").config.cluster == "kubeconfig"
+    # The choice travels in the config: resolving a run leaves the process environment alone.
+    assert dict(os.environ) == before
+    monkeypatch.setenv("PARITY_CLUSTER", "testcontainers")  # a user's way to choose, below the file
+    assert resolve_run(plain, {}).config.cluster == "testcontainers"
+    assert resolve_run(configured, {"cluster": "kubeconfig"}).config.cluster == "kubeconfig"
+    assert os.environ["PARITY_CLUSTER"] == "testcontainers"
+    monkeypatch.setenv("PARITY_CLUSTER", "minikube")
+    with pytest.raises(
+        ParityInputError,
+        match="unknown cluster 'minikube' in the environment variable PARITY_CLUSTER; choose from kubeconfig",
+    ):
+        resolve_run(plain, {})
+
+
+# --- a scenarios folder holding a suite.toml: that suite, run on its own --------------------------------
+
+
+def suite_folder(root: Path, suite: str) -> Path:
+    """``root/cases/team``: one python-job scenario and the given suite.toml."""
+    folder = root / "cases" / "team"
+    folder.mkdir(parents=True)
+    shutil.copy(PLAIN, folder / "plain.yaml")
+    write(folder / "suite.toml", suite)
+    return folder
+
+
+def test_the_folders_suite_toml_sits_between_the_command_line_and_the_project_file(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        'scenarios = "cases/team"\nlegacy = "proj.legacy:build"\nnew = "proj.new:build"\n'
+        'call = "kwargs"\nbuild_timeout = 30.0\nphase = "staging"\n',
+    )
+    folder = suite_folder(root, 'name = "team"\nnew = "team.new:build"\nrules = "rules.yaml"\n')
+    write(folder / "rules.yaml", "rules: []\n")
+    loaded = load_project_config(root)
+    config = resolve_run(loaded, {}).config
+    suite_file = folder / "suite.toml"
+    assert (config.suite_name, config.suite_file, config.suites) == ("team", suite_file, ())
+    # The suite.toml's keys beat the project file's; a suite key it leaves out is the built-in
+    # default (as when the folder runs as a sub-folder suite), except build_timeout, the run's too.
+    assert (config.new, config.legacy, config.call, config.build_timeout_s) == (
+        "team.new:build",
+        LEGACY_REF,
+        "dict",
+        30.0,
+    )
+    assert config.rules == folder / "rules.yaml" and config.waivers is None
+    assert config.phase is Phase.STAGING  # the run's settings stay the project file's
+    assert config.new_option == f"new in {suite_file}"
+    assert config.build_timeout_option == f"tool.parity.build_timeout in {root / 'pyproject.toml'}"
+    default = config.default_suite
+    assert (default.name, default.file, default.folder, default.new) == ("team", suite_file, folder, "team.new:build")
+    # The command line beats the suite.toml.
+    flagged = resolve_run(loaded, {"new": "mine:build", "call": "model"}, door="pytest").config
+    assert (flagged.new, flagged.call, flagged.new_option) == ("mine:build", "model", "--parity-new")
+    # Fuzzing reads the same layers: the suite's builders.
+    assert resolve_fuzz(loaded, {}).config.new == "team.new:build"
+
+
+def test_the_folders_suite_is_named_after_the_folder_and_its_sub_folder_suites_stay_its_own(tmp_path: Path) -> None:
+    root = project(tmp_path, "")
+    folder = suite_folder(root, "")
+    write(folder / "nested" / "suite.toml", 'new = "nested.new:build"\n')
+    config = resolve_run(load_project_config(root), {"scenarios": folder}).config
+    assert config.suite_name == "team" and config.new == HERA_REF
+    assert [(suite.name, suite.new) for suite in config.suites] == [("nested", "nested.new:build")]
+    assert [suite.name for suite in config.all_suites] == ["team", "nested"]
+    alone = resolve_run(load_project_config(root), {"scenarios": root / "cases" / "team" / "nested"}).config
+    assert (alone.suite_name, alone.new) == ("nested", "nested.new:build")  # run alone, same builders
+    # A scenarios file (or a folder with no suite.toml) is the "default" suite, as before.
+    bare = resolve_run(load_project_config(root), {"scenarios": root / "cases" / "plain.yaml"}).config
+    assert (bare.suite_name, bare.suite_file) == ("default", None)
+
+
+@pytest.mark.parametrize(
+    ("suite", "key", "message"),
+    [
+        ('new = ""\n', "new", "at least 1 character"),
+        ('report_dir = "x"\n', "report_dir", "not a suite setting"),
+        ('waivers = "gone.yaml"\n', "waivers", "no such file"),
+        ("name = 3\n", "name", "got 3"),
+    ],
+)
+def test_a_bad_key_in_the_folders_suite_toml_names_the_file_and_the_key(
+    tmp_path: Path, suite: str, key: str, message: str
+) -> None:
+    root = project(tmp_path, 'scenarios = "cases/team"\n')
+    folder = suite_folder(root, suite)
+    with pytest.raises(ParityInputError) as caught:
+        resolve_run(load_project_config(root), {})
+    assert (caught.value.file, caught.value.field) == (str(folder / "suite.toml"), key)
+    assert message in str(caught.value)
+
+
+def test_a_folder_name_that_is_no_suite_name_asks_for_a_name(tmp_path: Path) -> None:
+    root = project(tmp_path, "")
+    folder = root / "my cases"
+    folder.mkdir()
+    write(folder / "suite.toml", "")
+    with pytest.raises(ParityInputError, match="set `name` in the file") as caught:
+        resolve_run(load_project_config(root), {"scenarios": folder})
+    assert caught.value.field == "name"
+
+
 def test_rollout_a_path_or_inline_criteria_beats_rollout_yaml_and_the_option_beats_both(tmp_path: Path) -> None:
     root = project(tmp_path, "[tool.parity.rollout.phases.canary]\nmin_fuzz_examples = 50\n")
     write(root / "rollout.yaml", "phases:\n  canary: {min_fuzz_examples: 7}\n")
@@ -212,6 +326,7 @@ def test_fuzz_settings_come_from_the_file(tmp_path: Path) -> None:
         ("parity.toml", "[fuzz_strategies]\nenv = 'nocolon'\n", "fuzz_strategies", "package.module:strategy"),
         ("parity.toml", 'waivers = "missing.yaml"\n', "waivers", "no such file"),
         ("parity.toml", "[rollout.phases]\nqa = {}\n", "phases.qa", "unknown phase"),
+        ("parity.toml", 'cluster = "minikube"\n', "cluster", "unknown cluster 'minikube'"),
     ],
 )
 def test_a_bad_setting_is_bad_input_naming_the_file_and_the_key_before_any_build(

@@ -115,9 +115,14 @@ def test_a_result_lost_between_worker_and_controller_is_inconclusive(project: py
 
 
 def serial_names(project: pytest.Pytester) -> list[str]:
-    from harness.scenarios import load_scenarios
+    """Every scenario of the project's run: the scenarios folder's and each suite's below it."""
+    from harness.project_config import discover_suites
+    from harness.run_config import RunConfig
+    from harness.scenarios import load_run_scenarios
 
-    return sorted(s.name for s in load_scenarios(project.path / "scenarios"))
+    scenarios = project.path / "scenarios"
+    config = RunConfig(scenarios=scenarios, suites=discover_suites(scenarios))
+    return sorted(s.name for s in load_run_scenarios(config))
 
 
 @pytest.mark.fault(
@@ -150,8 +155,10 @@ def test_both_builders_crashing_fails_the_session(project: pytest.Pytester) -> N
         "--parity-new=tests.hostile_builders:crashes_keyerror",
     )
     assert report["verdict"] == "INCONCLUSIVE"
-    assert {s["status"] for s in report["scenarios"]} == {"legacy-crashed"}
-    result.assert_outcomes(failed=len(report["scenarios"]))
+    # The options swap the builders of the python-job suite; the phases suite keeps its own.
+    python_job = [s for s in report["scenarios"] if s["suite"] == "default"]
+    assert {s["status"] for s in python_job} == {"legacy-crashed"}
+    result.assert_outcomes(failed=len(python_job), passed=len(report["scenarios"]) - len(python_job))
     assert result.ret != 0
 
 
@@ -279,3 +286,23 @@ def test_sigterm_during_a_session_reports_inconclusive(project: pytest.Pytester)
     report = json.loads((project.path / "out" / "parity-report.json").read_text())
     assert report["verdict"] == "INCONCLUSIVE", output
     assert process.returncode != 0
+
+
+def test_failure_text_writes_values_as_every_other_output_does() -> None:
+    # JSON style (true, null, "text"), as parity diff, the console summary and the reports write them
+    from harness.diff import Category, Difference
+    from harness.outcomes import ScenarioOutcome, Status
+    from harness.pytest_plugin import describe_failure
+
+    differences = (
+        Difference(
+            "spec.templates[main].script.volumeMounts[d].readOnly", Category.SEMANTIC, "typed-scalar", True, None, "m"
+        ),
+        Difference(
+            "spec.templates[main].script.image", Category.SEMANTIC, "value-change", "python:3.11", "python:3.12", "i"
+        ),
+    )
+    text = describe_failure(ScenarioOutcome("s", "volumes", "", "f.yaml", Status.DIFFERENT, differences=differences))
+    assert "legacy: true\n" in text and "new:    null\n" in text
+    assert 'legacy: "python:3.11"' in text and 'new:    "python:3.12"' in text
+    assert "True" not in text and "None" not in text and "'" not in text

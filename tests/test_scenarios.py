@@ -140,3 +140,24 @@ def test_multi_document_files_and_single_mappings(tmp_path: Path) -> None:
 def test_expected_waivers_are_parsed() -> None:
     scenario = parse_scenarios(VALID.replace("inputs:", "expect: {parity: {waived: [w-1]}}\n  inputs:"))[0]
     assert scenario.expect.waiver_ids == ("w-1",)
+
+
+def test_a_folder_is_one_suite_its_sub_suites_are_left_to_their_own_model(tmp_path: Path) -> None:
+    (tmp_path / "ok.yaml").write_text(VALID)
+    (tmp_path / "team" / "deep").mkdir(parents=True)
+    (tmp_path / "team" / "suite.toml").write_text('inputs_model = "x:Y"\n')
+    (tmp_path / "team" / "deep" / "other.yaml").write_text("- name: t\n  kind: any\n  inputs: {job: 1}\n")
+    assert [s.name for s in load_scenarios(tmp_path)] == ["ok"]
+    (tmp_path / "team" / "suite.toml").unlink()
+    with pytest.raises(ParityInputError, match=r"other\.yaml"):
+        load_scenarios(tmp_path)  # without its suite.toml the folder is the default suite's
+
+
+def test_a_planted_difference_is_parsed_and_a_bad_one_names_its_field() -> None:
+    planted = "expect: {parity: {differs: {paths: ['spec.templates[*].dag'], reason: planted}}}\n  inputs:"
+    scenario = parse_scenarios(VALID.replace("inputs:", planted))[0]
+    assert scenario.expect.planted is not None
+    assert (scenario.expect.planted.paths, scenario.expect.waiver_ids) == (["spec.templates[*].dag"], ())
+    with pytest.raises(ParityInputError) as caught:
+        parse_scenarios(VALID.replace("inputs:", planted.replace(", reason: planted", "")), source="s.yaml")
+    assert caught.value.field == "expect.parity.differs.reason"

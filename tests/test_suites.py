@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from harness.cli import cli
@@ -77,7 +78,7 @@ def test_one_run_gives_one_report_grouped_by_suite(tmp_path: Path, monkeypatch: 
     root = make_project(tmp_path)
     result, report = parity_run(root, monkeypatch)
     assert result.exit_code == 0, result.output
-    assert report["schema_version"] == "1.1"
+    assert report["schema_version"] == "1.2"
     scenarios = by_name(report)
     assert {name: s["suite"] for name, s in scenarios.items()} == {
         "plain-hello": "default",
@@ -272,3 +273,151 @@ def test_a_suite_whose_builds_ran_unconfined_makes_the_build_isolation_criterion
         monkeypatch.setattr(team, "confinement_problems", ("seccomp unavailable in the team suite's host",))
         evidence = session.gather([])
     assert evidence.confinement_problems == ("seccomp unavailable in the team suite's host",)
+
+
+# --- a suite folder run on its own: the scenarios folder itself holds the suite.toml -----------
+
+
+def test_the_built_in_phases_folder_runs_alone_as_the_phases_suite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["run", "--no-progress", "--scenarios", "scenarios/phases", "--report-dir", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "parity-report.json").read_text())
+    assert report["verdict"] == "READY"
+    # Every fixture of the folder, read here as plain YAML: the six phases scenarios.
+    fixtures = [
+        entry["name"]
+        for path in sorted((ROOT / "scenarios" / "phases").glob("*.yaml"))
+        if path.name != "waivers.yaml"
+        for entry in yaml.safe_load(path.read_text())
+    ]
+    assert len(fixtures) == 6
+    assert sorted(by_name(report)) == sorted(fixtures)
+    # The folder's suite.toml is the run's suite: its name, file and builders; no "default" suite.
+    assert {s["suite"] for s in report["scenarios"]} == {"phases"}
+    (suite,) = report["suites"]
+    assert (suite["name"], suite["file"]) == ("phases", str(Path("scenarios/phases/suite.toml")))
+    assert suite["builders"] == {
+        "legacy": "harness.builders.phases.legacy:build",
+        "new": "harness.builders.phases.hera:build",
+    }
+    assert suite["inputs_model"] == "harness.input_models.phases:PhasesInputs"
+    # Its waivers, beside its suite.toml, are used, and so not stale.
+    assert report["waivers"]["used"] == ["sample-selection-parallel-data-provider-id"]
+    assert report["waivers"]["stale"] == []
+
+
+def make_suite_project(tmp_path: Path, suite: str, *, config: str = "") -> Path:
+    """A project whose parity.toml points the run at one suite folder, ``cases/team``."""
+    root = make_project(tmp_path, suite=suite)
+    (root / "parity.toml").write_text('scenarios = "cases/team"\nreport_dir = "out"\n' + config)
+    return root
+
+
+def test_a_suite_folder_named_as_the_scenarios_folder_is_the_run_and_its_name_is_the_folder_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_suite_project(tmp_path, suite_toml())
+    (root / "cases" / "team" / "nested").mkdir()
+    (root / "cases" / "team" / "nested" / "suite.toml").write_text("")  # the python job, a suite of its own
+    (root / "cases" / "team" / "nested" / "plain.yaml").write_text(PLAIN)
+    result, report = parity_run(root, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert {s["name"]: s["suite"] for s in report["scenarios"]} == {
+        "team-four": "team",
+        "team-five": "team",
+        "plain-hello": "nested",
+    }
+    assert [(s["name"], s["file"]) for s in report["suites"]] == [
+        ("team", str(root / "cases" / "team" / "suite.toml")),
+        ("nested", str(root / "cases" / "team" / "nested" / "suite.toml")),
+    ]
+    assert by_name(report)["plain-hello"]["new"]["builder"] == "harness.builders.hera:build"
+
+
+def test_the_command_line_beats_the_folders_suite_toml_which_beats_the_project_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # parity.toml names the defective builder; the suite.toml, more specific, names the fixed one.
+    root = make_suite_project(tmp_path, suite_toml(), config=f'new = "{DEFECTIVE}"\n')
+    result, report = parity_run(root, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert report["suites"][0]["builders"]["new"] == FIXED
+    result, report = parity_run(root, monkeypatch, "--new", DEFECTIVE)
+    assert result.exit_code == 1, result.output
+    assert report["suites"][0]["builders"]["new"] == DEFECTIVE
+    assert by_name(report)["team-five"]["status"] == "different"
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "message"),
+    [
+        ('legcy = "x:y"\n', "legcy", "unknown key"),
+        ('phase = "canary"\n', "phase", "not a suite setting"),
+        ('rules = "missing.yaml"\n', "rules", "no such file"),
+        ('name = "not a name"\n', "name", "must be a string"),
+    ],
+)
+def test_a_bad_key_in_the_scenarios_folders_own_suite_toml_is_bad_input_before_any_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str, key: str, message: str
+) -> None:
+    root = make_suite_project(tmp_path, suite_toml(extra=extra))
+    result, report = parity_run(root, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert str(root / "cases" / "team" / "suite.toml") in result.output
+    assert f"field '{key}'" in result.output and message in result.output
+    assert report == {}
+
+
+def test_a_nested_suite_may_not_take_the_name_of_the_folders_own_suite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_suite_project(tmp_path, suite_toml())
+    (root / "cases" / "team" / "again").mkdir()
+    (root / "cases" / "team" / "again" / "suite.toml").write_text('name = "team"\n')
+    (root / "cases" / "team" / "again" / "plain.yaml").write_text(PLAIN)
+    result, _ = parity_run(root, monkeypatch)
+    assert result.exit_code == 2, result.output
+    assert str(root / "cases" / "team" / "again" / "suite.toml") in result.output
+    assert "field 'name'" in result.output and str(root / "cases" / "team" / "suite.toml") in result.output
+
+
+def test_the_pytest_plugin_runs_a_suite_folder_on_its_own(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(pytester.path, suite=suite_toml(new=DEFECTIVE), here=True)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--parity-phase=dev", "--parity-scenarios=cases/team", "-v"
+    )
+    # The run's own suite: its tests are named by the scenario alone, built by the suite's builders.
+    result.stdout.fnmatch_lines(["*jobs.yaml::team-four PASSED*", "*jobs.yaml::team-five FAILED*"])
+    assert "plain-hello" not in result.stdout.str()
+    assert result.ret == 1
+    report = json.loads((root / "out" / "parity-report.json").read_text())
+    assert [(suite["name"], suite["builders"]["new"]) for suite in report["suites"]] == [("team", DEFECTIVE)]
+    assert {s["name"]: s["suite"] for s in report["scenarios"]} == {"team-five": "team", "team-four": "team"}
+    assert report["verdict"] == "NOT READY"
+
+
+@pytest.mark.slow  # ~30 s: the canary gate routes every scenario and fuzzes inline
+def test_a_suite_folder_run_alone_is_routed_and_its_waivers_judged_as_the_runs_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The router probe and the waiver bookkeeping follow the run's own suite, whatever its name.
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["run", "--no-progress", "--scenarios", "scenarios/phases", "--phase", "canary", "--report-dir", str(out)],
+    )
+    assert result.exit_code in (0, 3), result.output
+    report = json.loads((out / "parity-report.json").read_text())
+    router = next(r for r in report["reasons"] if r["criterion"] == "router-fallback")
+    assert router["verdict"] == "READY", router["message"]
+    assert report["waivers"]["stale"] == []

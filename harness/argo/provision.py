@@ -17,7 +17,7 @@ URLs to check instead (a mirror), or to an empty string to skip the check. Nothi
 here: kind and k3d are the user's choice.
 
 Only the standard library is used, so the script works before the project's environment exists.
-All commands go through a ``CommandExecutor``, so the sequence is tested without kind.
+All commands go through a ``ProgramRunner``, so the sequence is tested without kind.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from harness.argo.commands import CommandExecutor, CommandResult, SubprocessExecutor
+from harness.argo.commands import CommandOutput, ProgramRunner, SubprocessCommandExecutor
 
 CLUSTER_NAME = "argo-parity"
 ARGO_NAMESPACE = "argo"
@@ -81,7 +81,7 @@ class ProvisionOutcome:
 class Provisioner:
     """Creates and deletes the local cluster through ``commands``."""
 
-    commands: CommandExecutor = field(default_factory=SubprocessExecutor)
+    commands: ProgramRunner = field(default_factory=SubprocessCommandExecutor)
     cluster_name: str = CLUSTER_NAME
     argo_version: str = ARGO_RELEASE
     tool: str | None = None  # "kind" or "k3d"; None: the first installed
@@ -133,16 +133,16 @@ class Provisioner:
         else:
             self.say(f"creating {tool} cluster {self.cluster_name} (a minute or two)...")
             created = self._run(_create_command(tool, self.cluster_name), 600)
-            if not created.ok:
+            if not created.success:
                 return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {created.summary()}",))
             messages.append(f"{tool} cluster {self.cluster_name} created")
         namespace = self._run(["kubectl", "--context", context, "create", "namespace", ARGO_NAMESPACE], 60)
-        if not namespace.ok and "AlreadyExists" not in namespace.stderr:
+        if not namespace.success and "AlreadyExists" not in namespace.stderr:
             return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {namespace.summary()}",))
         manifest = self.manifest or install_manifest_url(self.argo_version)
         self.say(f"installing Argo Workflows {self.argo_version} from {manifest}...")
         applied = self._run(["kubectl", "--context", context, "apply", "-n", ARGO_NAMESPACE, "-f", manifest], 300)
-        if not applied.ok:
+        if not applied.success:
             return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {applied.summary()}",))
         messages.append(f"Argo Workflows {self.argo_version} applied to namespace {ARGO_NAMESPACE}")
         self.say("waiting for the workflow-controller...")
@@ -160,7 +160,7 @@ class Provisioner:
             ],
             330,
         )
-        if not ready.ok:
+        if not ready.success:
             return ProvisionOutcome(EXIT_FAILED, tuple(messages), (f"cluster-up: {ready.summary()}",))
         messages.append(f"workflow-controller ready; kubectl context {context}")
         if self.cluster_name == CLUSTER_NAME:
@@ -179,17 +179,17 @@ class Provisioner:
         if not self._exists(tool):
             return ProvisionOutcome(0, (f"{tool} cluster {self.cluster_name} does not exist",))
         deleted = self._run(_delete_command(tool, self.cluster_name), 300)
-        if not deleted.ok:
+        if not deleted.success:
             return ProvisionOutcome(EXIT_FAILED, errors=(f"cluster-down: {deleted.summary()}",))
         return ProvisionOutcome(0, (f"{tool} cluster {self.cluster_name} deleted",))
 
     def _exists(self, tool: str) -> bool:
         if tool == "kind":
             listed = self._run(["kind", "get", "clusters"], 60)
-            return listed.ok and self.cluster_name in listed.stdout.split()
-        return self._run(["k3d", "cluster", "get", self.cluster_name], 60).ok
+            return listed.success and self.cluster_name in listed.stdout.split()
+        return self._run(["k3d", "cluster", "get", self.cluster_name], 60).success
 
-    def _run(self, argv: Sequence[str], timeout_s: float) -> CommandResult:
+    def _run(self, argv: Sequence[str], timeout_s: float) -> CommandOutput:
         return self.commands.run(argv, timeout_s=timeout_s)
 
 
@@ -216,7 +216,7 @@ def from_environment(environ: Mapping[str, str] | None = None, say: Callable[[st
     if "PARITY_REGISTRY_PROBES" in env:
         probes = tuple(("registry", url) for url in env["PARITY_REGISTRY_PROBES"].split())
     return Provisioner(
-        commands=SubprocessExecutor(),
+        commands=SubprocessCommandExecutor(),
         cluster_name=env.get("PARITY_CLUSTER_NAME") or CLUSTER_NAME,
         argo_version=env.get("PARITY_ARGO_VERSION") or ARGO_RELEASE,
         tool=env.get("PARITY_CLUSTER_TOOL") or None,

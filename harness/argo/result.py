@@ -1,10 +1,12 @@
 """``WorkflowResult[T]``: the outcome of one Argo or Kubernetes operation, as a value.
 
-Every ``ArgoService`` method returns one: either the value, or a failure with a ``kind`` a caller
-can branch on (``not-found``, ``forbidden``, ``conflict``, ``invalid``, ``timeout``,
-``unavailable``, ``api-error``) and a one-line ``reason`` a person can act on. Callers never see
-a kubernetes ``ApiException`` or a urllib3 traceback; ``unwrap()`` turns a failure back into an
-exception (``ArgoError``) where raising is what the caller wants.
+Every ``ArgoService`` method returns one (the contract of the ArgoService improvement plan:
+``success``, ``data``, ``error``, ``success_result``, ``error_result``): either the data, or a
+failure whose ``error`` is a one-line text a person can act on, with a ``kind`` a caller can
+branch on (``not-found``, ``forbidden``, ``conflict``, ``invalid``, ``timeout``, ``unavailable``,
+``api-error``). Callers never see a kubernetes ``ApiException``, a urllib3 traceback or kubectl's
+exit status; ``unwrap()`` turns a failure back into an exception (``ArgoError``) where raising is
+what the caller wants.
 
 Nothing here imports kubernetes: exceptions are recognised by their class names, so this module
 costs nothing to import.
@@ -45,58 +47,65 @@ class ArgoError(RuntimeError):
 
 @dataclass(frozen=True)
 class WorkflowResult(Generic[_T]):
-    """The value of a successful operation, or why it failed.
+    """The data of a successful operation, or why it failed (the plan's contract, with extras).
 
-    ``ok`` is True exactly when ``kind`` is None; ``value`` may be None for operations that return
-    nothing (a deletion). ``status`` is the HTTP status the API answered with, when it answered.
+    ``success`` is True exactly when ``error`` is None; ``data`` may be None for operations that
+    return nothing (a deletion). Extras: ``kind`` (a ``FailureKind`` for a failure, None for a
+    success) and ``status``, the HTTP status the API answered with, when it answered.
     """
 
-    value: _T | None = None
+    success: bool
+    data: _T | None = None
+    error: str | None = None
     kind: FailureKind | None = None
-    reason: str | None = None
     status: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind is None and self.reason is not None:
-            raise ValueError("a successful WorkflowResult has no reason")
-        if self.kind is not None and not self.reason:
-            raise ValueError("a failed WorkflowResult needs a reason")
+        if self.success and (self.error is not None or self.kind is not None):
+            raise ValueError("a successful WorkflowResult has no error")
+        if not self.success:
+            if not self.error:
+                raise ValueError("a failed WorkflowResult needs an error")
+            if self.kind is None:  # the plan's error_result(error) names no kind
+                object.__setattr__(self, "kind", FailureKind.API_ERROR)
 
     @classmethod
-    def success(cls, value: _T) -> WorkflowResult[_T]:
-        return cls(value=value)
+    def success_result(cls, data: _T) -> WorkflowResult[_T]:
+        return cls(success=True, data=data)
 
     @staticmethod
-    def failure(kind: FailureKind, reason: str, *, status: int | None = None) -> WorkflowResult[Any]:
-        return WorkflowResult(kind=kind, reason=reason, status=status)
+    def error_result(
+        error: str, kind: FailureKind = FailureKind.API_ERROR, *, status: int | None = None
+    ) -> WorkflowResult[Any]:
+        return WorkflowResult(success=False, error=error, kind=kind, status=status)
 
     @staticmethod
     def from_exception(exc: BaseException, doing: str) -> WorkflowResult[Any]:
-        """The failure an exception stands for, its reason prefixed with what was being done."""
+        """The failure an exception stands for, its error prefixed with what was being done."""
         kind, reason, status = classify_failure(exc)
-        return WorkflowResult(kind=kind, reason=f"{doing}: {reason}", status=status)
+        return WorkflowResult(success=False, error=f"{doing}: {reason}", kind=kind, status=status)
 
-    @property
-    def ok(self) -> bool:
-        return self.kind is None
+    def failed_as(self, doing: str) -> WorkflowResult[Any]:
+        """This failure, its error prefixed with what was being done (kind and status kept)."""
+        return WorkflowResult(success=False, error=f"{doing}: {self.error}", kind=self.kind, status=self.status)
 
     def unwrap(self) -> _T:
-        """The value; raises ``ArgoError`` for a failure."""
-        if self.kind is not None:
-            raise ArgoError(self.kind, self.reason or self.kind.value, self.status)
-        return self.value  # type: ignore[return-value]  # None only where _T admits it
+        """The data; raises ``ArgoError`` for a failure."""
+        if not self.success:
+            raise ArgoError(self.kind or FailureKind.API_ERROR, self.error or "failed", self.status)
+        return self.data  # type: ignore[return-value]  # None only where _T admits it
 
-    def value_or(self, default: _U) -> _T | _U:
-        return default if self.kind is not None or self.value is None else self.value
+    def data_or(self, default: _U) -> _T | _U:
+        return default if not self.success or self.data is None else self.data
 
     def map(self, function: Callable[[_T], _U]) -> WorkflowResult[_U]:
-        """Apply ``function`` to the value of a success; a failure passes through unchanged."""
-        if self.kind is not None:
-            return WorkflowResult(kind=self.kind, reason=self.reason, status=self.status)
-        return WorkflowResult(value=function(self.value))  # type: ignore[arg-type]
+        """Apply ``function`` to the data of a success; a failure passes through unchanged."""
+        if not self.success:
+            return WorkflowResult(success=False, error=self.error, kind=self.kind, status=self.status)
+        return WorkflowResult(success=True, data=function(self.data))  # type: ignore[arg-type]
 
     def __str__(self) -> str:
-        return f"ok: {self.value!r}" if self.ok else f"{self.kind}: {self.reason}"
+        return f"ok: {self.data!r}" if self.success else f"{self.kind}: {self.error}"
 
 
 # --- exceptions -> failures -----------------------------------------------------------------------
@@ -185,3 +194,63 @@ def _connection_reason(exc: BaseException) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
+
+
+# --- kubectl's error output -> failures -------------------------------------------------------------
+
+# kubectl prints an API error as "Error from server (<StatusReason>): <message>"
+# (k8s.io/kubectl/pkg/cmd/util/helpers.go, StandardErrorMessage); the reasons are the API's
+# StatusReason values (k8s.io/apimachinery/pkg/apis/meta/v1/types.go), mapped to their HTTP codes.
+_STATUS_OF_REASON = {
+    "BadRequest": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "MethodNotAllowed": 405,
+    "AlreadyExists": 409,
+    "Conflict": 409,
+    "Gone": 410,
+    "Expired": 410,
+    "Invalid": 422,
+    "TooManyRequests": 429,
+    "InternalError": 500,
+    "ServiceUnavailable": 503,
+    "Timeout": 504,
+    "ServerTimeout": 504,
+}
+_FROM_SERVER = re.compile(r"^Error from server \((\w+)\): (.*)$")
+# An Invalid status (422): "The Workflow "x" is invalid: spec.entrypoint: Required value" when
+# the server names the object in its details, else "The request is invalid: ...".
+_INVALID = re.compile(r'^The (\S+ "[^"]*"|request) is invalid')
+# klog lines kubectl writes before its message: "E1202 03:13:00.095187   22399 memcache.go:265] ..."
+_KLOG = re.compile(r"^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+ +\d+ \S+:\d+\] ")
+_CLIENT_TIMEOUTS = ("i/o timeout", "Client.Timeout", "context deadline exceeded", "TLS handshake timeout")
+
+
+def classify_kubectl_error(stderr: str, stdout: str = "") -> tuple[FailureKind, str, int | None]:
+    """(kind, one-line reason, HTTP status) for what a failed kubectl command wrote."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not _KLOG.match(line.strip())]
+    if not lines:
+        lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        return FailureKind.API_ERROR, "kubectl failed without a message", None
+    message = lines[-1]
+    for line in lines:  # the server's answer, when there is one, says the most
+        found = _FROM_SERVER.match(line)
+        if found:
+            status = _STATUS_OF_REASON.get(found.group(1))
+            kind = _BY_STATUS.get(status, FailureKind.API_ERROR) if status else FailureKind.API_ERROR
+            return kind, found.group(2), status
+        if _INVALID.match(line):
+            return FailureKind.INVALID, line, 422
+    if "You must be logged in to the server" in message or "(Unauthorized)" in message:
+        return FailureKind.FORBIDDEN, message, 401
+    if message.startswith("Unable to connect to the server"):
+        if any(marker in message for marker in _CLIENT_TIMEOUTS):
+            return FailureKind.TIMEOUT, message, None
+        return FailureKind.UNAVAILABLE, message, None
+    if message.startswith("The connection to the server") or "connection refused" in message:
+        return FailureKind.UNAVAILABLE, message, None
+    if "the server doesn't have a resource type" in message:  # the Workflow CRD is not installed
+        return FailureKind.UNAVAILABLE, f"{message} (is Argo Workflows installed?)", None
+    return FailureKind.API_ERROR, message.removeprefix("error: "), None

@@ -1,13 +1,15 @@
 """A typed, tolerant model of a Workflow's ``status``: what Argo's controller reports about a run.
 
-``WorkflowStatus.from_workflow(obj)`` reads a whole Workflow object (the dict the Kubernetes API
-returns, or one loaded from YAML/JSON). Real objects are untidy: some lack ``apiVersion``/``kind``,
-some nodes have no ``type`` or ``phase``, timestamps may be missing or already parsed by a YAML
-loader, exit codes are strings, and a phase may be a value Argo never defined. None of that
-raises: an unknown phase becomes ``ArgoPhase.UNKNOWN`` with the original text kept in
-``phase_text``, a field that cannot be read becomes None, and each such repair is listed in
-``problems`` so nothing is tolerated silently. Only an object that is not a mapping at all is an
-error (``StatusError``), because there is nothing to read.
+``WorkflowStatus.from_dict(obj)`` (the ArgoService improvement plan's contract: ``name`` and
+``phase`` "" when absent, ``has_suspended_nodes``, ``start_time``/``end_time``, ``message``,
+``raw_data``; the nodes, pods, failed nodes and durations are extras) reads a whole Workflow
+object (the dict the Kubernetes API returns, or one loaded from YAML/JSON). Real objects are
+untidy: some lack ``apiVersion``/``kind``, some nodes have no ``type`` or ``phase``, timestamps
+may be missing or already parsed by a YAML loader, exit codes are strings, and a phase may be a
+value Argo never defined. None of that raises: a phase Argo never defined is kept as its text
+(``argo_phase`` is then ``ArgoPhase.UNKNOWN``), a field that cannot be read becomes None, and
+each such repair is listed in ``problems`` so nothing is tolerated silently. Only an object that
+is not a mapping at all is an error (``StatusError``), because there is nothing to read.
 
 Field names follow Argo's ``WorkflowStatus`` and ``NodeStatus`` (pkg/apis/workflow/v1alpha1):
 ``phase``, ``startedAt``, ``finishedAt``, ``message``, ``progress``, ``nodes`` (by node id),
@@ -128,6 +130,13 @@ class NodeStatus:
         return self.type is NodeType.POD
 
     @property
+    def is_active_suspend(self) -> bool:
+        """A ``suspend`` template waiting to be resumed: type Suspend, phase Running. Argo's own
+        test (``NodeStatus.IsActiveSuspendNode``, pkg/apis/workflow/v1alpha1/workflow_types.go);
+        ``argo resume`` approves exactly these nodes, and ``has_suspended_nodes`` counts them."""
+        return self.type is NodeType.SUSPEND and self.phase is ArgoPhase.RUNNING
+
+    @property
     def is_finished(self) -> bool:
         return self.phase is not None and self.phase.finished
 
@@ -161,19 +170,25 @@ class NodeStatus:
 class WorkflowStatus:
     """The status of one Workflow, with the metadata needed to interpret it.
 
-    ``phase`` is None for a workflow the controller has not picked up yet (no status at all).
-    ``nodes`` maps node id to ``NodeStatus`` in the object's order. ``volume_claims`` maps a
-    ``volumeClaimTemplates`` volume to the claim Argo created for it (``persistentVolumeClaims``).
+    The plan's fields come first. ``name`` is "" when the object has none. ``phase`` is the phase
+    as Argo wrote it ("" for a workflow the controller has not picked up yet): an ``ArgoPhase``
+    member (a str) when Argo defines it, else the text itself; ``argo_phase`` is the typed view.
+    ``has_suspended_nodes``: a node is waiting at a ``suspend`` template (``NodeStatus.
+    is_active_suspend``). ``raw_data`` is the object read. ``message`` is "" when absent.
+
+    Extras: ``nodes`` maps node id to ``NodeStatus`` in the object's order. ``volume_claims`` maps
+    a ``volumeClaimTemplates`` volume to the claim Argo created for it (``persistentVolumeClaims``).
     ``problems`` lists what could not be read as Argo defines it and how it was read instead.
     """
 
-    name: str | None = None
-    namespace: str | None = None
-    phase: ArgoPhase | None = None
-    phase_text: str | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    name: str = ""
+    phase: str = ""
+    has_suspended_nodes: bool = False
+    start_time: datetime | None = None
+    end_time: datetime | None = None
     message: str | None = None
+    raw_data: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    namespace: str | None = None
     progress: str | None = None
     nodes: Mapping[str, NodeStatus] = field(default_factory=dict)
     volume_claims: Mapping[str, str] = field(default_factory=dict)
@@ -182,8 +197,9 @@ class WorkflowStatus:
     problems: tuple[str, ...] = ()
 
     @classmethod
-    def from_workflow(cls, obj: Any) -> WorkflowStatus:
+    def from_dict(cls, data: Any) -> WorkflowStatus:
         """Read a whole Workflow object (``metadata`` and ``status``; ``spec`` is not needed)."""
+        obj = data
         if not isinstance(obj, Mapping):
             raise StatusError(f"a Workflow object must be a mapping, not {type(obj).__name__}")
         return _Reader().workflow(obj)
@@ -191,13 +207,24 @@ class WorkflowStatus:
     # --- what a user asks of a status ---------------------------------------------------------
 
     @property
+    def argo_phase(self) -> ArgoPhase | None:
+        """The phase, typed: None when there is none yet, ``UNKNOWN`` for text Argo never defined."""
+        if not self.phase:
+            return None
+        return _DEFINED_PHASES.get(self.phase, ArgoPhase.UNKNOWN)
+
+    @property
     def is_finished(self) -> bool:
         """Whether the workflow reached a final phase (Succeeded, Failed or Error)."""
-        return self.phase in (ArgoPhase.SUCCEEDED, ArgoPhase.FAILED, ArgoPhase.ERROR)
+        return self.argo_phase in (ArgoPhase.SUCCEEDED, ArgoPhase.FAILED, ArgoPhase.ERROR)
 
     @property
     def duration_s(self) -> float | None:
-        return _seconds_between(self.started_at, self.finished_at)
+        return _seconds_between(self.start_time, self.end_time)
+
+    def suspended_nodes(self) -> tuple[NodeStatus, ...]:
+        """The nodes waiting at a ``suspend`` template (what ``argo resume`` approves)."""
+        return tuple(node for node in self.nodes.values() if node.is_active_suspend)
 
     def node(self, key: str) -> NodeStatus | None:
         """The node with this id, or else with this (full) name."""
@@ -259,13 +286,15 @@ class _Reader:
         }
         pod_name_format = annotations.get(naming.POD_NAME_FORMAT_ANNOTATION)
         return WorkflowStatus(
-            name=self.text(metadata.get("name"), "metadata.name"),
+            name=self.text(metadata.get("name"), "metadata.name") or "",
+            # The member when Argo defines the phase (a str, and `is` comparable), else the text.
+            phase=phase if phase is not None and phase is not ArgoPhase.UNKNOWN else (phase_text or ""),
+            has_suspended_nodes=any(node.is_active_suspend for node in nodes.values()),
+            start_time=self.time(status.get("startedAt"), "status.startedAt"),
+            end_time=self.time(status.get("finishedAt"), "status.finishedAt"),
+            message=self.text(status.get("message"), "status.message") or "",
+            raw_data=obj,
             namespace=self.text(metadata.get("namespace"), "metadata.namespace"),
-            phase=phase,
-            phase_text=phase_text,
-            started_at=self.time(status.get("startedAt"), "status.startedAt"),
-            finished_at=self.time(status.get("finishedAt"), "status.finishedAt"),
-            message=self.text(status.get("message"), "status.message"),
             progress=self.text(status.get("progress"), "status.progress"),
             nodes=nodes,
             volume_claims=self.volume_claims(status.get("persistentVolumeClaims")),

@@ -13,6 +13,7 @@ _COLOURS = {
     Status.EQUIVALENT: "green",
     Status.WAIVED: "cyan",
     Status.BOTH_REJECTED: "green",
+    Status.CAUGHT: "green",  # a planted mistake the harness found: the detector works
     Status.DIFFERENT: "red",
     Status.BUILDER_ERROR: "red",
     Status.LEGACY_CRASHED: "yellow",
@@ -25,11 +26,13 @@ def print_summary(result: RunResult, paths: list[Path]) -> None:
     scrub = result.redactor.scrub_text
     width = max((len(outcome.name) for outcome in result.outcomes), default=10)
     for outcome in result.outcomes:
-        status = click.style(f"{outcome.status.value:<14}", fg=_COLOURS[outcome.status])
+        # a status added later shows uncoloured rather than ending the run in a KeyError
+        status = click.style(f"{outcome.status.value:<14}", fg=_COLOURS.get(outcome.status))
         detail = ""
         if outcome.semantic_differences:
             first = outcome.semantic_differences[0]
-            detail = f"{len(outcome.semantic_differences)} semantic, first: {first.path}"
+            # the message says what changes, its values in the JSON style every output uses
+            detail = f"{len(outcome.semantic_differences)} semantic, first: {first.path}: {first.message}"
         for label, side in (("legacy", outcome.legacy), ("new", outcome.new)):
             if side and side.error and outcome.status in {Status.BUILDER_ERROR, Status.LEGACY_CRASHED}:
                 detail = f"{label} raised {side.error.type}: {side.error.message}"

@@ -59,7 +59,11 @@ def _read(name: str) -> bytes:
     default=None,
     help="User rules file (YAML or JSON) marking paths semantic, metadata or cosmetic.",
 )
-@click.option("--show-cosmetic", is_flag=True, help="Text output: also list cosmetic differences.")
+@click.option(
+    "--show-cosmetic",
+    is_flag=True,
+    help="Also list what was judged equal (written differently, same meaning) and by which rule (every format).",
+)
 def diff(
     left: str, right: str, fmt: str, waivers_file: str | None, rules_file: str | None, show_cosmetic: bool
 ) -> None:
@@ -68,6 +72,7 @@ def diff(
     Exit 0: no semantic difference; 1: semantic differences; 2: bad input.
     """
     from harness.diff import compare, load_rules, load_waivers
+    from harness.diff.comparison import with_form_only
     from harness.diff.render import redact, to_github, to_json, to_text
     from harness.normalize import parse_manifest
     from harness.redact import Redactor
@@ -87,6 +92,10 @@ def diff(
         waivers = all_waivers.active(today)
 
     comparison = compare(left_docs, right_docs, rules=rules, waivers=waivers)
+    if show_cosmetic:
+        comparison = with_form_only(left_docs, right_docs, comparison)
+    # Written differently (the canonical form removed something): the text output says so.
+    form_differs = left_docs != right_docs
 
     if waivers is not None and len(waivers):
         for waiver in waivers.stale(comparison.waivers_used):
@@ -107,7 +116,12 @@ def diff(
         output = to_github(comparison, file=None if right == "-" else right)
     else:
         output = to_text(
-            comparison, left_name=_label(left), right_name=_label(right), style=_style, show_cosmetic=show_cosmetic
+            comparison,
+            left_name=_label(left),
+            right_name=_label(right),
+            style=_style,
+            show_cosmetic=show_cosmetic,
+            form_differs=form_differs,
         )
     # and once more over the whole output: what a renderer adds around the differences too
     click.echo(scrub(output))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from harness.argo.testcluster import CLUSTER_CHOICES
 from harness.builders import HERA_REF, LEGACY_REF
 from harness.cli import _options
 from harness.cli.output import tolerate_closed_stdout
@@ -45,6 +46,14 @@ from harness.scenarios import load_run_scenarios
     default="none",
     show_default=True,
     help="Also run both workflows and compare results.",
+)
+@click.option(
+    "--cluster",
+    type=click.Choice(CLUSTER_CHOICES),
+    default="kubeconfig",
+    show_default=True,
+    help="With --execute cluster: the cluster make cluster-up made (or PARITY_KUBE_CONTEXT's), or "
+    "testcontainers, a throwaway k3s with Argo for this run.",
 )
 @click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
 @click.option(

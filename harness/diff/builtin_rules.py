@@ -138,6 +138,21 @@ def _document_presence(diff: RawDifference) -> str:
     return f"document {name} is only on the {side}: only that side submits it"
 
 
+def _different_documents(diff: RawDifference) -> str:
+    # left and right: the documents of each side, as "apiVersion Kind/name" (harness.diff.compare)
+    sides = [[document.split(" ", 1) for document in side] for side in (diff.left, diff.right)]
+    kinds = [[kind.split("/", 1)[0] for _, kind in side] for side in sides]
+    if kinds[0] == kinds[1]:  # the same kinds: another API group makes them other objects
+        groups = [", ".join(sorted({messages.api_group(version) for version, _ in side})) for side in sides]
+        what = [f"of API group {group}" for group in groups]
+    else:
+        what = [("a " if len(k) == 1 else "") + ", ".join(k) for k in kinds]
+    return (
+        f"different documents: {what[0]} on the left, {what[1]} on the right: different objects, not two "
+        "forms of one, so nothing inside them is compared (each side submits only its own)"
+    )
+
+
 def _controller_instance(diff: RawDifference) -> str:
     return messages.change("a different Argo controller instance picks the workflow", diff)
 
@@ -173,6 +188,11 @@ def _value_change(diff: RawDifference) -> str:
     return messages.change(messages.subject(diff.segments), diff)
 
 
+def _dag_detail(diff: RawDifference) -> str:
+    """DAG differences carry their message: harness.normalize.dag worded it from both DAGs."""
+    return str(getattr(diff.detail, "message", diff.detail))
+
+
 # --- the rules ------------------------------------------------------------------------------------------
 # Decided by where a difference lies (harness.diff.classify), in the order classify tries them.
 
@@ -182,6 +202,15 @@ DOCUMENT_PRESENCE: Final = _declare(
     Category.SEMANTIC,
     "a document only one side has is submitted by that side only",
     _document_presence,
+)
+# Objects of different kinds or API groups (a Workflow against a Deployment, argoproj.io against
+# another group's Workflow) are different objects: comparing their fields would list every field
+# of both. Decided by harness.diff.compare before any walk.
+DIFFERENT_DOCUMENTS: Final = _declare(
+    "different-documents",
+    Category.SEMANTIC,
+    "documents of different kinds or API groups are different objects, not compared field by field",
+    _different_documents,
 )
 # Argo's controller picks the workflows whose controller-instanceid label names it: another value,
 # another controller (or none) runs the workflow.
@@ -347,6 +376,101 @@ EMBEDDED_DOCUMENT: Final = _declare(
     Category.SEMANTIC,
     "a manifest or patch held in a string compared as the data it holds",
     LeafExplainer("the embedded manifest changes"),
+)
+
+# DAG templates compared by meaning (harness.normalize.dag, Argo's grammar in harness.spec.depends):
+# each DAG is a partial order ("runs after", transitively closed) plus each task's run condition.
+
+# `dependencies: [a]` is `depends: a` (Argo's enhanced depends docs), operand order and a redundant
+# transitive edge change no ordering and no condition.
+DAG_DEPENDS_FORM: Final = _declare(
+    "dag-depends-form",
+    Category.COSMETIC,
+    "DAG dependencies as Argo reads them: the same ordering and conditions, written differently",
+    _dag_detail,
+)
+# An ordering only the left has: the later task may now start before the earlier one finishes.
+DAG_ORDERING_RELAXED: Final = _declare(
+    "dag-ordering-relaxed",
+    Category.SEMANTIC,
+    "a pair of DAG tasks ordered on the left only: the later may now start first",
+    _dag_detail,
+)
+# An ordering only the right has: the later task now waits.
+DAG_ORDERING_ADDED: Final = _declare(
+    "dag-ordering-added",
+    Category.SEMANTIC,
+    "a pair of DAG tasks ordered on the right only: the later now waits",
+    _dag_detail,
+)
+# The same ordering, but the task runs for other results of the tasks before it (A.Failed vs A).
+DAG_CONDITION: Final = _declare(
+    "dag-condition",
+    Category.SEMANTIC,
+    "a DAG task's depends condition compared by boolean equivalence over task results",
+    _dag_detail,
+)
+# A steps template on one side, a dag on the other: one difference saying whether the order is kept.
+STEPS_VS_DAG: Final = _declare(
+    "steps-vs-dag",
+    Category.SEMANTIC,
+    "a steps template against a DAG template: one difference saying whether the order is the same",
+    _dag_detail,
+)
+
+# The form rules of the canonical form (harness.normalize.workflow): what it drops, fills in,
+# reorders or moves so that two manifests written differently compare equal. They decide no
+# difference of the walk (what they act on is gone from the canonical form); the normaliser
+# records where each acted (harness.normalize.canonical.FormRecord) and `parity diff
+# --show-cosmetic` names them (harness.diff.comparison.with_form_only).
+
+
+def judged_equal(rule: BuiltinRule, diff: RawDifference) -> str:
+    """The message of a place written differently but judged equal by ``rule``."""
+    return messages.change(f"judged equal ({rule.meaning})", diff)
+
+
+def _declare_form_rule(rule_id: str, meaning: str) -> BuiltinRule:
+    """A form rule: cosmetic, and its message says what it judged equal."""
+    return _declare(rule_id, Category.COSMETIC, meaning, lambda diff: judged_equal(rule_by_id(rule_id), diff))
+
+
+# Items of these lists are looked up by identity (templates by name, env by name, volumeMounts by
+# name or path: harness.spec.fields.KEYED_LISTS), so their order changes nothing; the one way
+# env order counts ($(VAR) sees earlier vars only) is compared in the expanded values.
+KEYED_LIST: Final = _declare_form_rule(
+    "keyed-list",
+    "the same items in another order: this list is read by name, not by position",
+)
+# Go's omitempty: Kubernetes and Argo read {}, [] and null like an absent field, except under the
+# keys where presence is the meaning (harness.spec.fields.PRESENCE_SIGNIFICANT: emptyDir: {}...).
+EMPTY_IS_ABSENT: Final = _declare_form_rule(
+    "empty-is-absent",
+    "an empty or null value reads like none (omitempty), where presence is not the meaning",
+)
+# The API server and the Argo controller fill these in when absent (harness.spec.fields
+# FIELD_DEFAULTS, by the kind of object holding the field).
+KUBERNETES_DEFAULT: Final = _declare_form_rule(
+    "kubernetes-default",
+    "the value Kubernetes or Argo fills in when this field of this kind of object is absent",
+)
+# core/v1 defaults: a container's request for a resource is its limit when only the limit is given.
+REQUESTS_DEFAULT_TO_LIMITS: Final = _declare_form_rule(
+    "requests-default-to-limits",
+    "Kubernetes sets a container's requests to its limits when only limits are given",
+)
+# `kubectl get -o yaml` holds what the server and the controller added (status, uid,
+# resourceVersion, managedFields, controller labels, a name generated from generateName):
+# not part of what was submitted (harness.spec.fields LIVE_TOP_LEVEL_FIELDS and friends).
+LIVE_OBJECT: Final = _declare_form_rule(
+    "live-object",
+    "what the API server or the Argo controller adds to a submitted object, not the manifest",
+)
+# Argo adds a template's volumes to its pod and the workflow's to every pod that mounts them: for
+# the template that mounts it, the pod is the same (harness.normalize.workflow.lift_template_volumes).
+VOLUME_LEVEL: Final = _declare_form_rule(
+    "volume-level",
+    "a volume declared on the template that mounts it makes the same pod as one on the workflow",
 )
 
 # Every built-in rule by id, in the order declared.

@@ -20,6 +20,7 @@ from harness.diff.model import Category
 from harness.diff.paths import Item, Key
 from harness.diff.walk import RawDifference, lookup, walk
 from harness.normalize.canonical import ABSENT, Leaf
+from harness.normalize.dag import ChangeKind, DagChange
 from harness.normalize.documents import CanonicalManifest
 from harness.spec import fields
 
@@ -56,6 +57,24 @@ def classify(diff: RawDifference, context: Context) -> DifferenceVerdict:
 
 
 # --- the deciders, in order ---------------------------------------------------------------------------
+
+
+_DAG_CHANGE_RULES: Final = {
+    ChangeKind.RELAXED: rules.DAG_ORDERING_RELAXED,
+    ChangeKind.ADDED: rules.DAG_ORDERING_ADDED,
+    ChangeKind.CONDITION: rules.DAG_CONDITION,
+    ChangeKind.FORM: rules.DAG_DEPENDS_FORM,
+}
+
+
+def dag_structure(diff: RawDifference, context: Context) -> BuiltinRule | None:
+    """What the walk found comparing whole DAGs (harness.normalize.dag): an ordering relaxed or
+    added, a condition changed, a form changed; or a steps template against a DAG."""
+    if isinstance(diff.detail, DagChange):
+        return _DAG_CHANGE_RULES[diff.detail.kind]
+    if isinstance(diff.detail, str):
+        return rules.STEPS_VS_DAG
+    return None
 
 
 def document_presence(diff: RawDifference, context: Context) -> BuiltinRule | None:
@@ -122,6 +141,7 @@ def value_change(diff: RawDifference, context: Context) -> BuiltinRule:
 
 
 DECIDERS: Final[tuple[Decider, ...]] = (
+    dag_structure,
     document_presence,
     labels_annotations,
     claim_template,

@@ -7,9 +7,9 @@ the path (``in template main, env TASK_ID``), and the two values cut around wher
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from harness.diff.model import show_value
 from harness.diff.paths import Index, Item, Key, Segment, render
 from harness.normalize.canonical import ABSENT, json_kind, json_value
 from harness.normalize.excerpt import clip, excerpt_pair
@@ -71,6 +71,138 @@ FIELD_MEANINGS: Final[dict[str, str]] = {
     "value": "a value changes",
     "default": "a parameter default changes",
 }
+
+
+class Switch(NamedTuple):
+    """A boolean field as a user reads it: the thing it switches, what that thing is when the
+    field is true and when false, and what leaving the field out means (True or False: the same
+    as that value; a phrase: a state of its own)."""
+
+    thing: str
+    on: str
+    off: str
+    unset: bool | str = False
+
+    def state(self, value: Any) -> str:
+        if value is ABSENT:
+            return self.state(self.unset) if isinstance(self.unset, bool) else self.unset
+        return self.on if value else self.off
+
+    def written(self, value: Any) -> str:
+        """The value as a message shows it: ``true``/``false``, or ``unset`` with what it means."""
+        if value is not ABSENT:
+            return show_value(value)
+        return f"unset (same as {show_value(self.unset)})" if isinstance(self.unset, bool) else "unset"
+
+
+# (parent, field) -> the switch a boolean field is. The parent is the key above the field, or the
+# keyed list an item above it belongs to (`volumeMounts[data].readOnly`: volumeMounts); "" is any
+# parent. A change of one of these says what the new value does, both ways: `readOnly: true`
+# dropped makes the mount writable, which "removed true" did not say.
+SWITCHES: Final[dict[tuple[str, str], Switch]] = {
+    ("volumeMounts", "readOnly"): Switch("the mount", "read-only", "writable"),
+    ("persistentVolumeClaim", "readOnly"): Switch("every mount of the claim", "read-only", "writable"),
+    ("secretKeyRef", "optional"): Switch(
+        "the secret key", "optional (the pod starts without it)", "required (the pod does not start without it)"
+    ),
+    ("configMapKeyRef", "optional"): Switch(
+        "the config map key", "optional (the pod starts without it)", "required (the pod does not start without it)"
+    ),
+    ("artifacts", "optional"): Switch(
+        "the artifact", "optional (the step runs without it)", "required (the step fails without it)"
+    ),
+    ("", "daemon"): Switch(
+        "the template",
+        "a daemon (the next steps start while it keeps running)",
+        "a normal step (the next steps wait for it to end)",
+    ),
+    ("", "suspend"): Switch("the workflow", "suspended (nothing runs until it is resumed)", "active (it runs at once)"),
+    ("", "tty"): Switch("the container's terminal (TTY)", "allocated", "not allocated"),
+    ("", "stdin"): Switch("the container's stdin", "open", "closed"),
+    ("", "privileged"): Switch("the container", "privileged (full access to the node)", "unprivileged"),
+    ("", "readOnlyRootFilesystem"): Switch("the container's root filesystem", "read-only", "writable"),
+    # Unset, Kubernetes allows it (a container not privileged and without CAP_SYS_ADMIN aside).
+    ("", "allowPrivilegeEscalation"): Switch(
+        "privilege escalation (setuid binaries, file capabilities)", "allowed", "blocked", unset=True
+    ),
+    ("", "runAsNonRoot"): Switch(
+        "running as root", "refused (the kubelet starts the container only as a non-root user)", "allowed"
+    ),
+    ("", "hostNetwork"): Switch(
+        "the pod's network", "the host's network (its interfaces and ports)", "its own network"
+    ),
+    # Unset, Kubernetes mounts the token.
+    ("", "automountServiceAccountToken"): Switch(
+        "the service account token", "mounted into the pods (the API is reachable with it)", "not mounted", unset=True
+    ),
+    # Argo's DAG default is to stop starting tasks once one failed.
+    ("dag", "failFast"): Switch(
+        "the DAG",
+        "fail-fast (no new task starts once a task failed)",
+        "run-to-end (the other tasks still run after a failure)",
+        unset=True,
+    ),
+    ("continueOn", "failed"): Switch(
+        "a failure of this step", "tolerated (the workflow continues)", "fatal (the workflow stops)"
+    ),
+    ("continueOn", "error"): Switch(
+        "an error of this step", "tolerated (the workflow continues)", "fatal (the workflow stops)"
+    ),
+    # Unset, the controller's artifact repository configuration decides.
+    ("", "archiveLogs"): Switch("log archiving", "on", "off", unset="whatever the controller's configuration says"),
+}
+
+
+def switch(segments: tuple[Segment, ...]) -> Switch | None:
+    """The switch the boolean field at the end of ``segments`` is, if the messages know it."""
+    if not segments or not isinstance(segments[-1], Key):
+        return None
+    field = segments[-1].name
+    parent = ""
+    if len(segments) > 1:
+        above = segments[-2]
+        if isinstance(above, Key):
+            parent = above.name
+        elif isinstance(above, Item) and len(segments) > 2 and isinstance(segments[-3], Key):
+            parent = segments[-3].name
+    return SWITCHES.get((parent, field)) or SWITCHES.get(("", field))
+
+
+def switch_change(diff: RawDifference) -> str | None:
+    """What a change of a boolean the messages know does: ``the mount becomes writable in
+    template main, mount data (was read-only): readOnly true -> false``; None for anything else
+    (another field, or a value that is not a boolean: a type change says that)."""
+    whole = diff.right if diff.left is ABSENT else diff.left if diff.right is ABSENT else None
+    if isinstance(whole, dict) and whole:
+        # A mapping only one side has (`securityContext: {privileged: true}` against none: an
+        # empty one is absent) holding only switches: each says what it does.
+        parts = []
+        for name, node in whole.items():
+            sides = (ABSENT, node) if whole is diff.right else (node, ABSENT)
+            part = _switch_message((*diff.segments, Key(name)), *sides)
+            if part is None:
+                return None
+            parts.append(part)
+        return "; ".join(parts)
+    return _switch_message(diff.segments, diff.left, diff.right)
+
+
+def _switch_message(segments: tuple[Segment, ...], left_node: Any, right_node: Any) -> str | None:
+    known = switch(segments)
+    if known is None or not (_boolean_or_absent(left_node) and _boolean_or_absent(right_node)):
+        return None
+    field = segments[-1].name  # type: ignore[union-attr]  # a Key: switch() checked
+    left, right = (node if node is ABSENT else json_value(node) for node in (left_node, right_node))
+    before, after = known.state(left), known.state(right)
+    values = f"{field} {known.written(left)} -> {known.written(right)}"
+    if before == after:
+        return f"{known.thing} stays {after}{where(segments)}: {values}"
+    return f"{known.thing} becomes {after}{where(segments)} (was {before}): {values}"
+
+
+def _boolean_or_absent(node: Any) -> bool:
+    return node is ABSENT or isinstance(json_value(node), bool)
+
 
 # Keyed list -> what one of its items is called in a message (``in template main, env TASK_ID``).
 _ITEM_LABELS: Final[dict[str, str]] = {
@@ -137,6 +269,11 @@ def subject(segments: tuple[Segment, ...]) -> str:
     return f"{render(segments) or 'the manifest'} changes"
 
 
+def api_group(api_version: str) -> str:
+    """The API group of an ``apiVersion`` (``apps/v1``: apps; ``v1``: the core group)."""
+    return api_version.rsplit("/", 1)[0] if "/" in api_version else "core"
+
+
 def type_name(node: Any) -> str:
     """The JSON type of a canonical node's shown value."""
     return json_kind(json_value(node))
@@ -147,6 +284,9 @@ def change(subject: str, diff: RawDifference, extra: str | None = None, limit: i
     explainer says what changed."""
     if extra:
         return f"{subject}: {extra}"
+    switched = switch_change(diff)
+    if switched:
+        return switched  # names what the new value does, which the field's subject does not
     if diff.left is ABSENT:
         tail = f"added {clip(_shown_text(diff.right), limit)}"
     elif diff.right is ABSENT:
@@ -160,4 +300,4 @@ def change(subject: str, diff: RawDifference, extra: str | None = None, limit: i
 
 def _shown_text(node: Any) -> str:
     raw = json_value(node)
-    return raw if isinstance(raw, str) else json.dumps(raw, sort_keys=True, default=str)
+    return raw if isinstance(raw, str) else show_value(raw)

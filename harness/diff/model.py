@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+
+def show_value(value: Any) -> str:
+    """A JSON-ready value as every output shows it (diff text, pytest failures, console
+    summaries): JSON, so ``true``, ``null``, ``"text"``, ``{"a": 1}``, never Python's ``True``,
+    ``None`` or ``'text'``; keys sorted, so a value reads the same on both sides."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
 
 # What compare() takes for a side: one document, or a list of documents.
 ManifestInput = Mapping[str, Any] | Sequence[Mapping[str, Any]]

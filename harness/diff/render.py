@@ -61,7 +61,11 @@ def to_text(
     right_name: str = "right",
     style: Style = _plain,
     show_cosmetic: bool = False,
+    form_differs: bool = False,
 ) -> str:
+    """The comparison for people: a verdict line, then each difference (semantic first).
+    ``form_differs``: the manifests are written differently, so with nothing cosmetic listed a
+    line says that ``--show-cosmetic`` shows what was judged equal."""
     counts = Counter(d.category for d in comparison.differences)
     verdict = "equivalent" if comparison.equivalent else "NOT equivalent"
     summary = ", ".join(f"{counts[c]} {c}" for c in _ORDER if counts[c])
@@ -74,13 +78,22 @@ def to_text(
     hidden = counts[Category.COSMETIC] if not show_cosmetic else 0
     if hidden:
         lines.append(style(f"({hidden} cosmetic difference(s) hidden; --show-cosmetic shows them)", dim=True))
+    elif form_differs and not show_cosmetic:
+        lines.append(
+            style("(written differently, judged equal in places; --show-cosmetic lists where and why)", dim=True)
+        )
     return "\n".join(lines)
 
 
 def _text_line(diff: Difference, style: Style) -> str:
     tag = style(f"{diff.category:<8}", **_COLOURS[diff.category])
     rule = f"[{diff.rule}" + (f", waiver {diff.waiver}" if diff.waiver else "") + "]"
-    return f"  {tag} {style(diff.path, bold=True)} {style(rule, dim=True)}\n           {diff.message}"
+    return f"  {tag} {style(shown_path(diff), bold=True)} {style(rule, dim=True)}\n           {diff.message}"
+
+
+def shown_path(diff: Difference) -> str:
+    """The path a person reads: a difference of the whole manifest (different documents) has none."""
+    return diff.path or "(the documents)"
 
 
 def to_github(comparison: Comparison, *, file: str | None = None) -> str:
@@ -89,7 +102,7 @@ def to_github(comparison: Comparison, *, file: str | None = None) -> str:
     lines = []
     for diff in comparison.differences:
         level = {Category.SEMANTIC: "error", Category.METADATA: "warning"}.get(diff.category, "notice")
-        props = [f"title={_escape_property(f'parity {diff.category}: {diff.path}')}"]
+        props = [f"title={_escape_property(f'parity {diff.category}: {shown_path(diff)}')}"]
         if file:
             props.insert(0, f"file={_escape_property(file)}")
         message = f"{diff.message} [rule {diff.rule}" + (f", waiver {diff.waiver}" if diff.waiver else "") + "]"

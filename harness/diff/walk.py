@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.diff.paths import Index, Item, Key, Segment
 from harness.normalize.canonical import ABSENT, Keyed, Leaf
+from harness.normalize.dag import compare_dags, steps_against_dag
 from harness.spec import fields
 
 # Mappings (and their parents) whose entries are classified one by one: labels and annotations.
@@ -23,15 +24,25 @@ class RawDifference:
     segments: tuple[Segment, ...]
     left: Any  # canonical node, or ABSENT
     right: Any
+    # What a whole-structure comparison found here (a harness.normalize.dag.DagChange, or the
+    # message of a steps template against a DAG); None for a difference of one value.
+    detail: Any = None
 
 
 def walk(left: Any, right: Any, prefix: tuple[Segment, ...] = ()) -> Iterator[RawDifference]:
     if left is right or (left is not ABSENT and right is not ABSENT and left == right):
         return
     if isinstance(left, Keyed) and isinstance(right, Keyed):
-        yield from _mapping(left, right, prefix, Item)
+        if prefix[-2:] == (Key("dag"), Key("tasks")):
+            yield from _dag_tasks(left, right, prefix)
+        else:
+            yield from _mapping(left, right, prefix, Item)
     elif _plain_dict(left) and _plain_dict(right):
-        yield from _mapping(left, right, prefix, Key)
+        steps_side = _steps_against_dag(left, right)
+        if steps_side is None:
+            yield from _mapping(left, right, prefix, Key)
+        else:
+            yield from _steps_and_dag(left, right, prefix, steps_side)
     elif _descend_one_side(left, right, prefix):
         # Descend into metadata and keyed lists only one side has, so that each label, annotation
         # and item is reported at its own path (`metadata.labels.team`, `volumes[data]`) and
@@ -50,6 +61,62 @@ def walk(left: Any, right: Any, prefix: tuple[Segment, ...] = ()) -> Iterator[Ra
             yield from walk(a, b, (*prefix, Index(i)))
     else:
         yield RawDifference(prefix, left, right)
+
+
+def _dag_tasks(left: Keyed, right: Keyed, prefix: tuple[Segment, ...]) -> Iterator[RawDifference]:
+    """A DAG's tasks: every field but the dependencies item by item; the dependencies of all
+    tasks at once, by meaning (:func:`harness.normalize.dag.compare_dags`), each change reported
+    at ``tasks[<later task>].depends`` whichever field each side wrote."""
+    stripped = [Keyed(), Keyed()]
+    for side, tasks in zip(stripped, (left, right), strict=True):
+        for name, task in tasks.items():
+            side[name] = {k: v for k, v in task.items() if k != "depends"} if isinstance(task, dict) else task
+    for raw in _mapping(stripped[0], stripped[1], prefix, Item):
+        if len(raw.segments) == len(prefix) + 1:  # a task only one side has: whole, with its depends
+            name = raw.segments[-1].name  # type: ignore[union-attr]
+            yield RawDifference(raw.segments, left.get(name, ABSENT), right.get(name, ABSENT))
+        else:
+            yield raw
+    template = _template_name(prefix)
+    for change in compare_dags(left, right, template):
+        segments = (*prefix, Item(change.task), Key("depends"))
+        yield RawDifference(
+            segments, lookup(left, segments[len(prefix) :]), lookup(right, segments[len(prefix) :]), change
+        )
+
+
+def _template_name(prefix: tuple[Segment, ...]) -> str:
+    for seg in reversed(prefix):
+        if isinstance(seg, Item):
+            return seg.name
+    return "?"
+
+
+def _steps_against_dag(left: dict[str, Any], right: dict[str, Any]) -> str | None:
+    """The side (``left``/``right``) whose template runs ``steps`` while the other runs a ``dag``."""
+    if "steps" in left and "dag" in right and "dag" not in left and "steps" not in right:
+        return "left"
+    if "dag" in left and "steps" in right and "steps" not in left and "dag" not in right:
+        return "right"
+    return None
+
+
+def _steps_and_dag(
+    left: dict[str, Any], right: dict[str, Any], prefix: tuple[Segment, ...], steps_side: str
+) -> Iterator[RawDifference]:
+    """A template running steps on one side and a DAG on the other: one difference, at the
+    template, saying whether the order is the same (not one per step and task)."""
+    kinds = ("steps", "dag")
+    yield from _mapping(
+        {k: v for k, v in left.items() if k not in kinds},
+        {k: v for k, v in right.items() if k not in kinds},
+        prefix,
+        Key,
+    )
+    steps, dag = (left["steps"], right["dag"]) if steps_side == "left" else (right["steps"], left["dag"])
+    left_node = {k: left[k] for k in kinds if k in left}
+    right_node = {k: right[k] for k in kinds if k in right}
+    yield RawDifference(prefix, left_node, right_node, steps_against_dag(steps, dag, steps_side))
 
 
 def _descend_one_side(left: Any, right: Any, prefix: tuple[Segment, ...]) -> bool:

@@ -7,8 +7,9 @@ variables are substituted once, as Argo's ``ProcessArgs`` does, before any of it
 inputs and globals first and what its own steps and tasks give (their outputs, the loop item) as
 each one runs. A pod template becomes a ``PodSpec`` (env resolved and ``$(VAR)``-expanded,
 volumes bound, the script written to Argo's staging path); ``steps`` run group after group, the
-steps of a group in parallel; a ``dag`` runs each task once its dependencies succeeded,
-independent tasks in parallel (``failFast``, ``parallelism``). Deadlines are Argo's: the
+steps of a group in parallel; a ``dag`` runs each task once every task its ``depends`` names has
+finished and the condition holds (harness.spec.depends; a false one leaves the task Omitted, not
+run), independent tasks in parallel (``failFast``, ``parallelism``). Deadlines are Argo's: the
 workflow's ``activeDeadlineSeconds`` bounds everything, a template's bounds its pod.
 """
 
@@ -32,9 +33,9 @@ from harness.execute.installs import installs_packages
 from harness.execute.pods import Mount, PodResult, PodRunner, PodSpec
 from harness.execute.result import NodeKind, NodeRun, Output, RunPhase, WorkflowRun
 from harness.execute.secrets import fake_secret_value, secret_ref
-from harness.execute.support import task_dependencies
+from harness.execute.support import task_condition
 from harness.execute.volumes import RunVolumes, VolumeNotFound
-from harness.spec import fields, naming, tags
+from harness.spec import depends, fields, naming, tags
 from harness.spec.kubernetes_vars import expand_with
 from harness.spec.tags import UnresolvedVariable, substitute
 
@@ -279,44 +280,51 @@ class _WorkflowExecution:
         dag = template["dag"]
         tasks = {task["name"]: task for task in dag["tasks"]}
         position = {name: index for index, name in enumerate(tasks)}
-        dependencies = {name: task_dependencies(task) for name, task in tasks.items()}
+        conditions = {name: task_condition(task, tasks) for name, task in tasks.items()}
         fail_fast = dag.get("failFast", True) is not False
         parallelism = _number(template.get("parallelism"))
         scope = dict(scope)
         outcomes: dict[str, _Outcome] = {}
+        # What each finished task ended with, for the conditions (harness.spec.depends); an
+        # Omitted task has no node and no outcome, as in Argo's records of a run.
+        results: dict[str, depends.Outcome] = {}
         pending = dict(tasks)
         running: dict[Future[list[_Outcome]], str] = {}
         workers = max(1, min(parallelism or len(tasks), len(tasks)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argo-parity-dag") as pool:
             while pending or running:
                 failed = any(o.phase is not RunPhase.SUCCEEDED for o in outcomes.values())
+                for name in omit_false_conditions(pending, conditions, results, position):
+                    del pending[name]
                 for name in sorted(pending, key=position.__getitem__):
-                    deps = dependencies[name]
-                    if any(dep in outcomes and outcomes[dep].phase is not RunPhase.SUCCEEDED for dep in deps):
-                        del pending[name]  # a dependency failed: never runs
-                    elif all(dep in outcomes for dep in deps) and not (failed and fail_fast):
-                        task = pending.pop(name)
-                        calls = [
-                            _call(
-                                self.execute,
-                                task["template"],
-                                f"{node}.{name}{suffix}",
-                                (*order, position[name], item_index),
-                                _arguments(task, {**scope, **item_scope}),
-                            )
-                            for item_index, (suffix, item_scope) in enumerate(_items(task))
-                        ]
-                        running[pool.submit(_run_parallel, calls, None)] = name
+                    condition = conditions[name]
+                    if condition is not None and not all(dep in results for dep in depends.tasks_of(condition)):
+                        continue  # Argo evaluates a condition once every task it names has finished
+                    if failed and fail_fast:
+                        continue  # failFast: no new task starts once one failed
+                    task = pending.pop(name)
+                    calls = [
+                        _call(
+                            self.execute,
+                            task["template"],
+                            f"{node}.{name}{suffix}",
+                            (*order, position[name], item_index),
+                            _arguments(task, {**scope, **item_scope}),
+                        )
+                        for item_index, (suffix, item_scope) in enumerate(_items(task))
+                    ]
+                    running[pool.submit(_run_parallel, calls, None)] = name
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     name = running.pop(future)
-                    results = future.result()
+                    finished = future.result()
                     outcome = _Outcome(
-                        _worst(o.phase for o in results), None, results[0].outputs if len(results) == 1 else {}
+                        _worst(o.phase for o in finished), None, finished[0].outputs if len(finished) == 1 else {}
                     )
                     outcomes[name] = outcome
+                    results[name] = _task_outcome(outcome.phase, finished if "withItems" in tasks[name] else None)
                     scope.update({f"tasks.{name}.{key}": value for key, value in outcome.outputs.items()})
         worst = _worst(o.phase for o in outcomes.values())
         if worst is not RunPhase.SUCCEEDED:
@@ -530,6 +538,50 @@ def _items(step: Mapping[str, Any]) -> Iterator[tuple[str, dict[str, str]]]:
 def _arguments(step: Mapping[str, Any], scope: Mapping[str, str]) -> dict[str, str]:
     parameters = (step.get("arguments") or {}).get("parameters") or []
     return {p["name"]: substitute(_text(p["value"]), scope) for p in parameters}
+
+
+def omit_false_conditions(
+    pending: Mapping[str, Any],
+    conditions: Mapping[str, depends.Expression | None],
+    results: dict[str, depends.Outcome],
+    position: Mapping[str, int],
+) -> list[str]:
+    """The pending tasks whose condition is false now that every task it names has finished
+    (Argo marks them Omitted and runs nothing), recorded in ``results``; an Omitted task can
+    make another one's condition decidable, so this repeats until nothing changes."""
+    omitted: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(pending, key=position.__getitem__):
+            condition = conditions[name]
+            if name in omitted or condition is None:
+                continue
+            if all(dep in results for dep in depends.tasks_of(condition)) and not depends.evaluate(condition, results):
+                results[name] = depends.outcome(depends.OMITTED)
+                omitted.append(name)
+                changed = True
+    return omitted
+
+
+# A node's phase as the result a DAG condition reads (Argo's evaluateDependsLogic).
+_RESULT_OF_PHASE = {
+    RunPhase.SUCCEEDED: depends.SUCCEEDED,
+    RunPhase.FAILED: depends.FAILED,
+    RunPhase.ERROR: depends.ERRORED,
+}
+
+
+def _task_outcome(phase: RunPhase, children: Sequence[_Outcome] | None) -> depends.Outcome:
+    """What a finished task's condition operands see: its result, and for a task with
+    ``withItems`` (a task group) AnySucceeded / AllFailed over its iterations."""
+    facts = [_RESULT_OF_PHASE[phase]]
+    if children is not None:
+        if any(c.phase is RunPhase.SUCCEEDED for c in children):
+            facts.append(depends.ANY_SUCCEEDED)
+        if children and all(c.phase is RunPhase.FAILED for c in children):
+            facts.append(depends.ALL_FAILED)
+    return frozenset(facts)
 
 
 def _worst(phases: Iterator[RunPhase] | Sequence[RunPhase]) -> RunPhase:

@@ -20,13 +20,12 @@ the same wherever they stand. The checks that read it: :mod:`harness.execute.che
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from harness.spec import fields, tags
+from harness.spec import depends, fields, tags
 
 
 class Support(StrEnum):
@@ -287,23 +286,27 @@ GROUP_TEMPLATE_TYPES: Final = ("steps", "dag")
 FIELD_REFS: Final = ("metadata.name", "metadata.namespace")
 
 # --- DAG dependencies ----------------------------------------------------------------------------------
-
-_DEPENDS_TERM = re.compile(r"\s*([A-Za-z0-9_-]+)(\.Succeeded)?\s*")
+# Argo's grammar, bare-name meaning and continueOn expansion live in harness.spec.depends: the
+# executors evaluate the whole expression (a task whose condition is false once the tasks it names
+# have finished is Omitted and does not run).
 
 
 def task_dependencies(task: Mapping[str, Any]) -> tuple[str, ...]:
-    """A task's dependencies; ``depends`` is run only as ``a && b.Succeeded`` (anything else raises
-    ValueError, saying so)."""
-    if "depends" in task:
-        expression = str(task["depends"])
-        names = []
-        for term in expression.split("&&"):
-            match = _DEPENDS_TERM.fullmatch(term)
-            if not match:
-                raise ValueError(f"the expression {expression!r} (only 'a && b.Succeeded' is run)")
-            names.append(match.group(1))
-        return tuple(names)
-    return tuple(task.get("dependencies") or ())
+    """The tasks a DAG task waits for (every task its ``depends`` or ``dependencies`` names);
+    a malformed expression raises ValueError (:class:`harness.spec.depends.DependsError`) saying
+    what is wrong, which the feature check reports."""
+    condition = depends.task_condition(task)
+    return () if condition is None else depends.tasks_of(condition)
+
+
+def task_condition(task: Mapping[str, Any], tasks: Mapping[str, Mapping[str, Any]]) -> depends.Expression | None:
+    """A DAG task's condition with bare names expanded by the named tasks' ``continueOn`` (None:
+    it waits for nothing). ValueError for a malformed one."""
+    condition = depends.task_condition(task)
+    if condition is None:
+        return None
+    continue_on = {name: tasks[name].get("continueOn") for name in depends.tasks_of(condition) if name in tasks}
+    return depends.expand(condition, continue_on)
 
 
 # --- variables ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from harness.builders import Builder
 from harness.builders.result import BuildResult, run_build
 from harness.diff import Category, Difference, compare
+from harness.diff.model import show_value
 from harness.diff.waivers import WaiverSet
 from harness.outcomes import SideResult, Status, decide_sides
 
@@ -116,13 +117,13 @@ class Divergence:
     def report(self) -> str:
         """A readable, multi-line account: the minimal input, then the differences or the errors."""
         lines = [f"{self.kind}: {self.summary()}", "minimal input:"]
-        lines += [f"  {key}: {json.dumps(value, ensure_ascii=False)}" for key, value in self.inputs.items()]
+        lines += [f"  {key}: {show_value(value)}" for key, value in self.inputs.items()]
         if self.differences:
             lines.append("differences:")
             for d in self.differences:
                 lines.append(f"  {d.path}  [{d.rule}]  {d.message}")
-                lines.append(f"    legacy: {_clip(json.dumps(d.left, ensure_ascii=False))}")
-                lines.append(f"    new:    {_clip(json.dumps(d.right, ensure_ascii=False))}")
+                lines.append(f"    legacy: {_clip(show_value(d.left))}")
+                lines.append(f"    new:    {_clip(show_value(d.right))}")
         for name, side in (("legacy", self.legacy), ("new", self.new)):
             if side.error is not None:
                 lines.append(f"{name} error: {side.error.type}: {side.error.message}")

@@ -9,16 +9,19 @@ A canonical form is plain JSON-like data (dict, list, str, int, float, bool) plu
   original JSON-ready value shown to people, ``rule`` the built-in rule that made it
   (:mod:`harness.diff.builtin_rules`).
 
-Two canonical forms are equivalent exactly when they are ``==``.
+Two canonical forms are equivalent exactly when they are ``==``. What the form rules dropped,
+filled in, reordered or moved has no node left to carry a rule: a :class:`FormRecord`, when one
+is asked for, keeps where each acted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from harness.diff.builtin_rules import BuiltinRule
+    from harness.diff.paths import Segment
 
 # A node that is not there: a field the canonical form drops (empty equals absent), or the side of
 # a difference that lacks the node.
@@ -68,6 +71,29 @@ class Leaf:
         """One clause saying what changed between ``left`` and ``right`` (canonical nodes, either
         may be a plain value or ``ABSENT``); None: the two values, shown, say it."""
         return None
+
+
+class FormRecord:
+    """What the canonical form of one document did to it besides comparing values by meaning:
+    each place where it dropped, filled in, reordered or moved something, as ``(path, rule)``
+    (the path as readable segments from the document's root, the declared form rule).
+
+    Kept only when asked for (``canonicalize(..., form_records=...)``, for ``parity diff
+    --show-cosmetic``): a comparison that does not ask pays nothing for it. A path is where the
+    document *as written* holds what the rule acted on: the rule covers that node and everything
+    below it, but for ``keyed-list``, which covers the order of that list only.
+    """
+
+    __slots__ = ("notes",)
+
+    def __init__(self) -> None:
+        self.notes: list[tuple[tuple[Segment, ...], BuiltinRule]] = []
+
+    def note(self, path: Sequence[Segment], rule: BuiltinRule) -> None:
+        self.notes.append((tuple(path), rule))
+
+    def __repr__(self) -> str:
+        return f"FormRecord({[(p, r.id) for p, r in self.notes]!r})"
 
 
 def json_value(node: Any) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.normalize.canonical import FormRecord
 from harness.normalize.workflow import canonical_document
 
 
@@ -39,7 +40,14 @@ class CanonicalManifest:
     __hash__ = None  # type: ignore[assignment]
 
 
-def canonicalize(manifest: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> CanonicalManifest:
+def canonicalize(
+    manifest: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    form_records: dict[str, FormRecord] | None = None,
+) -> CanonicalManifest:
+    """The canonical form of each document, by identity. ``form_records``, when given, receives
+    a :class:`FormRecord` per document identity: where each form rule acted on it (what
+    ``parity diff --show-cosmetic`` names); without it nothing is recorded."""
     docs: Sequence[Mapping[str, Any]] = [manifest] if isinstance(manifest, Mapping) else manifest
     # A `kind: List` stands for its items (as kubectl reads it): a captured function that
     # submitted several objects is one such List.
@@ -53,7 +61,10 @@ def canonicalize(manifest: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> C
         identity = document_identity(doc)
         if identity in out:  # two documents with one identity: keep both, positionally
             identity = f"{identity}#{index}"
-        out[identity] = canonical_document(dict(doc))
+        record = None
+        if form_records is not None:
+            record = form_records[identity] = FormRecord()
+        out[identity] = canonical_document(dict(doc), record)
     return CanonicalManifest(out)
 
 

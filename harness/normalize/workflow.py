@@ -3,6 +3,12 @@
 Each rule below is one function (or one table in :mod:`harness.spec.fields`) with the
 reason it exists. The rules declared in :mod:`harness.diff.builtin_rules` travel on
 :class:`~harness.normalize.canonical.Leaf` nodes so that the differ can say which rule decided.
+The form rules (what is dropped, filled in, reordered or moved: ``live-object``,
+``volume-level``, ``kubernetes-default``, ``empty-is-absent``, ``keyed-list``,
+``requests-default-to-limits``, and the fold of ``dependencies`` into ``depends``) leave nothing
+to carry a rule; when a :class:`~harness.normalize.canonical.FormRecord` is passed in, each notes
+where it acted, so ``parity diff --show-cosmetic`` names the rule that really made two manifests
+written differently equal. Without one, nothing is noted and nothing is paid.
 """
 
 from __future__ import annotations
@@ -13,35 +19,45 @@ from typing import Any
 
 from harness.diff.builtin_rules import (
     ANY_STRING,
+    DAG_DEPENDS_FORM,
     EMBEDDED_DOCUMENT,
+    EMPTY_IS_ABSENT,
     IMAGE_PULL_POLICY_DEFAULT,
     INT_OR_STRING,
+    KEYED_LIST,
+    KUBERNETES_DEFAULT,
+    LIVE_OBJECT,
     QUANTITY,
+    REQUESTS_DEFAULT_TO_LIMITS,
     SET_LIKE_LIST,
     TYPED_SCALAR,
+    VOLUME_LEVEL,
+    BuiltinRule,
 )
-from harness.normalize import programs
-from harness.normalize.canonical import ABSENT, Keyed, Leaf, freeze, json_value
+from harness.diff.paths import Index, Item, Key, Segment
+from harness.normalize import dag, programs
+from harness.normalize.canonical import ABSENT, FormRecord, Keyed, Leaf, freeze, json_value
 from harness.normalize.quantity import QuantityError, parse_quantity
 from harness.spec import fields as F
 from harness.spec import tags
 from harness.spec.fields import default_pull_policy
 
 
-def canonical_document(doc: dict[str, Any]) -> dict[str, Any]:
-    """The canonical form of one Kubernetes object (a dict straight from YAML or a builder)."""
+def canonical_document(doc: dict[str, Any], record: FormRecord | None = None) -> dict[str, Any]:
+    """The canonical form of one Kubernetes object (a dict straight from YAML or a builder);
+    ``record``, when given, notes where each form rule acted (paths as the document is written)."""
     doc = copy.deepcopy(doc)
-    strip_live_fields(doc)
+    strip_live_fields(doc, record)
     spec_kind = F.SPEC_KINDS.get(str(doc.get("kind")), "spec")
-    for spec in _workflow_specs(doc, spec_kind):
-        lift_template_volumes(spec)
-    return _Normalizer(spec_kind).mapping(doc, "object") or {}
+    for at, spec in _workflow_specs(doc, spec_kind):
+        lift_template_volumes(spec, record, at)
+    return _Normalizer(spec_kind, record).mapping(doc, "object") or {}
 
 
 # --- live objects --------------------------------------------------------------------------------
 
 
-def strip_live_fields(doc: dict[str, Any]) -> None:
+def strip_live_fields(doc: dict[str, Any], record: FormRecord | None = None) -> None:
     """Rule ``live-object``: drop what the API server and the Argo controller add to an object.
 
     So that ``kubectl get wf X -o yaml`` compares to a built manifest: status, server metadata
@@ -53,35 +69,44 @@ def strip_live_fields(doc: dict[str, Any]) -> None:
         isinstance(meta, dict) and any(key in meta for key in F.SERVER_METADATA_FIELDS)
     )
     for key in F.LIVE_TOP_LEVEL_FIELDS:
-        doc.pop(key, None)
+        if doc.pop(key, ABSENT) is not ABSENT and record is not None:
+            record.note((Key(key),), LIVE_OBJECT)
     if not isinstance(meta, dict):
         return
     for key in F.SERVER_METADATA_FIELDS:
-        meta.pop(key, None)
+        if meta.pop(key, ABSENT) is not ABSENT and record is not None:
+            record.note((Key("metadata"), Key(key)), LIVE_OBJECT)
     generate_name = meta.get("generateName")
     name = meta.get("name")
     # Only on a live object: in a manifest to submit, a name wins over generateName (a fixed name,
     # so a second submission fails), which is a real difference.
     if live and isinstance(generate_name, str) and isinstance(name, str) and name.startswith(generate_name):
         del meta["name"]
+        if record is not None:
+            record.note((Key("metadata"), Key("name")), LIVE_OBJECT)
     for field, known in (("labels", F.CONTROLLER_LABELS), ("annotations", F.CONTROLLER_ANNOTATIONS)):
         values = meta.get(field)
         if isinstance(values, dict):
-            for key in known:
-                values.pop(key, None)
+            dropped = [key for key in known if values.pop(key, ABSENT) is not ABSENT]
+            if record is not None and dropped:
+                if not values:  # only the controller's: the whole map is what it added
+                    record.note((Key("metadata"), Key(field)), LIVE_OBJECT)
+                for key in dropped:
+                    record.note((Key("metadata"), Key(field), Key(key)), LIVE_OBJECT)
 
 
 # --- volumes -------------------------------------------------------------------------------------
 
 
-def _workflow_specs(doc: dict[str, Any], spec_kind: str) -> Iterator[dict[str, Any]]:
+def _workflow_specs(doc: dict[str, Any], spec_kind: str) -> Iterator[tuple[tuple[Segment, ...], dict[str, Any]]]:
+    """Each workflow spec of a document, with where it sits."""
     spec = doc.get("spec")
     if not isinstance(spec, dict):
         return
     if spec_kind == "workflowSpec":
-        yield spec
+        yield (Key("spec"),), spec
     elif spec_kind == "cronWorkflowSpec" and isinstance(spec.get("workflowSpec"), dict):
-        yield spec["workflowSpec"]
+        yield (Key("spec"), Key("workflowSpec")), spec["workflowSpec"]
 
 
 def _mounted_names(node: Any) -> set[str]:
@@ -99,7 +124,9 @@ def _mounted_names(node: Any) -> set[str]:
     return names
 
 
-def lift_template_volumes(spec: dict[str, Any]) -> None:
+def lift_template_volumes(
+    spec: dict[str, Any], record: FormRecord | None = None, at: tuple[Segment, ...] = (Key("spec"),)
+) -> None:
     """Rule ``volume-level``: a volume declared on the template that mounts it equals the same
     volume declared on the workflow.
 
@@ -137,6 +164,8 @@ def lift_template_volumes(spec: dict[str, Any]) -> None:
                 declared_by.setdefault(volume["name"], []).append(index)
 
     lifted: dict[str, dict[str, Any]] = {}
+    # Where each template sits in the canonical form (by name when the names are distinct).
+    template_at = _item_segments(templates, F.KEYED_LISTS["templates"]) if record is not None else []
     for name, defs in template_defs.items():
         if len(defs) != 1:
             continue  # two templates define the name differently
@@ -150,29 +179,72 @@ def lift_template_volumes(spec: dict[str, Any]) -> None:
         if name not in workflow_defs and any(i not in owners for i in users):
             continue  # some template mounts it without declaring it: lifting would fix that pod
         for i in owners:
-            template = templates[i]
-            kept = []
-            for volume in template["volumes"]:
-                if isinstance(volume, dict) and volume.get("name") == name:
-                    lifted.setdefault(name, volume)
-                else:
-                    kept.append(volume)
-            if kept:
-                template["volumes"] = kept
-            else:
-                del template["volumes"]
+            before = templates[i]["volumes"]
+            moved, any_left = _take_template_volume(templates[i], name, lifted)
+            if record is not None:
+                where = (*at, Key("templates"), template_at[i], Key("volumes"))
+                segments = _item_segments(before, F.KEYED_LISTS["volumes"])
+                for path in [(*where, segments[m]) for m in moved] if any_left else [where]:
+                    record.note(path, VOLUME_LEVEL)
         if name in workflow_defs:
             lifted.pop(name, None)
     if lifted:
         spec["volumes"] = [*workflow_volumes, *lifted.values()]
+        if record is not None:
+            added = _item_segments(spec["volumes"], F.KEYED_LISTS["volumes"])[len(workflow_volumes) :]
+            for path in [(*at, Key("volumes"), seg) for seg in added] if workflow_volumes else [(*at, Key("volumes"))]:
+                record.note(path, VOLUME_LEVEL)
+
+
+def _take_template_volume(
+    template: dict[str, Any], name: str, lifted: dict[str, dict[str, Any]]
+) -> tuple[list[int], bool]:
+    """Move the volume ``name`` out of ``template`` into ``lifted``: the indices it had in the
+    template's volumes, and whether the template keeps any volume."""
+    kept = []
+    moved = []
+    for index, volume in enumerate(template["volumes"]):
+        if isinstance(volume, dict) and volume.get("name") == name:
+            lifted.setdefault(name, volume)
+            moved.append(index)
+        else:
+            kept.append(volume)
+    if kept:
+        template["volumes"] = kept
+    else:
+        del template["volumes"]
+    return moved, bool(kept)
 
 
 # --- the recursive normalizer --------------------------------------------------------------------
 
 
 class _Normalizer:
-    def __init__(self, spec_kind: str) -> None:
+    def __init__(self, spec_kind: str, record: FormRecord | None = None) -> None:
         self.spec_kind = spec_kind
+        # Only with a record: where the node being normalised sits (readable segments), so that
+        # each form rule notes where it acted. Every `record is None` branch is the fast path.
+        self.record = record
+        self.path: list[Segment] = []
+
+    def note(self, rule: BuiltinRule, *below: Segment) -> None:
+        """Record ``rule`` at the current path (and ``below`` it); only called with a record."""
+        assert self.record is not None
+        self.record.note((*self.path, *below), rule)
+
+    def at(self, seg: Segment, normalize: Callable[[Any, str], Any], value: Any, kind: str) -> Any:
+        """``normalize(value, kind)`` with ``seg`` appended to the path (recording only)."""
+        self.path.append(seg)
+        try:
+            return normalize(value, kind)
+        finally:
+            self.path.pop()
+
+    def each(self, items: list[Any], normalize: Callable[[Any, str], Any], kind: str) -> list[Any]:
+        """``normalize(item, kind)`` over ``items`` (recording: each at its index)."""
+        if self.record is None:
+            return [normalize(i, kind) for i in items]
+        return [self.at(Index(n), normalize, i, kind) for n, i in enumerate(items)]
 
     def child_kind(self, parent: str, key: str) -> str:
         if parent == "object" and key == "spec":
@@ -186,17 +258,33 @@ class _Normalizer:
         if hook is not None:
             raw = hook(self, raw)
         out: dict[str, Any] = {}
+        record = self.record
         for raw_key, value in raw.items():
             key = str(raw_key)
-            if value is None:
+            if value is None:  # rule `empty-is-absent`: null is no value
+                if record is not None:
+                    self.note(EMPTY_IS_ABSENT, Key(key))
                 continue
             if key in defaults and _same_scalar(value, defaults[key]):
-                continue  # rule "kubernetes-default": equal to what the server fills in
-            node = self.field(kind, key, value, raw)
+                if record is not None:  # rule `kubernetes-default`: equal to what the server fills in
+                    self.note(KUBERNETES_DEFAULT, Key(key))
+                continue
+            if record is None:
+                node = self.field(kind, key, value, raw)
+            else:
+                self.path.append(Key(key))
+                try:
+                    node = self.field(kind, key, value, raw)
+                finally:
+                    self.path.pop()
+                if node is ABSENT:  # emptied: `{}`, `[]`, or a mapping left with nothing
+                    self.note(EMPTY_IS_ABSENT, Key(key))
             if node is not ABSENT:
                 out[key] = node
         if kind in F.CONTAINER_KINDS:
             _pull_policy(raw, out)
+            if record is not None and F.IMAGE_PULL_POLICY_FIELD in raw and F.IMAGE_PULL_POLICY_FIELD not in out:
+                self.note(IMAGE_PULL_POLICY_DEFAULT, Key(F.IMAGE_PULL_POLICY_FIELD))
         return out or None
 
     def field(self, kind: str, key: str, value: Any, parent: dict[str, Any]) -> Any:
@@ -207,6 +295,9 @@ class _Normalizer:
         if (kind, key) in F.QUANTITY_FIELDS:
             return quantity(value)
         if key in F.QUANTITY_MAPS and kind in {"resources", "volumeResources"} and isinstance(value, dict):
+            if self.record is not None:
+                for k in (k for k, v in value.items() if v is None):
+                    self.note(EMPTY_IS_ABSENT, Key(str(k)))
             return {str(k): quantity(v) for k, v in value.items() if v is not None} or ABSENT
         if (kind, key) in F.EMBEDDED_DOCUMENT_FIELDS and isinstance(value, str):
             return embedded_document(value)
@@ -231,14 +322,9 @@ class _Normalizer:
     def sequence(self, items: list[Any], key: str, parent_kind: str) -> Any:
         item_kind = F.item_kind(key)
         if key in F.STEP_GROUP_LISTS and parent_kind == "template":
-            return [
-                self.keyed_or_list(group, ("name",), item_kind)
-                if isinstance(group, list)
-                else self.item(group, item_kind)
-                for group in items
-            ]
+            return self.each(items, self.step_group, item_kind)
         if key in F.SET_LIKE_LISTS or (parent_kind, key) in F.SET_LIKE_LISTS_BY_PARENT:
-            canon = [self.item(i, item_kind) for i in items]
+            canon = self.each(items, self.item, item_kind)
             return Leaf(frozenset(freeze(c) for c in canon), [json_value(c) for c in canon], SET_LIKE_LIST)
         identity = F.KEYED_LISTS_BY_PARENT.get((parent_kind, key)) or F.KEYED_LISTS.get(key)
         if identity is not None:
@@ -246,27 +332,52 @@ class _Normalizer:
             # vars defined earlier) is already in the values, compared after expansion
             # (rule `kubernetes-var-expansion`, the container hook below).
             return self.keyed_or_list(items, identity, item_kind)
-        return [self.item(i, item_kind) for i in items]
+        return self.each(items, self.item, item_kind)
+
+    def step_group(self, group: Any, kind: str) -> Any:
+        """One group of a steps template: its steps run in parallel, by name."""
+        return self.keyed_or_list(group, ("name",), kind) if isinstance(group, list) else self.item(group, kind)
 
     def item(self, item: Any, kind: str) -> Any:
         if isinstance(item, dict):
             return self.mapping(item, kind) or {}
         if isinstance(item, list):
-            return [self.item(i, kind) for i in item]
+            return self.each(item, self.item, kind)
         return scalar(item)
 
     def keyed_or_list(self, items: list[Any], identity: tuple[str, ...], kind: str) -> Any:
         """Rule ``keyed-list``: items by identity when every item has a distinct one."""
-        for field in identity:
-            names = [_dig(i, field) for i in items]
-            if all(isinstance(n, str | int) and not isinstance(n, bool) for n in names) and len(
-                set(map(str, names))
-            ) == len(names):
-                keyed = Keyed()
-                for name, item in zip(names, items, strict=True):
-                    keyed[str(name)] = self.item(item, kind)
-                return keyed
-        return [self.item(i, kind) for i in items]
+        names = _identities(items, identity)
+        if names is None:
+            return self.each(items, self.item, kind)
+        keyed = Keyed()
+        if self.record is None:
+            for name, item in zip(names, items, strict=True):
+                keyed[name] = self.item(item, kind)
+            return keyed
+        self.note(KEYED_LIST)  # the order of this list is gone
+        for name, item in zip(names, items, strict=True):
+            keyed[name] = self.at(Item(name), self.item, item, kind)
+        return keyed
+
+
+def _identities(items: list[Any], identity: tuple[str, ...]) -> list[str] | None:
+    """Each item's identity: the first field of ``identity`` every item has, distinct (None: none)."""
+    for field in identity:
+        names = [_dig(i, field) for i in items]
+        if all(isinstance(n, str | int) and not isinstance(n, bool) for n in names) and len(
+            set(map(str, names))
+        ) == len(names):
+            return [str(n) for n in names]
+    return None
+
+
+def _item_segments(items: list[Any], identity: tuple[str, ...]) -> list[Segment]:
+    """Where each item of a list sits in the canonical form: by identity, or by index."""
+    names = _identities(items, identity)
+    if names is None:
+        return [Index(n) for n in range(len(items))]
+    return [Item(name) for name in names]
 
 
 def _dig(item: Any, dotted: str) -> Any:
@@ -292,8 +403,13 @@ def _resources_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, A
         return raw
     requests = raw.get("requests") if isinstance(raw.get("requests"), dict) else {}
     assert isinstance(requests, dict)
-    merged = {**{k: v for k, v in limits.items() if v is not None}, **requests}
-    return {**raw, "requests": merged}
+    filled = {k: v for k, v in limits.items() if v is not None and k not in requests}
+    if normalizer.record is not None and filled:
+        if not requests:  # the whole of requests is the limits
+            normalizer.note(REQUESTS_DEFAULT_TO_LIMITS, Key("requests"))
+        for k in filled:
+            normalizer.note(REQUESTS_DEFAULT_TO_LIMITS, Key("requests"), Key(str(k)))
+    return {**raw, "requests": {**filled, **requests}}
 
 
 def _container_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, Any]:
@@ -304,7 +420,23 @@ def _container_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, A
     return programs.container_programs(raw)
 
 
+def _dag_hook(normalizer: _Normalizer, raw: dict[str, Any]) -> dict[str, Any]:
+    """Rule ``dag-depends-form``: a DAG task's ``depends`` or ``dependencies`` is one condition,
+    compared with the whole DAG by meaning (:mod:`harness.normalize.dag`). A ``dependencies``
+    written is folded into that ``depends``: recorded there under the same rule."""
+    out = dag.dag_hook(raw)
+    tasks = raw.get("tasks")
+    if normalizer.record is None or not isinstance(tasks, list):
+        return out
+    where = _item_segments(tasks, F.KEYED_LISTS["tasks"])
+    for seg, written, task in zip(where, tasks, out["tasks"], strict=True):
+        if task is not written and isinstance(written, dict) and "dependencies" in written:
+            normalizer.note(DAG_DEPENDS_FORM, Key("tasks"), seg, Key("dependencies"))
+    return out
+
+
 _KIND_HOOKS: dict[str, Callable[[_Normalizer, dict[str, Any]], dict[str, Any]]] = {
+    "dag": _dag_hook,
     "resources": _resources_hook,
     "container": _container_hook,
     "script": _container_hook,

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 # The version of the parity report document (parity-report.json), not of the fuzz report.
 # 1.1: each scenario's `suite`, and the `suites` summary.
-REPORT_SCHEMA_VERSION = "1.1"
+# 1.2: the status `caught` and each planted-mistake scenario's `planted` (expect.parity.differs).
+REPORT_SCHEMA_VERSION = "1.2"
 
 
 def build_document(result: RunResult) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from harness.diff.model import show_value
+
 # XML 1.0 cannot carry most control characters, even escaped; program output may contain them.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -99,8 +101,9 @@ def _failure_body(scenario: dict[str, Any]) -> str:
     for difference in scenario["differences"]:
         if difference["category"] == "semantic":
             lines.append(f"{difference['path']}: {difference['message']} [{difference['rule']}]")
-            lines.append(f"    legacy: {difference['left']!r}")
-            lines.append(f"    new:    {difference['right']!r}")
+            # JSON style, as every other output writes values: `true`, `null`, never Python's.
+            lines.append(f"    legacy: {show_value(difference['left'])}")
+            lines.append(f"    new:    {show_value(difference['right'])}")
     return "\n".join(lines)
 
 

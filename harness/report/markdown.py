@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
-import json
 from typing import Any
+
+from harness.diff.model import show_value
 
 # GitHub rejects a job summary above 1 MiB; leave room for whatever else the job appends.
 MAX_BYTES = 900 * 1024
@@ -14,8 +15,11 @@ _VERDICT_ICON = {"READY": "✅", "NOT READY": "❌", "INCONCLUSIVE": "⚠️"}
 _STATUS_ICON = {
     "equivalent": "✅",
     "waived": "☑️",
-    "both-rejected": "✅",
+    # Agreement, but no evidence that the builders make the same workflows: neutral, never green.
+    "both-rejected": "⚪",
     "different": "❌",
+    # A planted mistake found where its scenario expects it: the harness works, nothing to fix.
+    "caught": "🎯",
     "builder-error": "❌",
     "legacy-crashed": "⚠️",
     "crashed": "⚠️",
@@ -203,7 +207,7 @@ def _provenance(document: dict[str, Any]) -> str:
 def _value(value: Any) -> str:
     if value is None:
         return "_(absent)_"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = value if isinstance(value, str) else show_value(value)
     return _code(text) if text else '<code>""</code>'
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from harness.errors import ParityInputError, read_input_file
+from harness.errors import ParityInputError, Problem, read_input_file
 from harness.phases import Phase
 from harness.yaml_input import load_yaml
 
@@ -94,7 +94,9 @@ def parse_rollout_config(data: Any, *, source: str) -> RolloutConfig:
         try:
             phases[phase] = PhaseCriteria.model_validate({**DEFAULT_CRITERIA[phase].model_dump(), **(values or {})})
         except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in ("phases", name, *error["loc"]))
-            raise ParityInputError(error["msg"], file=source, field=field) from None
+            problems = [
+                Problem(error["msg"], ".".join(str(part) for part in ("phases", name, *error["loc"])))
+                for error in exc.errors()
+            ]
+            raise ParityInputError.of(problems, file=source) from None
     return RolloutConfig(phases=phases, source=source)

@@ -153,18 +153,26 @@ def legacy_baseline(evidence: Evidence, criteria: PhaseCriteria) -> Reason | Non
 
 
 def manifests_compared(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
-    """At least one scenario gave two manifests: a run where both builders refused everything
-    shows they agree on what to refuse, never that they build the same workflows."""
+    """In every suite at least one scenario gave two manifests: a suite where both builders
+    refused everything shows they agree on what to refuse, never that they build the same
+    workflows. Per suite, because each suite has its own builders: what one pair built says
+    nothing about another."""
     if not evidence.outcomes:
         return None
-    compared = sum(1 for o in evidence.outcomes if o.legacy and o.legacy.built and o.new and o.new.built)
-    if compared == 0:
+    compared: dict[str, int] = {}
+    for outcome in evidence.outcomes:
+        built = bool(outcome.legacy and outcome.legacy.built and outcome.new and outcome.new.built)
+        compared[outcome.suite] = compared.get(outcome.suite, 0) + built
+    empty = tuple(suite for suite, count in compared.items() if count == 0)
+    if empty:
+        where = "no scenario" if len(empty) == len(compared) else f"in suite {', '.join(empty)}, no scenario"
         return Reason(
             "manifests-compared",
             Verdict.INCONCLUSIVE,
-            "no scenario produced two manifests to compare: every one was refused or crashed",
+            f"{where} produced two manifests to compare: every one was refused or crashed",
         )
-    return Reason("manifests-compared", Verdict.READY, f"{compared} scenarios produced two manifests to compare")
+    total = sum(compared.values())
+    return Reason("manifests-compared", Verdict.READY, f"{total} scenarios produced two manifests to compare")
 
 
 def manifest_parity(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
@@ -178,6 +186,34 @@ def manifest_parity(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
             failing,
         )
     return Reason("manifest-parity", Verdict.READY, "no unwaived semantic difference")
+
+
+def planted_differences(evidence: Evidence, criteria: PhaseCriteria) -> Reason | None:
+    """Scenarios that plant a mistake in the new builder (``expect.parity.differs``) check the
+    harness itself: each must be ``caught`` (the difference found where expected, nothing else).
+    A caught one is no difference to fix and fails nothing; a missed one means the harness would
+    wave the same mistake through in a real migration. A scenario that crashed gives no evidence
+    either way (``scenarios-ran``, ``legacy-baseline`` say so)."""
+    planted = [outcome for outcome in evidence.outcomes if outcome.planted is not None]
+    if not planted:
+        return None
+    missed = tuple(o.name for o in planted if o.status is not Status.CAUGHT and o.status.is_evidence)
+    if missed:
+        return Reason(
+            "planted-differences",
+            Verdict.NOT_READY,
+            f"the harness did not catch {len(missed)} of {len(planted)} planted differences where their scenarios "
+            "expect them (missed, or other semantic differences beside them): it would miss the same mistake in "
+            "a real migration",
+            missed,
+        )
+    caught = tuple(o.name for o in planted if o.status is Status.CAUGHT)
+    return Reason(
+        "planted-differences",
+        Verdict.READY,
+        f"{len(caught)} of {len(planted)} planted differences caught where expected",
+        caught,
+    )
 
 
 def scenario_expectations(evidence: Evidence, criteria: PhaseCriteria) -> Reason:
@@ -396,6 +432,7 @@ _CHECKS: tuple[Check, ...] = (
     legacy_baseline,
     manifests_compared,
     manifest_parity,
+    planted_differences,
     user_rules,
     scenario_expectations,
     waivers_current,

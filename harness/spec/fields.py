@@ -67,10 +67,10 @@ KEYED_LISTS_BY_PARENT: Final[dict[tuple[str, str], tuple[str, ...]]] = {
     ("prometheus", "labels"): ("key",),  # metric labels: [{key, value}]
 }
 
-# Lists Argo or Kubernetes treat as sets: neither order nor repetition changes anything.
+# Lists Argo or Kubernetes treat as sets: neither order nor repetition changes anything. (A DAG
+# task's `dependencies` is one too, but it is read with `depends` by harness/normalize/dag.py.)
 SET_LIKE_LISTS: Final[frozenset[str]] = frozenset(
     {
-        "dependencies",  # DAG task dependencies: a task waits for all of them
         "accessModes",  # PVC access modes
         "tolerations",  # pod tolerations: each applies independently
         "finalizers",

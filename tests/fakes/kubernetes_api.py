@@ -8,7 +8,9 @@ import contextlib
 import json
 import re
 import socket
+import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -58,6 +60,7 @@ class FakeKubernetes:
     pod_result: Callable[[dict[str, Any]], tuple[str, str]] | None = None
     failures: dict[tuple[str, str], tuple[int, str]] = field(default_factory=dict)  # (method, path regex)
     failures_once: list[tuple[str, str, int, str]] = field(default_factory=list)  # method, path regex, status
+    delays: dict[tuple[str, str], float] = field(default_factory=dict)  # (method, path regex) -> seconds
     version: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
     _gone_sent: bool = False
@@ -77,6 +80,9 @@ class FakeKubernetes:
     # --- the API ---------------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
+        for (method, pattern), seconds in self.delays.items():  # a server too slow to answer in time
+            if method == request.method and re.fullmatch(pattern, request.path):
+                time.sleep(seconds)
         with self.lock:
             self.requests.append(request)
             for (method, pattern), (status, message) in self.failures.items():
@@ -92,6 +98,9 @@ class FakeKubernetes:
         method, path, query = request.method, request.path.rstrip("/"), request.query
         if path == "/version":
             return Response(200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0-fake"})
+        discovery = self._discovery(path)
+        if discovery is not None:
+            return discovery
         if path == ARGO_API:
             if not self.crd_installed:
                 return _status(404, "the server could not find the requested resource")
@@ -101,7 +110,8 @@ class FakeKubernetes:
                     "singularName": "workflow",
                     "namespaced": True,
                     "kind": "Workflow",
-                    "verbs": ["get", "list", "watch", "create"],
+                    "shortNames": ["wf"],
+                    "verbs": _VERBS,
                 }
             ]
             return Response(
@@ -119,9 +129,15 @@ class FakeKubernetes:
             return self._create(path, request.body)
         if method == "GET" and re.fullmatch(r"/api/v1/namespaces/[^/]+/pods", path):
             return Response(200, {"kind": "PodList", "items": self._list(path, query.get("labelSelector"))})
+        if method == "GET" and re.fullmatch(rf"{ARGO_API}/namespaces/[^/]+/workflows", path):
+            items = self._list(path, query.get("labelSelector"))
+            return Response(200, {"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowList", "items": items})
         if path not in self.objects:
             if method == "DELETE" and path.startswith("/api/v1/namespaces/"):
                 return _status(404, "namespace not found")
+            workflow = re.fullmatch(rf"{ARGO_API}/namespaces/[^/]+/workflows/([^/]+)", path)
+            if workflow:  # the API server's own wording for a custom object that is not there
+                return _status(404, f'workflows.argoproj.io "{workflow.group(1)}" not found')
             return _status(404, f"{path.rsplit('/', 1)[-1]!r} not found")
         if method == "GET":
             workflow = re.fullmatch(rf"{ARGO_API}/namespaces/([^/]+)/workflows/([^/]+)", path)
@@ -134,6 +150,15 @@ class FakeKubernetes:
             self.objects[path] = body
             return Response(200, body)
         if method == "PATCH":
+            wanted = (request.body.get("metadata") or {}).get("resourceVersion")
+            current = self.objects[path].get("metadata", {}).get("resourceVersion")
+            if wanted is not None and wanted != current:  # optimistic concurrency, as the API server
+                name = path.rsplit("/", 1)[-1]
+                return _status(
+                    409,
+                    f'Operation cannot be fulfilled on workflows.argoproj.io "{name}": the object has been '
+                    "modified; please apply your changes to the latest version and try again",
+                )
             _merge(self.objects[path], request.body)
             self.objects[path]["metadata"]["resourceVersion"] = self.bump()
             return Response(200, self.objects[path])
@@ -142,6 +167,32 @@ class FakeKubernetes:
                 del self.objects[key]
             return Response(200, {"kind": "Status", "status": "Success"})
         return _status(405, f"{method} not supported by the fake")
+
+    def _discovery(self, path: str) -> Response | None:
+        """The discovery documents kubectl reads before any request (``/api``, ``/apis``,
+        ``/api/v1``), in the unaggregated form every API server still serves; Argo's group is
+        listed only while its CRD is installed, as on a real server."""
+        if path == "/api":
+            return Response(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})
+        if path == "/apis":
+            groups = [] if not self.crd_installed else [_ARGO_GROUP]
+            return Response(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+        if path == "/openapi/v3":
+            # kubectl create validates against the schemas the server publishes (OpenAPI v3).
+            paths = {"apis/argoproj.io/v1alpha1": {"serverRelativeURL": "/openapi/v3/apis/argoproj.io/v1alpha1"}}
+            return Response(200, {"paths": paths if self.crd_installed else {}})
+        if path == "/openapi/v3/apis/argoproj.io/v1alpha1":
+            return Response(200, _ARGO_OPENAPI)
+        if path == "/api/v1":
+            resources = [
+                {"name": name, "singularName": singular, "namespaced": namespaced, "kind": kind, "verbs": _VERBS}
+                for name, singular, namespaced, kind in _CORE_RESOURCES
+            ]
+            resources.append(
+                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
+            )
+            return Response(200, {"kind": "APIResourceList", "groupVersion": "v1", "resources": resources})
+        return None
 
     def _create(self, collection: str, body: dict[str, Any]) -> Response:
         body = json.loads(json.dumps(body))
@@ -208,23 +259,108 @@ class FakeKubernetes:
         return Response(200, iter(events))
 
 
+_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+_CORE_RESOURCES = (
+    ("namespaces", "namespace", False, "Namespace"),
+    ("pods", "pod", True, "Pod"),
+    ("secrets", "secret", True, "Secret"),
+    ("serviceaccounts", "serviceaccount", True, "ServiceAccount"),
+    ("persistentvolumeclaims", "persistentvolumeclaim", True, "PersistentVolumeClaim"),
+)
+_ARGO_GROUP = {
+    "name": "argoproj.io",
+    "versions": [{"groupVersion": "argoproj.io/v1alpha1", "version": "v1alpha1"}],
+    "preferredVersion": {"groupVersion": "argoproj.io/v1alpha1", "version": "v1alpha1"},
+}
+
+
+# What the API server publishes for Argo's CRDs: install.yaml's Workflow schema is open
+# (x-kubernetes-preserve-unknown-fields), with the group, version and kind kubectl matches on.
+_ARGO_OPENAPI = {
+    "openapi": "3.0.0",
+    "info": {"title": "Kubernetes CRD Swagger", "version": "v0.1.0"},
+    # The PATCH operation with its fieldValidation parameter: kubectl then leaves validation to
+    # the server (as against a real one) instead of downloading the whole OpenAPI v2 document
+    # (k8s.io/kubectl/pkg/cmd/util/query_param_verifier_v3.go looks at PATCH only).
+    "paths": {
+        "/apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}": {
+            "patch": {
+                "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
+                "x-kubernetes-action": "patch",
+                "x-kubernetes-group-version-kind": {"group": "argoproj.io", "version": "v1alpha1", "kind": "Workflow"},
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "io.argoproj.workflow.v1alpha1.Workflow": {
+                "type": "object",
+                "required": ["metadata", "spec"],
+                "properties": {
+                    "apiVersion": {"type": "string"},
+                    "kind": {"type": "string"},
+                    "metadata": {"type": "object"},
+                    "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                    "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                },
+                "x-kubernetes-group-version-kind": [
+                    {"group": "argoproj.io", "kind": "Workflow", "version": "v1alpha1"}
+                ],
+            }
+        }
+    },
+}
+
+
 def _namespace_prefix(path: str) -> str:
     namespace = re.fullmatch(r"/api/v1/namespaces/([^/]+)", path)
     return f"/namespaces/{namespace.group(1)}/" if namespace else "\0"
 
 
 def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    """A JSON merge patch (RFC 7386): null removes a field, objects merge, the rest replaces."""
     for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        elif isinstance(value, dict):
+            target[key] = {}
             _merge(target[key], value)
         else:
             target[key] = value
 
 
-def _status(code: int, message: str, reason: str = "Failure") -> Response:
+# The StatusReason the API server gives each code (k8s.io/apimachinery/pkg/apis/meta/v1/types.go);
+# kubectl prints it as "Error from server (<reason>): <message>".
+_REASONS = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    410: "Expired",
+    422: "Invalid",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+    504: "Timeout",
+}
+
+
+def _status(code: int, message: str, reason: str | None = None) -> Response:
     return Response(
         code,
-        {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code},
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": reason or _REASONS.get(code, "Failure"),
+            "code": code,
+        },
     )
 
 
@@ -262,6 +398,11 @@ class FakeApiHandler(BaseHTTPRequestHandler):
 class FakeApiServer(ThreadingHTTPServer):
     daemon_threads = True
     fake: FakeKubernetes
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout test) leaves a broken pipe behind: not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def kubeconfig_for(path: Path, server: str) -> Path:

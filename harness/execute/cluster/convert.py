@@ -56,7 +56,7 @@ def workflow_run_from_status(
     spec = manifest.get("spec") or {}
     entrypoint = str(spec.get("entrypoint") or "")
     templates = {t.get("name"): t for t in spec.get("templates") or [] if isinstance(t, Mapping)}
-    phase = FINAL_PHASES.get(status.phase) if status.phase is not None else None
+    phase = FINAL_PHASES.get(status.argo_phase) if status.argo_phase is not None else None
     shown = _Replacer(*namespace) if namespace else _Replacer("", "")
     superseded = superseded_attempts(status)
     ordered: list[tuple[tuple[Any, ...], NodeRun]] = []
@@ -69,7 +69,7 @@ def workflow_run_from_status(
     nodes = tuple(run for _, run in sorted(ordered, key=lambda item: item[0]))
     error = None
     if phase is None:
-        where = status.phase_text or "no phase: the controller never picked it up"
+        where = status.phase or "no phase: the controller never picked it up"
         error = f"the workflow did not finish ({where})"
     return WorkflowRun.of_nodes(
         executor,

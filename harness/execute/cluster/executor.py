@@ -1,10 +1,12 @@
 """The ``cluster`` executor: submit the workflow to Argo on Kubernetes and read back what it did.
 
-It runs only in a kubeconfig context it was told about: ``context=``, else ``$PARITY_KUBE_CONTEXT``,
-else the context ``make cluster-up`` creates (``kind-argo-parity``, ``k3d-argo-parity``) when the
-kubeconfig has it. Never the current context by default: every run creates namespaces, RBAC and
-Secrets (with the caller's secret values), which must not land in whatever cluster kubectl
-happens to point at.
+Which cluster: ``cluster="testcontainers"`` (``--cluster testcontainers``) runs in a throwaway k3s
+cluster with Argo, started for this process and removed at its end (``harness.argo.testcluster``).
+Otherwise (``"kubeconfig"``, the default) it runs only in a kubeconfig context it was told about:
+``context=``, else ``$PARITY_KUBE_CONTEXT``, else the context ``make cluster-up`` creates
+(``kind-argo-parity``, ``k3d-argo-parity``) when the kubeconfig has it. Never the current context
+by default: every run creates namespaces, RBAC and Secrets (with the caller's secret values),
+which must not land in whatever cluster kubectl happens to point at.
 
 Each run gets a namespace of its own (``parity-<label>-<random>``), deleted at the end unless
 ``keep_namespace``: the legacy and the new run of a scenario never share a volume, a Secret or a
@@ -54,7 +56,7 @@ from dataclasses import dataclass, replace
 from secrets import token_hex
 from typing import Any
 
-from harness.argo import provision
+from harness.argo import provision, testcluster
 from harness.argo.result import FailureKind, WorkflowResult
 from harness.argo.service import KUBERNETES_PACKAGE_HINT, ArgoService, kubeconfig_contexts
 from harness.argo.status import ArgoPhase, WorkflowStatus
@@ -98,6 +100,9 @@ class ClusterExecutor:
 
     kubeconfig: str | None = None
     context: str | None = None
+    # "kubeconfig" or "testcontainers" (testcluster.CLUSTER_CHOICES): the engine passes the run's
+    # choice (RunConfig.cluster, where the front doors put --cluster, the file's or $PARITY_CLUSTER).
+    cluster: str = "kubeconfig"
     default_deadline_s: float = DEFAULT_DEADLINE_S
     startup_grace_s: float = 300.0
     stuck_pod_grace_s: float = 60.0
@@ -115,6 +120,30 @@ class ClusterExecutor:
     request_timeout_s: float = 30.0
     name: str = "cluster"
 
+    def cluster_choice(self) -> str:
+        """Which cluster runs use: the ``cluster`` given, nothing else (no environment variable:
+        the front doors read ``$PARITY_CLUSTER`` once, into the run's config)."""
+        return self.cluster
+
+    def target(self) -> WorkflowResult[tuple[str | None, str | None]]:
+        """(kubeconfig, context) of the cluster runs use: the throwaway cluster's (started here on
+        first use) with ``testcontainers``, else ``kubeconfig`` and ``kube_context()``."""
+        choice = self.cluster_choice()
+        if choice not in testcluster.CLUSTER_CHOICES:
+            return WorkflowResult.error_result(
+                f"unknown cluster {choice!r}; choose from {', '.join(testcluster.CLUSTER_CHOICES)}",
+                FailureKind.INVALID,
+            )
+        if choice == "testcontainers":
+            cluster, started = testcluster.shared_cluster()
+            if cluster is None or cluster.kubeconfig is None:
+                return WorkflowResult.error_result(started.error or "no throwaway cluster", FailureKind.UNAVAILABLE)
+            return WorkflowResult.success_result((str(cluster.kubeconfig), cluster.context))
+        context = self.kube_context()
+        if not context.success:
+            return WorkflowResult.error_result(context.error or "no context", context.kind or FailureKind.UNAVAILABLE)
+        return WorkflowResult.success_result((self.kubeconfig, context.data))
+
     def kube_context(self) -> WorkflowResult[str | None]:
         """The kubeconfig context runs use: ``context``, else ``$PARITY_KUBE_CONTEXT`` (both used as
         given), else the first of ``PARITY_CONTEXTS`` the kubeconfig has. A failure when there is a
@@ -122,31 +151,32 @@ class ClusterExecutor:
         kubeconfig to choose from: inside a pod (its service account), or none at all, or only
         empty files (connecting then says so)."""
         if self.context:
-            return WorkflowResult.success(self.context)
+            return WorkflowResult.success_result(self.context)
         named = os.environ.get(CONTEXT_ENV)
         if named:
-            return WorkflowResult.success(named)
+            return WorkflowResult.success_result(named)
         try:
             contexts = kubeconfig_contexts(self.kubeconfig)
         except ValueError as exc:  # unreadable: no context can be chosen, and none is guessed
-            return WorkflowResult.failure(FailureKind.UNAVAILABLE, str(exc))
+            return WorkflowResult.error_result(str(exc), FailureKind.UNAVAILABLE)
         if contexts is None:
-            return WorkflowResult.success(None)
+            return WorkflowResult.success_result(None)
         found = next((context for context in PARITY_CONTEXTS if context in contexts), None)
         if found is not None:
-            return WorkflowResult.success(found)
-        return WorkflowResult.failure(
-            FailureKind.UNAVAILABLE,
+            return WorkflowResult.success_result(found)
+        return WorkflowResult.error_result(
             f"the kubeconfig has no context {' or '.join(PARITY_CONTEXTS)} (run `make cluster-up`), and "
             f"{CONTEXT_ENV} is not set to the context to run in; the current context is never used, "
             "since every run creates namespaces, RBAC and Secrets in its cluster",
+            FailureKind.UNAVAILABLE,
         )
 
-    def service(self, namespace: str, context: str | None) -> ArgoService:
-        """The service for one namespace, in ``context`` (from ``kube_context``)."""
+    def service(self, namespace: str, target: tuple[str | None, str | None]) -> ArgoService:
+        """The service for one namespace, in ``target`` (kubeconfig, context: from ``target()``)."""
+        kubeconfig, context = target
         return ArgoService(
             namespace,
-            kubeconfig=self.kubeconfig,
+            kubeconfig=kubeconfig,
             context=context,
             request_timeout_s=self.request_timeout_s,
             poll_interval_s=self.poll_interval_s,
@@ -157,12 +187,16 @@ class ClusterExecutor:
             import kubernetes  # noqa: F401
         except ImportError:
             return KUBERNETES_PACKAGE_HINT
-        context = self.kube_context()
-        if not context.ok:
-            return context.reason
-        with self.service("default", context.value) as service:
+        if self.cluster_choice() == "testcontainers":
+            problem = testcluster.prerequisites()  # seconds, once, before a cluster that takes minutes
+            if problem:
+                return f"no throwaway cluster (--cluster testcontainers): {problem}"
+        target = self.target()
+        if not target.success or target.data is None:
+            return target.error
+        with self.service("default", target.data) as service:
             available = service.available()
-        return None if available.ok else available.reason
+        return None if available.success else available.error
 
     def namespace_for(self, label: str) -> str:
         """A fresh namespace name for a run: ``<prefix>-<label as a DNS label>-<6 hex>``, at most 63
@@ -198,13 +232,13 @@ class ClusterExecutor:
             import kubernetes  # noqa: F401
         except ImportError:
             return WorkflowRun(executor=self.name, label=label, phase=None, error=KUBERNETES_PACKAGE_HINT)
-        context = self.kube_context()
-        if not context.ok:  # nothing is created anywhere
-            return WorkflowRun(executor=self.name, label=label, phase=None, error=context.reason)
+        target = self.target()
+        if not target.success or target.data is None:  # nothing is created anywhere
+            return WorkflowRun(executor=self.name, label=label, phase=None, error=target.error)
         plan = plan_run(
             manifest, namespace=self.namespace_for(label), secrets=secrets, default_deadline_s=self.default_deadline_s
         )
-        with self.service(plan.namespace, context.value) as service:
+        with self.service(plan.namespace, target.data) as service:
             try:
                 run = _ClusterRun(self, service, plan, label).execute()
             finally:
@@ -222,7 +256,7 @@ class ClusterExecutor:
                 kept += f", with its Secrets ({', '.join(sorted(plan.secrets))}) holding the values used: delete it"
             return (kept,)
         deleted = service.delete_namespace()
-        return () if deleted.ok else (f"namespace {plan.namespace} was not deleted: {deleted.reason}",)
+        return () if deleted.success else (f"namespace {plan.namespace} was not deleted: {deleted.error}",)
 
 
 class _ClusterRun:
@@ -250,23 +284,23 @@ class _ClusterRun:
         if problem:
             return self.failed(problem)
         submitted = self.service.submit(self.plan.manifest)
-        if not submitted.ok:
+        if not submitted.success:
             if submitted.kind is FailureKind.INVALID:  # the API server refused it: Argo never would run it
                 return WorkflowRun(
                     executor=self.executor.name,
                     label=self.label,
                     phase=RunPhase.ERROR,
-                    message=submitted.reason,
+                    message=submitted.error,
                     notes=tuple(self.notes),
                     secrets_used=self.plan.secrets_used,
                 )
-            return self.failed(submitted.reason or "submitting the workflow failed")
-        name = str((submitted.value or {}).get("metadata", {}).get("name") or self.plan.workflow_name)
+            return self.failed(submitted.error or "submitting the workflow failed")
+        name = str((submitted.data or {}).get("metadata", {}).get("name") or self.plan.workflow_name)
         waited = self.wait(name)
-        if not waited.ok or waited.value is None:
-            self.service.terminate(name)  # best effort: the namespace goes next anyway
-            return self.failed(waited.reason or "waiting for the workflow failed")
-        status = waited.value
+        if not waited.success or waited.data is None:
+            self.service.terminate_workflow(name)  # best effort: the namespace goes next anyway
+            return self.failed(waited.error or "waiting for the workflow failed")
+        status = waited.data
         logs, problem = self.read_logs(status)
         if problem:
             return self.failed(problem)
@@ -298,18 +332,18 @@ class _ClusterRun:
 
         def check(status: WorkflowStatus) -> WorkflowResult[Any] | None:
             now = time.monotonic()
-            if status.phase is None:
+            if not status.phase:  # no status yet
                 if now - submitted < executor.controller_grace_s:
                     return None
-                return WorkflowResult.failure(
-                    FailureKind.TIMEOUT,
+                return WorkflowResult.error_result(
                     f"workflow {namespace}/{name} has no status {executor.controller_grace_s:.0f} s after it was "
                     "submitted: Argo's controller never picked it up: is the workflow-controller running?",
+                    FailureKind.TIMEOUT,
                 )
             pods = self.service.list_pods(f"{WORKFLOW_LABEL}={name}")
-            if not pods.ok:
+            if not pods.success:
                 return None  # only a shortcut: the wait goes on to its deadline
-            return _stuck_pod(namespace, pods.value or [], stuck_since, now, executor.stuck_pod_grace_s)
+            return _stuck_pod(namespace, pods.data or [], stuck_since, now, executor.stuck_pod_grace_s)
 
         interval = max(0.05, min(10.0, executor.controller_grace_s / 4, executor.stuck_pod_grace_s / 4))
         return self.service.wait(
@@ -329,8 +363,8 @@ class _ClusterRun:
             (service.ensure_secret(secret, data) for secret, data in sorted(plan.secrets.items())),
         )
         for result in results:  # lazily: nothing after the first failure is attempted
-            if not result.ok:
-                return f"setting up namespace {plan.namespace}: {result.reason}"
+            if not result.success:
+                return f"setting up namespace {plan.namespace}: {result.error}"
         return None
 
     def read_logs(self, status: WorkflowStatus) -> tuple[dict[str, Output], str | None]:
@@ -342,12 +376,12 @@ class _ClusterRun:
                 continue
             sink = CappedOutput(self.executor.output_cap)
             streamed = self.service.stream_pod_logs(status.pod_name(node), sink.write)
-            if streamed.ok:
+            if streamed.success:
                 logs[node.id] = sink.result()
             elif node.phase is ArgoPhase.SUCCEEDED:
-                return logs, f"the log of {node.name} cannot be read: {streamed.reason}"
+                return logs, f"the log of {node.name} cannot be read: {streamed.error}"
             else:  # a pod that never started (an image that cannot be pulled) has no log
-                self.notes.append(f"no log for {node.name}: {streamed.reason}")
+                self.notes.append(f"no log for {node.name}: {streamed.error}")
         return logs, None
 
     def read_files(self, status: WorkflowStatus) -> tuple[tuple[FileResult, ...], bool, str | None]:
@@ -366,10 +400,10 @@ class _ClusterRun:
             preview_bytes=self.executor.preview_bytes,
         )
         output = self.service.run_pod(pod, self.executor.reader_timeout_s)
-        if not output.ok:
-            return (), False, f"the files left on the volumes cannot be read: {output.reason}"
+        if not output.success:
+            return (), False, f"the files left on the volumes cannot be read: {output.error}"
         try:
-            files, truncated = files_from_listing(output.value or "", [volume for volume, _ in mounts])
+            files, truncated = files_from_listing(output.data or "", [volume for volume, _ in mounts])
         except ValueError as exc:
             return (), False, f"the files left on the volumes cannot be read: {exc}"
         return files, truncated, None
@@ -415,10 +449,10 @@ def _stuck_pod(
         del since[name]
     for name, reason in sorted(stuck.items()):
         if now - since.setdefault(name, now) >= grace_s:
-            return WorkflowResult.failure(
-                FailureKind.TIMEOUT,
+            return WorkflowResult.error_result(
                 f"pod {namespace}/{name} cannot start: {reason} (for {grace_s:.0f} s; the cluster may lack "
                 "what the manifest asks for, see the notes)",
+                FailureKind.TIMEOUT,
             )
     return None
 
