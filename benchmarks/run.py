@@ -227,6 +227,54 @@ def noise_template(repetitions: int) -> list[Figure]:
     ]  # fmt: skip
 
 
+def _layered_dag(layers: int, width: int, *, form: str) -> dict[str, Any]:
+    """A Workflow whose DAG has ``layers`` x ``width`` tasks, each waiting for every task of the
+    layer above and (redundantly) for one two layers up: ``form`` "dependencies" writes lists,
+    "depends" the reversed ``a && b`` expressions Hera's ``>>`` writes, "none" no ordering."""
+    tasks: list[dict[str, Any]] = []
+    for layer in range(layers):
+        for column in range(width):
+            before = [f"t{layer - 1}-{c}" for c in range(width)] if layer else []
+            if layer >= 2:
+                before.append(f"t{layer - 2}-{column}")
+            task: dict[str, Any] = {"name": f"t{layer}-{column}", "template": "work"}
+            if before and form == "dependencies":
+                task["dependencies"] = before
+            elif before and form == "depends":
+                task["depends"] = " && ".join(reversed(before))
+            tasks.append(task)
+    return {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "metadata": {"generateName": "dag-"},
+        "spec": {"entrypoint": "main", "templates": [
+            {"name": "main", "dag": {"tasks": tasks}},
+            {"name": "work", "container": {"image": "busybox:1.36", "command": ["true"]}},
+        ]},
+    }  # fmt: skip
+
+
+def dag_compare(repetitions: int) -> list[Figure]:
+    """Comparing two DAGs by meaning (partial order, conditions by boolean equivalence) against
+    comparing the same tasks with no ordering at all, timed alternately in the same run."""
+    figures = []
+    for layers, width in ((7, 1), (10, 6)):
+        legacy_dag = _layered_dag(layers, width, form="dependencies")
+        hera_dag = _layered_dag(layers, width, form="depends")
+        assert compare(legacy_dag, hera_dag).equivalent, "the two forms must be equivalent"
+        plain = _layered_dag(layers, width, form="none")
+        ours, baseline = [], []
+        for _ in range(repetitions):
+            ours += timed(lambda: compare(legacy_dag, hera_dag), 1)  # noqa: B023
+            baseline += timed(lambda: compare(plain, plain), 1)  # noqa: B023
+        tasks = layers * width
+        figures.append(
+            Figure.of(f"dag_compare_{tasks}_tasks_ratio", "x", ratio_samples(ours, baseline), target="< 20",
+                      check=lambda v: v < 20,
+                      note=f"{tasks} tasks, `dependencies` against reversed `depends` with redundant edges, "
+                           "vs the same tasks unordered")
+        )  # fmt: skip
+    return figures
+
+
 def run_jobs(repetitions: int, copies: int) -> list[Figure]:
     """`parity run -n 1` vs `-n 2` on a scenario set large enough for two processes to pay off."""
     with tempfile.TemporaryDirectory() as folder:
@@ -424,6 +472,7 @@ BENCHMARKS: dict[str, Callable[[int], list[Figure]]] = {
     "naive_baseline": lambda r: naive_baseline(builtin_scenarios(), r),
     "diff_startup": lambda r: diff_startup(max(5, r)),
     "noise_template": lambda r: noise_template(max(3, r // 2)),
+    "dag_compare": lambda r: dag_compare(max(5, r)),
     "run_jobs": lambda r: run_jobs(max(3, r // 2), copies=32),
     "run_jobs_executed": lambda r: run_jobs_executed(2),
     "executor": lambda r: executor_overhead(max(3, r // 2)),

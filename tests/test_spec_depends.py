@@ -114,11 +114,31 @@ def test_a_real_change_is_found_with_a_witness(left: str, right: str, witness_ho
         assert D.evaluate(lx if witness_holds_on == "left" else rx, verdict.witness)
 
 
+def every_result_but(task: str, result: str) -> str:
+    """``(t.Succeeded || ...)`` over every result but one: as true as ``!t.result``, and an
+    expression that tells all six results of the task apart."""
+    return "(" + " || ".join(f"{task}.{r}" for r in D.PHASE_RESULTS if r != result) + ")"
+
+
 def test_beyond_the_bound_nothing_is_decided_and_canonical_text_decides() -> None:
-    names = [f"t{i}" for i in range(8)]  # 6**8 combinations > MAX_COMBINATIONS
-    left = D.parse_depends(" && ".join(names))
-    right = D.parse_depends(" && ".join(reversed(names)))
+    names = [f"t{i}" for i in range(8)]  # every result told apart: 6**8 combinations > MAX_COMBINATIONS
+    left = D.parse_depends(" && ".join(every_result_but(n, "Daemoned") for n in names))
+    right = D.parse_depends(" && ".join(f"!{n}.Daemoned" for n in reversed(names)))
     verdict = D.equivalent(left, right)
     assert verdict.same is None and verdict.combinations > D.MAX_COMBINATIONS
-    assert D.canonical_text(left) == D.canonical_text(right)
-    assert D.canonical_text(left) != D.canonical_text(D.parse_depends(" || ".join(names)))
+    assert D.canonical_text(left) != D.canonical_text(right)
+    # The same condition in another order needs no search at all.
+    reordered = D.parse_depends(" && ".join(every_result_but(n, "Daemoned") for n in reversed(names)))
+    assert D.equivalent(left, reordered) == D.Equivalence(True, None, 0)
+
+
+def test_a_fan_in_of_bare_names_costs_two_cases_per_task_not_six() -> None:
+    # Each bare name is true for Succeeded, Skipped and Daemoned and false for the rest: two
+    # classes of results, so a fan-in of 8 tasks is decided over 2**8 combinations.
+    names = [f"t{i}" for i in range(8)]
+    left = D.parse_depends(" && ".join(names))
+    right = D.parse_depends(" && ".join(names[:-1]) + " && (t7.Succeeded || t7.Skipped)")
+    verdict = D.equivalent(left, right)
+    # t7 is told apart four ways: Succeeded, Skipped, Daemoned, and the three the bare name refuses.
+    assert verdict.same is False and verdict.combinations == 2**7 * 4
+    assert verdict.witness is not None and D.DAEMONED in verdict.witness["t7"]

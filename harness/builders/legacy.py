@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 import yaml
-from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi, V1ObjectMeta
+from kubernetes.client import CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 from packaging.requirements import InvalidRequirement, Requirement
 
+from harness.builders._kubernetes_body import json_ready, object_metadata
 from harness.builders._validate import validate_inputs
 from harness.errors import BuilderInputError
 from harness.spec.fields import ARGO_API_VERSION, ARGO_GROUP, WORKFLOW_PLURAL
@@ -44,15 +45,13 @@ HEREDOC_DELIMITER = "REQUIREMENTS_EOF"
 # bound keeps splitting linear in the length of a dependency string.
 _MAX_PIECES_PER_REQUIREMENT = 64
 _PIECE = re.compile(r"[^\s,]+")
-# V1ObjectMeta takes snake_case kwargs while manifests use camelCase keys.
-_SNAKE_BY_CAMEL = {camel: snake for snake, camel in V1ObjectMeta.attribute_map.items()}
 
 
 def build(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Return the Workflow manifest (a JSON-ready dict) for one Python job."""
     validate_inputs(inputs)
     manifest = copy.deepcopy(_parsed_template())
-    manifest["metadata"] = _metadata(manifest["metadata"], inputs.get("namespace"))
+    manifest["metadata"] = object_metadata(manifest["metadata"], inputs.get("namespace"))
     template = _main_template(manifest)
     script = template["script"]
     script["source"] = render_program(inputs.get("dependencies"), inputs.get("requirements_file"))
@@ -60,7 +59,7 @@ def build(inputs: Mapping[str, Any]) -> dict[str, Any]:
     _apply_volumes(manifest["spec"], script, inputs.get("volumes"))
     if (inputs.get("template") or "script") == "container":
         _convert_to_container(template)
-    return cast(dict[str, Any], _api_client().sanitize_for_serialization(manifest))
+    return json_ready(manifest)
 
 
 # --- template and metadata -------------------------------------------------------------------
@@ -70,20 +69,6 @@ def build(inputs: Mapping[str, Any]) -> dict[str, Any]:
 def _parsed_template() -> dict[str, Any]:
     with TEMPLATE_PATH.open(encoding="utf-8") as handle:
         return cast(dict[str, Any], yaml.load(handle, Loader=_YamlLoader))
-
-
-@functools.cache
-def _api_client() -> Any:
-    # Only sanitize_for_serialization is used: it needs no cluster configuration.
-    return ApiClient()
-
-
-def _metadata(template_metadata: Mapping[str, Any], namespace: str | None) -> dict[str, Any]:
-    kwargs = {_SNAKE_BY_CAMEL[key]: value for key, value in template_metadata.items()}
-    if namespace:
-        kwargs["namespace"] = namespace
-    # sanitize_for_serialization maps attribute names back to camelCase and drops unset fields.
-    return cast(dict[str, Any], _api_client().sanitize_for_serialization(V1ObjectMeta(**kwargs)))
 
 
 def _main_template(manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -242,7 +242,7 @@ def _condition_change(name: str, a: _Side, b: _Side, where: str) -> DagChange | 
         return _form(name, shown_left, shown_right, where, "no task named on either side")
     if D.equivalent(lc, rc).same:
         return _form(name, shown_left, shown_right, where, _form_reason(left, right))
-    in_context = _equivalent_in_context(name, a, b)
+    in_context = _implied_by_conjunctions(name, a, b) or _equivalent_in_context(name, a, b)
     if in_context.same:
         return _form(name, shown_left, shown_right, where, "the tasks before it decide the rest")
     if in_context.same is None:
@@ -288,7 +288,7 @@ def _equivalent_in_context(name: str, a: _Side, b: _Side) -> D.Equivalence:
         return D.Equivalence(None)  # a cycle: Argo rejects the workflow; nothing to evaluate
     before = sorted(a.ancestors[name] | b.ancestors[name])
     exprs = [e for side in (a, b) for t in (*before, name) if (e := side.condition(t)) is not None]
-    domains = {t: D.possible_outcomes(t, *exprs, results=_RUN_RESULTS) for t in before}
+    domains = {t: D.distinct_outcomes(t, D.possible_outcomes(t, *exprs, results=_RUN_RESULTS), *exprs) for t in before}
     count = D.combinations(domains)
     if count > D.MAX_COMBINATIONS:
         return D.Equivalence(None, None, count)
@@ -296,6 +296,49 @@ def _equivalent_in_context(name: str, a: _Side, b: _Side) -> D.Equivalence:
         if _runs(name, a, intrinsic) != _runs(name, b, intrinsic):
             return D.Equivalence(False, intrinsic, count)
     return D.Equivalence(True, None, count)
+
+
+def _bare_conjunction(condition: D.Expression | None) -> frozenset[str] | None:
+    """The tasks of a condition that is only ``a && b && ...`` of bare names, each meaning
+    Succeeded || Skipped || Daemoned (no ``continueOn``); an empty set for no condition; None for
+    any other condition."""
+    if condition is None:
+        return frozenset()
+    names: set[str] = set()
+    for operand in condition.operands if isinstance(condition, D.And) else (condition,):
+        refs = operand.operands if isinstance(operand, D.Or) else (operand,)
+        tasks = {ref.task for ref in refs if isinstance(ref, D.Ref)}
+        results = {ref.result for ref in refs if isinstance(ref, D.Ref)}
+        if len(tasks) != 1 or len(refs) != len(results) or results != set(D.BARE_NAME_RESULTS):
+            return None
+        names |= tasks
+    return frozenset(names)
+
+
+def _implied_by_conjunctions(name: str, a: _Side, b: _Side) -> D.Equivalence | None:
+    """The in-context check, decided without a search for the DAGs most builders write: every
+    condition up to ``name`` a conjunction of bare names. Then a task that ran to Succeeded,
+    Skipped or Daemoned implies every task before it did too (Argo evaluates a ``when`` only after
+    the condition held, and a false condition Omits the task), so a term that is an ancestor of
+    another term says nothing more: the two conditions are equal exactly when their terms agree
+    once such implied terms are dropped. When they differ, a term only one side keeps, Failed
+    with everything else Succeeded, tells them apart. None: not such DAGs (search instead)."""
+    if not a.order or not b.order:
+        return None
+    kept: list[frozenset[str]] = []
+    for side in (a, b):
+        if any(_bare_conjunction(side.condition(t)) is None for t in (name, *side.ancestors[name])):
+            return None
+        terms = _bare_conjunction(side.condition(name)) or frozenset()
+        kept.append(frozenset(t for t in terms if not any(t in side.ancestors[u] for u in terms if u != t)))
+    if kept[0] == kept[1]:
+        return D.Equivalence(True)
+    before = sorted(a.ancestors[name] | b.ancestors[name])
+    for odd in sorted(kept[0] ^ kept[1]):
+        witness = {t: D.outcome(D.FAILED if t == odd else D.SUCCEEDED) for t in before}
+        if _runs(name, a, witness) != _runs(name, b, witness):
+            return D.Equivalence(False, witness)
+    return None  # not the case the argument covers after all: let the search decide
 
 
 def _runs(name: str, side: _Side, intrinsic: Mapping[str, D.Outcome]) -> bool:

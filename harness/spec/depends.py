@@ -351,12 +351,27 @@ def assignments(domains: Mapping[str, Sequence[Outcome]]) -> Iterator[dict[str, 
         yield dict(zip(names, values, strict=True))
 
 
+def distinct_outcomes(task: str, outcomes: Sequence[Outcome], *exprs: Expression) -> tuple[Outcome, ...]:
+    """One outcome of ``task`` per class the expressions can tell apart: two outcomes for which
+    every operand naming the task (``task.Result``, or the bare name) is equally true make every
+    expression equally true, so only the first of them needs evaluating. A bare name alone splits
+    six results into two classes, so a fan-in of n tasks costs 2**n evaluations, not 6**n."""
+    operands = {ref for e in exprs for ref in _refs(e) if ref.task == task}
+    seen: dict[tuple[bool, ...], Outcome] = {}
+    for candidate in outcomes:
+        signature = tuple(evaluate(ref, {task: candidate}) for ref in sorted(operands, key=str))
+        seen.setdefault(signature, candidate)
+    return tuple(seen.values())
+
+
 def equivalent(left: Expression, right: Expression, *, limit: int = MAX_COMBINATIONS) -> Equivalence:
     """Whether two conditions hold for exactly the same results of the tasks they name, each task
     with exactly one result (a task only one side names still has one). Bare names are taken as
     written (:data:`BARE_NAME_RESULTS`); expand both first to honour ``continueOn``."""
+    if canonical_text(left) == canonical_text(right):
+        return Equivalence(True, None, 0)  # the same condition in another order: nothing to try
     names = tuple(dict.fromkeys((*tasks_of(left), *tasks_of(right))))
-    domains = {n: possible_outcomes(n, left, right) for n in names}
+    domains = {n: distinct_outcomes(n, possible_outcomes(n, left, right), left, right) for n in names}
     count = combinations(domains)
     if count > limit:
         return Equivalence(None, None, count)

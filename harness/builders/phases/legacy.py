@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import yaml
-from kubernetes.client import ApiClient, V1ObjectMeta
 
+from harness.builders._kubernetes_body import json_ready, object_metadata
 from harness.builders.phases.activity import (
     ACTIVITY_PROGRAM,
     DATA_INPUTS,
@@ -91,9 +91,6 @@ PHASE_ACTIVITIES: dict[str, list[str]] = {
     "Observations": ["record_observations", "approve_observations"],
 }
 
-# V1ObjectMeta takes snake_case kwargs while manifests use camelCase keys.
-_SNAKE_BY_CAMEL = {camel: snake for snake, camel in V1ObjectMeta.attribute_map.items()}
-
 
 def build(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """The Workflow manifest (a JSON-ready dict) of one report's data-testing cycle."""
@@ -103,7 +100,7 @@ def build(inputs: Mapping[str, Any]) -> dict[str, Any]:
     metadata["labels"].update(
         {REPORT_TYPE_LABEL: report_type, REPORT_ID_LABEL: str(report_id), CYCLE_ID_LABEL: str(cycle_id)}
     )
-    manifest["metadata"] = _metadata(metadata, inputs.get("namespace"))
+    manifest["metadata"] = object_metadata(metadata, inputs.get("namespace"))
     spec = manifest["spec"]
     dag = next(t for t in spec["templates"] if t["name"] == DAG_TEMPLATE)["dag"]
     for phase, depends_on in PHASE_DEPENDENCIES.items():
@@ -112,7 +109,7 @@ def build(inputs: Mapping[str, Any]) -> dict[str, Any]:
             task["dependencies"] = [task_name(d) for d in depends_on]
         dag["tasks"].append(task)
         spec["templates"].append(_phase_template(phase, report_type, report_id, cycle_id))
-    return cast(dict[str, Any], _api_client().sanitize_for_serialization(manifest))
+    return json_ready(manifest)
 
 
 def _report(inputs: Mapping[str, Any]) -> tuple[str, int, int]:
@@ -152,17 +149,3 @@ def _load(path: Path) -> dict[str, Any]:
     # Loaded once per process and deep-copied per use, as the backend does.
     with path.open(encoding="utf-8") as handle:
         return cast(dict[str, Any], yaml.safe_load(handle))
-
-
-@functools.cache
-def _api_client() -> Any:
-    # Only sanitize_for_serialization is used: it needs no cluster configuration.
-    return ApiClient()
-
-
-def _metadata(template_metadata: Mapping[str, Any], namespace: str | None) -> dict[str, Any]:
-    kwargs = {_SNAKE_BY_CAMEL[key]: value for key, value in template_metadata.items()}
-    if namespace:
-        kwargs["namespace"] = namespace
-    # sanitize_for_serialization maps attribute names back to camelCase and drops unset fields.
-    return cast(dict[str, Any], _api_client().sanitize_for_serialization(V1ObjectMeta(**kwargs)))
