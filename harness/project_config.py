@@ -440,7 +440,8 @@ def discover_suites(
     """The suites below the scenarios folder: each sub-folder (at any depth) holding a
     ``suite.toml``, in path order. A scenario file belongs to the nearest suite folder above it.
 
-    A key a suite.toml leaves out takes the built-in default, as in ``[tool.parity]``, except
+    A suite.toml names both builders (:func:`load_suite_file`); any other key it leaves out takes
+    the built-in default, as in ``[tool.parity]``, except
     ``build_timeout``, which is the run's. Every problem is bad input naming the file and key.
     The scenarios folder's own suite.toml is not one of them: it makes the run's own suite
     (:func:`read_root_suite`, passed as ``root`` so that no sub-folder suite takes its name).
@@ -514,6 +515,22 @@ def load_suite_file(path: Path, *, default_name: str) -> SuiteFile:
             f"not a suite setting: a suite.toml may set name, {', '.join(SUITE_KEYS)}; the others are the run's",
             file=str(path),
             field=run_keys[0],
+        )
+    # A suite exists to run its own builders. One that leaves a builder out would run the built-in
+    # reference builder in its place (whatever [tool.parity] names) and could be READY about code
+    # nobody meant to test, so both are required.
+    unnamed = [key for key in ("legacy", "new") if key not in settings.model_fields_set]
+    if unnamed:
+        raise ParityInputError.of(
+            [
+                Problem(
+                    f'required: a suite names its own builders ({key} = "package.module:attr"); '
+                    "left out, the suite would run the built-in reference builder instead",
+                    key,
+                )
+                for key in unnamed
+            ],
+            file=str(path),
         )
     return SuiteFile(path=path, name=name, settings=settings)
 

@@ -91,22 +91,28 @@ class WaivedExpectation(_Strict):
 
 
 class ExpectedDifferences(_Strict):
-    """Where a planted difference must show: globs over readable paths (as a waiver's ``path``:
-    ``*`` within a segment, ``**`` across), and why the scenario plants it."""
+    """Where a planted difference must show: exact readable paths (no ``*``: a glob would let one
+    expectation absorb any real regression at the places it covers, with none of a waiver's owner
+    and expiry), and why the scenario plants it."""
 
     paths: list[str] = Field(min_length=1)
     reason: str = Field(min_length=1)
 
     @field_validator("paths")
     @classmethod
-    def _paths_are_globs(cls, paths: list[str]) -> list[str]:
+    def _paths_are_exact(cls, paths: list[str]) -> list[str]:
         from harness.diff.paths import PathPattern, PathSyntaxError
 
         for path in paths:
+            if "*" in path:
+                raise ValueError(
+                    f"{path!r}: a planted difference names exact readable paths, not globs (to accept "
+                    "differences wherever they fall, write a waiver, with its owner and expiry)"
+                )
             try:
                 PathPattern.compile(path)
             except PathSyntaxError as exc:
-                raise ValueError(f"{path!r} is not a readable-path glob ({exc})") from None
+                raise ValueError(f"{path!r} is not a readable path ({exc})") from None
         return paths
 
 

@@ -247,3 +247,17 @@ def test_the_relaxation_can_be_waived_at_the_contracted_path() -> None:
     comparison = compare(dag_workflow(chain()), dag_workflow(copy.deepcopy(right)), waivers=waivers)
     assert comparison.equivalent
     assert comparison.waivers_used == {"parallel-data-provider"}
+
+
+def test_a_condition_on_a_task_only_one_side_has_is_a_change_of_condition_not_form() -> None:
+    # The left runs drop-tables only when health-check failed; the right has no health-check and
+    # runs drop-tables every time. The removed task is one difference; the condition is another,
+    # so a waiver for the removal cannot make the pair equivalent.
+    left = dag_workflow([task("health-check"), task("drop-tables", depends="health-check.Failed")])
+    right = dag_workflow([task("drop-tables")])
+    differences = {d.path: d for d in semantic(compare(left, right))}
+    condition = differences[path("drop-tables")]
+    assert condition.rule == "dag-condition"
+    assert "drop-tables" in condition.message and "health-check.Failed" in condition.message
+    at_the_task = [d for d in compare(left, right).differences if d.path == path("drop-tables")]
+    assert [d.category for d in at_the_task] == [Category.SEMANTIC]

@@ -189,10 +189,10 @@ def test_a_sequential_phase_without_depends_on_waits_for_the_one_before_it() -> 
 # --- the expectation of a planted difference ----------------------------------------------------------
 
 
-def test_a_differs_expectation_needs_paths_and_a_reason_and_valid_globs() -> None:
+def test_a_differs_expectation_needs_exact_paths_and_a_reason() -> None:
     base = "- name: p\n  kind: planted\n  inputs: {report_id: 1, cycle_id: 2}\n  expect:\n    parity:\n"
     (scenario,) = parse_scenarios(
-        base + "      differs: {paths: ['spec.templates[x].dag.tasks[*].depends'], reason: planted}\n",
+        base + "      differs: {paths: ['spec.templates[x].dag.tasks[t].depends'], reason: planted}\n",
         input_model=MODEL,
     )
     assert scenario.expect.planted is not None and scenario.expect.planted.reason == "planted"
@@ -200,6 +200,10 @@ def test_a_differs_expectation_needs_paths_and_a_reason_and_valid_globs() -> Non
         ("      differs: {paths: ['spec.templates[x'], reason: planted}\n", "expect.parity.differs.paths"),
         ("      differs: {paths: ['spec.x']}\n", "expect.parity.differs.reason"),
         ("      differs: {paths: [], reason: r}\n", "expect.parity.differs.paths"),
+        (
+            "      differs: {paths: ['spec.templates[x].dag.tasks[*].depends'], reason: r}\n",
+            "expect.parity.differs.paths",
+        ),
     ):
         with pytest.raises(ParityInputError) as caught:
             parse_scenarios(base + bad, source="p.yaml", input_model=MODEL)

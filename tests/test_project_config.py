@@ -190,6 +190,10 @@ def test_the_cluster_comes_from_the_option_the_file_the_environment_or_the_defau
 # --- a scenarios folder holding a suite.toml: that suite, run on its own --------------------------------
 
 
+# A suite.toml names both builders (a suite that left one out would run the reference one).
+REFERENCE_BUILDERS = f'legacy = "{LEGACY_REF}"\nnew = "{HERA_REF}"\n'
+
+
 def suite_folder(root: Path, suite: str) -> Path:
     """``root/cases/team``: one python-job scenario and the given suite.toml."""
     folder = root / "cases" / "team"
@@ -205,7 +209,9 @@ def test_the_folders_suite_toml_sits_between_the_command_line_and_the_project_fi
         'scenarios = "cases/team"\nlegacy = "proj.legacy:build"\nnew = "proj.new:build"\n'
         'call = "kwargs"\nbuild_timeout = 30.0\nphase = "staging"\n',
     )
-    folder = suite_folder(root, 'name = "team"\nnew = "team.new:build"\nrules = "rules.yaml"\n')
+    folder = suite_folder(
+        root, 'name = "team"\nlegacy = "team.legacy:build"\nnew = "team.new:build"\nrules = "rules.yaml"\n'
+    )
     write(folder / "rules.yaml", "rules: []\n")
     loaded = load_project_config(root)
     config = resolve_run(loaded, {}).config
@@ -215,7 +221,7 @@ def test_the_folders_suite_toml_sits_between_the_command_line_and_the_project_fi
     # default (as when the folder runs as a sub-folder suite), except build_timeout, the run's too.
     assert (config.new, config.legacy, config.call, config.build_timeout_s) == (
         "team.new:build",
-        LEGACY_REF,
+        "team.legacy:build",
         "dict",
         30.0,
     )
@@ -234,8 +240,8 @@ def test_the_folders_suite_toml_sits_between_the_command_line_and_the_project_fi
 
 def test_the_folders_suite_is_named_after_the_folder_and_its_sub_folder_suites_stay_its_own(tmp_path: Path) -> None:
     root = project(tmp_path, "")
-    folder = suite_folder(root, "")
-    write(folder / "nested" / "suite.toml", 'new = "nested.new:build"\n')
+    folder = suite_folder(root, REFERENCE_BUILDERS)
+    write(folder / "nested" / "suite.toml", f'legacy = "{LEGACY_REF}"\nnew = "nested.new:build"\n')
     config = resolve_run(load_project_config(root), {"scenarios": folder}).config
     assert config.suite_name == "team" and config.new == HERA_REF
     assert [(suite.name, suite.new) for suite in config.suites] == [("nested", "nested.new:build")]
@@ -250,9 +256,10 @@ def test_the_folders_suite_is_named_after_the_folder_and_its_sub_folder_suites_s
 @pytest.mark.parametrize(
     ("suite", "key", "message"),
     [
-        ('new = ""\n', "new", "at least 1 character"),
+        ('legacy = "team.legacy:build"\nnew = ""\n', "new", "at least 1 character"),
         ('report_dir = "x"\n', "report_dir", "not a suite setting"),
-        ('waivers = "gone.yaml"\n', "waivers", "no such file"),
+        ('legacy = "team.legacy:build"\n', "new", "required: a suite names its own builders"),
+        (REFERENCE_BUILDERS + 'waivers = "gone.yaml"\n', "waivers", "no such file"),
         ("name = 3\n", "name", "got 3"),
     ],
 )

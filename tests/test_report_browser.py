@@ -46,14 +46,16 @@ NOT_READY_SCENARIOS = {
   description: {LONG_DESCRIPTION}
   inputs: {{python_code: 'print(1)', namespace: Not_A_Valid_Namespace}}
 """,
-    "cases/secrets/suite.toml": 'new = "tests.planted:inlines_secrets"\n',
+    "cases/secrets/suite.toml": 'legacy = "harness.builders.legacy:build"\nnew = "tests.planted:inlines_secrets"\n',
     "cases/secrets/env.yaml": """\
 - name: env-from-secret
   kind: env
   description: a token from a Secret
   inputs: {python_code: 'print(1)', env: {API_TOKEN: {secretKeyRef: {name: api-credentials, key: token}}}}
 """,
-    "cases/crash/suite.toml": 'legacy = "tests.hostile_builders:crashes_runtime"\n',
+    "cases/crash/suite.toml": (
+        'legacy = "tests.hostile_builders:crashes_runtime"\nnew = "harness.builders.hera:build"\n'
+    ),
     "cases/crash/volumes.yaml": """\
 - name: volumes-none
   kind: volumes
@@ -62,7 +64,7 @@ NOT_READY_SCENARIOS = {
   kind: volumes
   inputs: {python_code: 'print(2)'}
 """,
-    "cases/echo/suite.toml": 'new = "tests.planted:echoes_more"\n',
+    "cases/echo/suite.toml": 'legacy = "harness.builders.legacy:build"\nnew = "tests.planted:echoes_more"\n',
     "cases/echo/echo.yaml": """\
 - name: echo-agreed
   kind: plain

@@ -154,10 +154,22 @@ def test_a_folder_is_one_suite_its_sub_suites_are_left_to_their_own_model(tmp_pa
 
 
 def test_a_planted_difference_is_parsed_and_a_bad_one_names_its_field() -> None:
-    planted = "expect: {parity: {differs: {paths: ['spec.templates[*].dag'], reason: planted}}}\n  inputs:"
+    planted = "expect: {parity: {differs: {paths: ['spec.templates[main].dag'], reason: planted}}}\n  inputs:"
     scenario = parse_scenarios(VALID.replace("inputs:", planted))[0]
     assert scenario.expect.planted is not None
-    assert (scenario.expect.planted.paths, scenario.expect.waiver_ids) == (["spec.templates[*].dag"], ())
+    assert (scenario.expect.planted.paths, scenario.expect.waiver_ids) == (["spec.templates[main].dag"], ())
     with pytest.raises(ParityInputError) as caught:
         parse_scenarios(VALID.replace("inputs:", planted.replace(", reason: planted", "")), source="s.yaml")
     assert caught.value.field == "expect.parity.differs.reason"
+
+
+@pytest.mark.parametrize("glob", ["**", "spec.templates[*].dag", "spec.**.image"])
+def test_a_planted_difference_names_exact_paths_never_globs(glob: str) -> None:
+    # A glob would let one "planted" expectation absorb any real regression at the paths it
+    # covers, with none of a waiver's owner, reason and expiry: a planted mistake is one known
+    # difference at known places, so only exact readable paths are taken.
+    planted = f"expect: {{parity: {{differs: {{paths: ['{glob}'], reason: planted}}}}}}\n  inputs:"
+    with pytest.raises(ParityInputError) as caught:
+        parse_scenarios(VALID.replace("inputs:", planted), source="s.yaml")
+    assert caught.value.field == "expect.parity.differs.paths"
+    assert "exact" in str(caught.value) and "waiver" in str(caught.value)

@@ -324,7 +324,9 @@ def test_a_suite_folder_named_as_the_scenarios_folder_is_the_run_and_its_name_is
 ) -> None:
     root = make_suite_project(tmp_path, suite_toml())
     (root / "cases" / "team" / "nested").mkdir()
-    (root / "cases" / "team" / "nested" / "suite.toml").write_text("")  # the python job, a suite of its own
+    (root / "cases" / "team" / "nested" / "suite.toml").write_text(  # the python job, a suite of its own
+        'legacy = "harness.builders.legacy:build"\nnew = "harness.builders.hera:build"\n'
+    )
     (root / "cases" / "team" / "nested" / "plain.yaml").write_text(PLAIN)
     result, report = parity_run(root, monkeypatch)
     assert result.exit_code == 0, result.output
@@ -379,7 +381,7 @@ def test_a_nested_suite_may_not_take_the_name_of_the_folders_own_suite(
 ) -> None:
     root = make_suite_project(tmp_path, suite_toml())
     (root / "cases" / "team" / "again").mkdir()
-    (root / "cases" / "team" / "again" / "suite.toml").write_text('name = "team"\n')
+    (root / "cases" / "team" / "again" / "suite.toml").write_text('name = "team"\n' + suite_toml())
     (root / "cases" / "team" / "again" / "plain.yaml").write_text(PLAIN)
     result, _ = parity_run(root, monkeypatch)
     assert result.exit_code == 2, result.output
@@ -421,3 +423,31 @@ def test_a_suite_folder_run_alone_is_routed_and_its_waivers_judged_as_the_runs_o
     router = next(r for r in report["reasons"] if r["criterion"] == "router-fallback")
     assert router["verdict"] == "READY", router["message"]
     assert report["waivers"]["stale"] == []
+
+
+@pytest.mark.parametrize("given", ['name = "team"\n', 'name = "team"\nlegacy = "teambuild:legacy"\n'])
+def test_a_suite_toml_must_name_both_builders_never_falling_back_to_the_reference_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    # A suite exists to run its own builders: one that names none would silently run the built-in
+    # reference pair (whatever [tool.parity] names), and could be READY about the wrong code.
+    root = make_project(tmp_path)
+    (root / "parity.toml").write_text(
+        'legacy = "tests.team_builders:build_legacy"\nnew = "tests.team_builders:build_new"\nscenarios = "cases"\n'
+        'report_dir = "out"\n'
+    )
+    for folder in (root / "cases", root / "cases" / "nested"):
+        folder.mkdir(parents=True, exist_ok=True)
+    for place in (root / "cases", root / "cases" / "nested"):
+        suite_file = place / "suite.toml"
+        others = [
+            p for p in (root / "cases" / "suite.toml", root / "cases" / "nested" / "suite.toml") if p != suite_file
+        ]
+        for other in others:
+            other.unlink(missing_ok=True)
+        suite_file.write_text(given)
+        result, _ = parity_run(root, monkeypatch)
+        assert result.exit_code == 2, result.output
+        assert str(suite_file.relative_to(root)) in result.output or str(suite_file) in result.output
+        assert "field 'new'" in result.output and "reference" in result.output
+        assert "Traceback" not in result.output

@@ -27,6 +27,8 @@ from importlib.machinery import ModuleSpec, PathFinder
 from pathlib import Path
 from typing import Any
 
+from harness._python_ast import parse_module
+
 # A closure this large is not one builder's code: stop walking, what was read still counts.
 _MAX_FILES = 2000
 _SOURCE_SUFFIXES = (".py", ".pyc", ".pyo")
@@ -107,7 +109,7 @@ def _closure(module_name: str, origin: Path) -> tuple[dict[str, Path], set[str]]
 
 def _imports(path: Path, module_name: str, is_package: bool) -> set[str]:
     try:
-        tree = ast.parse(path.read_bytes(), filename=str(path))
+        tree = parse_module(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError):
         return set()
     package = module_name if is_package else module_name.rpartition(".")[0]

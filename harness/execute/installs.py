@@ -40,6 +40,7 @@ import shlex
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from harness._python_ast import parse_expression, parse_module
 from harness.normalize.interpreters import PIP_COMMAND, PYTHON_COMMAND, Language, language_of
 from harness.normalize.python_code import PythonKey
 from harness.normalize.shell import parse_program
@@ -358,7 +359,7 @@ class _Analysis:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # SyntaxWarning on odd escapes
-                tree = ast.parse(source)
+                tree = parse_module(source)
         except (SyntaxError, ValueError):
             return False  # it does not compile, so it runs nothing
         return self.python_tree(tree, depth)
@@ -405,7 +406,7 @@ def _tree_from_key(key: object) -> ast.AST | None:
     if not (isinstance(key, PythonKey) and key.form == "ast"):
         return None
     try:
-        expression = ast.parse(key.text, mode="eval").body
+        expression = parse_expression(key.text).body
         built = _rebuild(expression)
     except (SyntaxError, ValueError, TypeError, RecursionError):
         return None

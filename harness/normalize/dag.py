@@ -236,10 +236,21 @@ def _condition_change(name: str, a: _Side, b: _Side, where: str) -> DagChange | 
             # Argo rejects the workflow: which of the two forms would run cannot be said.
             return DagChange(ChangeKind.CONDITION, name, f"{name}'s condition cannot be read{where}: {leaf.error}")
     lc, rc = a.condition(name), b.condition(name)
-    if lc is None or rc is None:
-        # Ordered alike, yet one side names no task: then neither does the other (a task named
-        # is an ancestor), and the leaf is an empty form on one side only.
+    if lc is None and rc is None:
         return _form(name, shown_left, shown_right, where, "no task named on either side")
+    if lc is None or rc is None:
+        # Ordered alike among the tasks both sides have, yet one side waits for nothing: the
+        # other names only tasks of its own side (a removed or added task, reported apart), and
+        # its condition may keep the task from running; with none, the task always runs.
+        written = lc if lc is not None else rc
+        assert written is not None
+        named = ", ".join(D.tasks_of(written))
+        when = (
+            f"now runs whatever {named} ended with"
+            if rc is None
+            else f"now runs only when its condition on {named} holds"
+        )
+        return DagChange(ChangeKind.CONDITION, name, f"{name} {when}{where}: {shown_left} -> {shown_right}")
     if D.equivalent(lc, rc).same:
         return _form(name, shown_left, shown_right, where, _form_reason(left, right))
     in_context = _implied_by_conjunctions(name, a, b) or _equivalent_in_context(name, a, b)

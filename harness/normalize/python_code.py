@@ -14,6 +14,7 @@ from collections.abc import Hashable
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
+from harness._python_ast import parse_module
 from harness.diff.builtin_rules import PYTHON_AST, BuiltinRule
 from harness.normalize.canonical import Leaf
 from harness.normalize.excerpt import first_changed_item
@@ -50,7 +51,7 @@ def python_key(source: str) -> PythonKey:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning on odd escapes must not leak to users
-            tree = ast.parse(_argo_placeholders(source))
+            tree = parse_module(_argo_placeholders(source))
     except (SyntaxError, ValueError):
         # Does not even compile: both sides fail the same way only if the text is the same.
         return PythonKey("text", "\n".join(line.rstrip() for line in source.strip("\n").splitlines()))
@@ -79,7 +80,7 @@ def _statements(source: str) -> list[str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+            tree = parse_module(source)
     except (SyntaxError, ValueError):
         return [line for line in source.splitlines() if line.strip()]
     return [" ".join(ast.unparse(node).split()) for node in tree.body]
