@@ -256,9 +256,7 @@ def _condition_change(name: str, a: _Side, b: _Side, where: str) -> DagChange | 
     in_context = _implied_by_conjunctions(name, a, b) or _equivalent_in_context(name, a, b)
     if in_context.same:
         return _form(name, shown_left, shown_right, where, "the tasks before it decide the rest")
-    if in_context.same is None:
-        if D.canonical_text(lc) == D.canonical_text(rc):
-            return _form(name, shown_left, shown_right, where, "the same condition in another order")
+    if in_context.same is None:  # (equal canonical text was decided above, by D.equivalent)
         message = (
             f"{name} may run under a different condition{where}: {shown_left} -> {shown_right} "
             f"(not decided: {in_context.combinations} combinations of results exceed the bound of "

@@ -323,8 +323,8 @@ def possible_outcomes(task: str, *exprs: Expression, results: Sequence[str] = PH
 
 # How many combinations of task results an equivalence check looks at, at most. Six results per
 # task: up to 7 tasks exhaustively (6**7 = 279,936 evaluations of each side, about a second).
-# Beyond it the check answers None ("not decided"), and callers compare the canonical text
-# (:func:`canonical_text`) instead: equal text is equal, anything else is reported as a change.
+# Conditions with the same canonical text (:func:`canonical_text`) are equal without a search;
+# beyond the bound any others are None ("not decided"), which callers report as a change.
 MAX_COMBINATIONS: Final = 300_000
 
 
@@ -383,7 +383,7 @@ def equivalent(left: Expression, right: Expression, *, limit: int = MAX_COMBINAT
 
 def canonical_text(expr: Expression) -> str:
     """A text equal for expressions that differ only in operand order, nesting of the same
-    operator, repeats and double negation: the comparison used beyond :data:`MAX_COMBINATIONS`."""
+    operator, repeats and double negation: :func:`equivalent`'s first test, needing no search."""
     return to_text(_canonical(expr))
 
 
