@@ -82,16 +82,9 @@ class ParitySession:
         for suite in config.all_suites:
             check_build_timeout(suite.build_timeout_s, option=suite.build_timeout_option)
             self.suites[suite.name] = SuiteRuntime.load(suite, today=config.today)
-        # The run's own suite: "default", or the scenarios folder's suite.toml's name.
-        default = self.suites[config.default_suite.name]
-        self.waivers: WaiverSet | None = default.waivers
-        self.active_waivers = default.active_waivers
-        self.rules = default.rules
         # Every suite's waivers under its own name, the default suite's included: a waiver is
         # judged stale on the outcomes of its own suite, and those carry the suite's real name.
-        self.evidence = EvidenceStep(
-            config, None, suite_waivers={name: suite.waivers for name, suite in self.suites.items()}
-        )
+        self.evidence = EvidenceStep(config, suite_waivers={name: suite.waivers for name, suite in self.suites.items()})
         self.executor = _executor(config)
         # Every suite's builder host is started now, not at its first scenario: a builder that
         # cannot be imported is bad input before any build, and the forked workers of a parallel
@@ -103,7 +96,9 @@ class ParitySession:
         except BaseException:
             self.close()
             raise
-        self.host = default.host
+        # The run's own suite's host ("default", or the scenarios folder's suite.toml's name):
+        # the router probe and inline fuzzing build through it.
+        self.host = self.suites[config.default_suite.name].host
 
     def close(self) -> None:
         for runtime in self.suites.values():

@@ -69,13 +69,11 @@ class EvidenceStep:
     def __init__(
         self,
         config: RunConfig,
-        waivers: WaiverSet | None,
         *,
         suite_waivers: Mapping[str, WaiverSet | None] | None = None,
     ) -> None:
         self.config = config
-        # The default suite's waivers, and each other suite's (harness.suites).
-        self.waivers = waivers
+        # Each suite's waivers under its name, the run's own suite's included (harness.suites).
         self.suite_waivers = dict(suite_waivers or {})
         self.saved_fuzz: SavedFuzzReport | None = None
         if config.fuzz_report is not None:
@@ -104,9 +102,7 @@ class EvidenceStep:
         ordered = tuple(sorted(outcomes, key=lambda outcome: outcome.name))
         # A waiver is stale only when the whole suite ran without needing it.
         complete = not interrupted and (expected is None or set(expected) <= {o.name for o in ordered})
-        waivers = gather_waivers(
-            ordered, self.waivers, self.config, complete=complete, suite_waivers=self.suite_waivers
-        )
+        waivers = gather_waivers(ordered, self.config, complete=complete, suite_waivers=self.suite_waivers)
         if interrupted:
             router: Gathered[tuple[StepEvidence, ...]] = Gathered(None, "router probe: the run was interrupted")
             fuzz: Gathered[FuzzEvidence] = Gathered(None, "fuzz: the run was interrupted")
@@ -137,7 +133,6 @@ class EvidenceStep:
 
 def gather_waivers(
     outcomes: Sequence[ScenarioOutcome],
-    waivers: WaiverSet | None,
     config: RunConfig,
     *,
     complete: bool,
@@ -145,10 +140,10 @@ def gather_waivers(
 ) -> WaiverEvidence:
     """Which waivers the outcomes used, which have expired, and, after a complete run only,
     which matched nothing (an interrupted or partial run cannot tell a stale waiver from one
-    whose scenario did not run). ``waivers`` are the default suite's; each other suite's own
-    (``suite_waivers``) are judged on that suite's outcomes only."""
+    whose scenario did not run). ``suite_waivers`` are each suite's, by suite name; each set is
+    judged on its own suite's outcomes only."""
     used = tuple(sorted({waiver for outcome in outcomes for waiver in outcome.waivers_used}))
-    sets = {name: found for name, found in {config.suite_name: waivers, **(suite_waivers or {})}.items() if found}
+    sets = {name: found for name, found in (suite_waivers or {}).items() if found}
     if not sets:
         return WaiverEvidence(used, (), (), "waivers: no waiver file")
     expired: set[str] = set()

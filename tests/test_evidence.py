@@ -26,7 +26,7 @@ def outcome(name: str) -> ScenarioOutcome:
 
 
 def test_a_dev_run_gathers_neither_router_nor_fuzz_evidence_and_says_why() -> None:
-    evidence = EvidenceStep(RunConfig(phase=Phase.DEV), None).gather(
+    evidence = EvidenceStep(RunConfig(phase=Phase.DEV)).gather(
         [outcome("b"), outcome("a")], NoBuilders(), expected=["a", "b"]
     )
     assert [o.name for o in evidence.outcomes] == ["a", "b"]
@@ -39,7 +39,7 @@ def test_a_dev_run_gathers_neither_router_nor_fuzz_evidence_and_says_why() -> No
 
 
 def test_an_interrupted_canary_run_runs_no_builder_for_its_evidence() -> None:
-    evidence = EvidenceStep(RunConfig(phase=Phase.CANARY), None).gather(
+    evidence = EvidenceStep(RunConfig(phase=Phase.CANARY)).gather(
         [outcome("a")], NoBuilders(), expected=["a", "b"], interrupted=True
     )
     assert evidence.router is None and evidence.fuzz is None and evidence.interrupted
